@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+// Generative Workbook: autoencoders and GANs from first principles, in Swift.
+import PackageDescription
+
+// The reader types `swift run chapter01-autoencoder`, a debug build. The mathematics must run at
+// full speed anyway, so the targets with hot loops are always compiled with optimisation, and on
+// x86-64 for the machine they are built on (AVX2 + FMA where the CPU has them; without
+// `-march=native`, swiftc targets baseline SSE2 and splits every SIMD8<Float> into two halves).
+var fastMath: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
+#if arch(x86_64)
+fastMath.append(.unsafeFlags(["-Xcc", "-march=native"]))
+#endif
+
+let package = Package(
+    name: "GenerativeWorkbook",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Backprop", targets: ["Backprop"]),
+        .library(name: "Workbook", targets: ["Workbook"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config: nothing but a module map each.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+
+        // The mathematics of learning: tensors, kernels, layers, losses, optimisers, random numbers.
+        .target(name: "Backprop", swiftSettings: fastMath),
+
+        // The notebook around it: data, images, charts, reports, progress, command-line options.
+        .target(name: "Workbook",
+                dependencies: [
+                    "Backprop", "CPNG", "CZlib",
+                    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                    .product(name: "Crypto", package: "swift-crypto"),
+                ],
+                swiftSettings: fastMath),
+
+        // The chapters: one executable each, read top to bottom like a notebook.
+        .executableTarget(name: "chapter01-autoencoder", dependencies: ["Backprop", "Workbook"],
+                          swiftSettings: fastMath),
+
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], swiftSettings: fastMath),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "Backprop"], swiftSettings: fastMath),
+    ],
+    swiftLanguageModes: [.v5]
+)

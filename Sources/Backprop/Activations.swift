@@ -1,0 +1,138 @@
+import Foundation
+
+// Activation functions act on each value alone:
+//     x: [B, N]   y: [B, N]   y = f(x)   dx = dy * f'(x)
+// Each one remembers its *output*: f'(x) is easy to write in terms of y for all of them.
+
+/// y = max(0, x). The gradient passes where the unit was active and stops where it was not.
+public final class ReLU: Layer {
+    private let output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
+    public init() {}
+
+    public func forward(_ x: Tensor) -> Tensor {
+        output.reshape(to: x.shape)
+        let xs = x.data, ys = output.data
+        for i in 0..<x.count { ys[i] = max(xs[i], 0) }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        inputGradient.reshape(to: dy.shape)
+        let ys = output.data, dys = dy.data, dxs = inputGradient.data
+        for i in 0..<dy.count { dxs[i] = ys[i] > 0 ? dys[i] : 0 }
+        return inputGradient
+    }
+}
+
+/// y = x for x > 0, slope * x otherwise: a small gradient flows even through inactive units,
+/// which helps GAN generators and discriminators keep learning.
+public final class LeakyReLU: Layer {
+    public let slope: Float
+    private let output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
+    public init(slope: Float = 0.01) {
+        precondition(slope >= 0, "LeakyReLU's slope must not be negative (the backward pass reads the sign of y)")
+        self.slope = slope
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        output.reshape(to: x.shape)
+        let xs = x.data, ys = output.data, a = slope
+        for i in 0..<x.count { ys[i] = xs[i] > 0 ? xs[i] : a * xs[i] }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        inputGradient.reshape(to: dy.shape)
+        let ys = output.data, dys = dy.data, dxs = inputGradient.data, a = slope
+        for i in 0..<dy.count { dxs[i] = ys[i] > 0 ? dys[i] : a * dys[i] }
+        return inputGradient
+    }
+}
+
+/// y = 1 / (1 + e^-x), a value in (0, 1); dy/dx = y (1 - y).
+public final class Sigmoid: Layer {
+    private let output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
+    public init() {}
+
+    public func forward(_ x: Tensor) -> Tensor {
+        output.reshape(to: x.shape)
+        let xs = x.data, ys = output.data
+        for i in 0..<x.count { ys[i] = sigmoid(xs[i]) }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        inputGradient.reshape(to: dy.shape)
+        let ys = output.data, dys = dy.data, dxs = inputGradient.data
+        for i in 0..<dy.count { dxs[i] = dys[i] * ys[i] * (1 - ys[i]) }
+        return inputGradient
+    }
+}
+
+/// The logistic function, written so that e^x never overflows.
+@inline(__always) public func sigmoid(_ x: Float) -> Float {
+    if x >= 0 { return 1 / (1 + expf(-x)) }
+    let e = expf(x)
+    return e / (1 + e)
+}
+
+/// y = tanh(x), a value in (-1, 1); dy/dx = 1 - y^2. GAN generators end in tanh so their images
+/// live in [-1, 1], the range the real images are scaled to.
+public final class Tanh: Layer {
+    private let output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
+    public init() {}
+
+    public func forward(_ x: Tensor) -> Tensor {
+        output.reshape(to: x.shape)
+        let xs = x.data, ys = output.data
+        for i in 0..<x.count { ys[i] = tanhf(xs[i]) }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        inputGradient.reshape(to: dy.shape)
+        let ys = output.data, dys = dy.data, dxs = inputGradient.data
+        for i in 0..<dy.count { dxs[i] = dys[i] * (1 - ys[i] * ys[i]) }
+        return inputGradient
+    }
+}
+
+/// Inverted dropout. In training each value is zeroed with probability p and the survivors are
+/// scaled by 1/(1-p), so the expected output equals the input and nothing needs rescaling at
+/// evaluation time, when dropout does nothing at all.
+///     x: [B, N]   mask: [B, N] of 0 or 1/(1-p)   y = x * mask   dx = dy * mask
+public final class Dropout: Layer {
+    public let probability: Float
+    public private(set) var isTraining = true
+    private let rng: RandomGenerator
+    private let mask = Tensor(shape: [0]), output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
+
+    public init(probability: Float, rng: RandomGenerator) {
+        precondition((0..<1).contains(probability), "dropout probability must be in [0, 1), got \(probability)")
+        self.probability = probability
+        self.rng = rng
+    }
+
+    public func setTraining(_ training: Bool) { isTraining = training }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        guard isTraining && probability > 0 else { return x }
+        mask.reshape(to: x.shape)
+        output.reshape(to: x.shape)
+        let keep = 1 / (1 - probability)
+        let ms = mask.data, xs = x.data, ys = output.data
+        for i in 0..<x.count {
+            ms[i] = rng.uniform() < probability ? 0 : keep
+            ys[i] = xs[i] * ms[i]
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard isTraining && probability > 0 else { return dy }
+        inputGradient.reshape(to: dy.shape)
+        let ms = mask.data, dys = dy.data, dxs = inputGradient.data
+        for i in 0..<dy.count { dxs[i] = dys[i] * ms[i] }
+        return inputGradient
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+// A loss turns a batch of predictions and targets into one number, and its backward gives
+// dLoss/dPrediction, the gradient that starts backpropagation.
+//     prediction: [B, N]   target: [B, N]   loss: a scalar (the mean over all B*N values)
+// Sums are taken in Double and in index order: exact enough, and the same on every run.
+
+/// Mean squared error: L = mean((y - t)^2);  dL/dy = 2 (y - t) / count.
+public final class MSELoss {
+    private let gradient = Tensor(shape: [0])
+    public init() {}
+
+    public func forward(_ prediction: Tensor, _ target: Tensor) -> Float {
+        precondition(prediction.shape == target.shape, "MSE: prediction \(prediction.shape) vs target \(target.shape)")
+        gradient.reshape(to: prediction.shape)
+        let y = prediction.data, t = target.data, g = gradient.data, n = prediction.count
+        let scale = 2 / Float(n)
+        var sum = 0.0
+        for i in 0..<n {
+            let d = y[i] - t[i]
+            sum += Double(d * d)
+            g[i] = scale * d
+        }
+        return Float(sum / Double(n))
+    }
+
+    /// dL/dPrediction for the last forward.
+    public func backward() -> Tensor { gradient }
+}
+
+/// Binary cross-entropy on probabilities p in [0, 1]:
+///     L = -mean(t log p + (1 - t) log(1 - p));   dL/dp = (p - t) / (p (1 - p)) / count.
+/// As in PyTorch, each log is clamped at -100 so p = 0 or 1 gives a large, finite loss. Prefer
+/// `BCEWithLogitsLoss` after a final Sigmoid: it is exact where this one saturates.
+public final class BCELoss {
+    private let gradient = Tensor(shape: [0])
+    public init() {}
+
+    public func forward(_ prediction: Tensor, _ target: Tensor) -> Float {
+        precondition(prediction.shape == target.shape, "BCE: prediction \(prediction.shape) vs target \(target.shape)")
+        gradient.reshape(to: prediction.shape)
+        let p = prediction.data, t = target.data, g = gradient.data, n = prediction.count
+        var sum = 0.0
+        for i in 0..<n {
+            let logP = max(log(Double(p[i])), -100), log1mP = max(log(1 - Double(p[i])), -100)
+            sum -= Double(t[i]) * logP + (1 - Double(t[i])) * log1mP
+            let denominator = max(Double(p[i]) * (1 - Double(p[i])), 1e-12)
+            g[i] = Float((Double(p[i]) - Double(t[i])) / denominator / Double(n))
+        }
+        return Float(sum / Double(n))
+    }
+
+    public func backward() -> Tensor { gradient }
+}
+
+/// Binary cross-entropy on logits z (before the sigmoid), the stable way:
+///     L = mean(max(z, 0) - z t + log(1 + e^-|z|));   dL/dz = (sigmoid(z) - t) / count.
+/// The first form equals -[t log s(z) + (1 - t) log(1 - s(z))] but never takes the log of 0 nor
+/// e to a large power, so a discriminator with logits of +-100 still gets exact gradients.
+public final class BCEWithLogitsLoss {
+    private let gradient = Tensor(shape: [0])
+    public init() {}
+
+    public func forward(_ logits: Tensor, _ target: Tensor) -> Float {
+        precondition(logits.shape == target.shape, "BCEWithLogits: logits \(logits.shape) vs target \(target.shape)")
+        gradient.reshape(to: logits.shape)
+        let z = logits.data, t = target.data, g = gradient.data, n = logits.count
+        let scale = 1 / Float(n)
+        var sum = 0.0
+        for i in 0..<n {
+            let zi = Double(z[i])
+            sum += max(zi, 0) - zi * Double(t[i]) + log1p(exp(-abs(zi)))
+            g[i] = scale * (sigmoid(z[i]) - t[i])
+        }
+        return Float(sum / Double(n))
+    }
+
+    public func backward() -> Tensor { gradient }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Something that updates parameters from their gradients.
+public protocol Optimizer: AnyObject {
+    var parameters: [Parameter] { get }
+    /// Applies one update from the gradients accumulated since the last `zeroGradients`.
+    func step()
+}
+
+public extension Optimizer {
+    /// Clears every gradient: backward passes add into them, so this starts each step afresh.
+    func zeroGradients() { parameters.forEach { $0.gradient.fill(0) } }
+}
+
+/// Stochastic gradient descent with momentum, as PyTorch defines it:
+///     g = grad + weightDecay * w;   v = momentum * v + g (v = g at the first step);   w -= lr * v
+public final class SGD: Optimizer {
+    public let parameters: [Parameter]
+    public var learningRate: Float
+    public let momentum: Float
+    public let weightDecay: Float
+    public private(set) var velocities: [Tensor]
+    private var started = false
+
+    public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        velocities = parameters.map { Tensor(shape: $0.value.shape) }
+    }
+
+    public func step() {
+        for (parameter, velocity) in zip(parameters, velocities) {
+            let w = parameter.value.data, grad = parameter.gradient.data, v = velocity.data
+            for i in 0..<parameter.value.count {
+                let g = grad[i] + weightDecay * w[i]
+                v[i] = started ? momentum * v[i] + g : g
+                w[i] -= learningRate * (momentum == 0 ? g : v[i])
+            }
+        }
+        started = true
+    }
+}
+
+/// Adam (Kingma and Ba, 2015): each weight gets its own step size from running averages of its
+/// gradient (m, the direction) and of its squared gradient (v, the scale).
+///     g = grad + weightDecay * w
+///     m = beta1 * m + (1 - beta1) * g
+///     v = beta2 * v + (1 - beta2) * g^2
+///     w -= lr / (1 - beta1^t) * m / (sqrt(v / (1 - beta2^t)) + eps)
+/// The two `1 - beta^t` terms correct the bias of m and v, which start at zero: without them the
+/// first steps would be far too small. GANs use beta1 = 0.5, a shorter memory for the direction.
+public final class Adam: Optimizer {
+    public let parameters: [Parameter]
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    /// The number of steps taken (t).
+    public internal(set) var stepCount = 0
+    public let firstMoments: [Tensor]    // m
+    public let secondMoments: [Tensor]   // v
+
+    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        firstMoments = parameters.map { Tensor(shape: $0.value.shape) }
+        secondMoments = parameters.map { Tensor(shape: $0.value.shape) }
+    }
+
+    public func step() {
+        stepCount += 1
+        let t = Float(stepCount)
+        let stepSize = learningRate / (1 - pow(beta1, t))
+        let correction2 = (1 - pow(beta2, t)).squareRoot()
+        let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
+        for (index, parameter) in parameters.enumerated() {
+            let w = parameter.value.data, grad = parameter.gradient.data
+            let m = firstMoments[index].data, v = secondMoments[index].data
+            for i in 0..<parameter.value.count {
+                let g = grad[i] + decay * w[i]
+                m[i] = b1 * m[i] + (1 - b1) * g
+                v[i] = b2 * v[i] + (1 - b2) * g * g
+                w[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
+            }
+        }
+    }
+
+    /// Restores the step count when a checkpoint is loaded (the moments are restored in place).
+    public func restore(stepCount: Int) { self.stepCount = stepCount }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A tensor: Float32 values in one contiguous block, row-major, with a shape.
+///
+/// `Tensor` is a class on purpose. Each layer owns the tensors it writes (its output, its input
+/// gradient) and overwrites them on every step, as llm.c preallocates its activations: a training
+/// step then allocates nothing. So a tensor returned by `forward` belongs to the layer that made it
+/// and holds new values after the next `forward`; copy it (`Tensor(copying:)`) to keep it.
+public final class Tensor {
+    /// The size of each dimension, outermost first: `[batch, features]` for a batch of vectors.
+    public private(set) var shape: [Int]
+    /// The number of values, the product of `shape`.
+    public private(set) var count: Int
+    /// The values. Hot loops read and write through this pointer directly.
+    public private(set) var data: UnsafeMutablePointer<Float>
+    private var capacity: Int
+
+    /// A tensor of the given shape with every value set to `value`.
+    public init(shape: [Int], repeating value: Float = 0) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "a shape cannot have a negative dimension: \(shape)")
+        self.shape = shape
+        count = shape.reduce(1, *)
+        capacity = max(count, 1)
+        data = .allocate(capacity: capacity)
+        data.initialize(repeating: value, count: capacity)
+    }
+
+    /// A tensor holding `values`, which must have exactly `shape.reduce(1, *)` elements.
+    public convenience init(shape: [Int], values: [Float]) {
+        self.init(shape: shape)
+        precondition(values.count == count, "\(values.count) values do not fill shape \(shape)")
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+    }
+
+    /// An independent copy of `other`.
+    public convenience init(copying other: Tensor) {
+        self.init(shape: other.shape)
+        data.update(from: other.data, count: count)
+    }
+
+    deinit { data.deallocate() }
+
+    /// Gives the tensor a new shape, keeping its memory when it is large enough. The values are
+    /// unspecified afterwards. Layers call this at the start of every forward, so a smaller last
+    /// batch reuses the memory of the full ones.
+    public func reshape(to newShape: [Int]) {
+        if newShape == shape { return }
+        let newCount = newShape.reduce(1, *)
+        if newCount > capacity {
+            data.deallocate()
+            capacity = newCount
+            data = .allocate(capacity: capacity)
+            data.initialize(repeating: 0, count: capacity)
+        }
+        shape = newShape
+        count = newCount
+    }
+
+    /// The number of rows of a 2-D tensor `[rows, columns]`.
+    public var rows: Int { shape[0] }
+    /// The number of columns of a 2-D tensor, or the values per row of any tensor.
+    public var columns: Int { shape.count > 1 ? count / max(shape[0], 1) : count }
+
+    public subscript(index: Int) -> Float {
+        get { data[index] }
+        set { data[index] = newValue }
+    }
+
+    public subscript(row: Int, column: Int) -> Float {
+        get { data[row * columns + column] }
+        set { data[row * columns + column] = newValue }
+    }
+
+    /// The values as an array (a copy).
+    public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    public func fill(_ value: Float) { data.update(repeating: value, count: count) }
+
+    /// Copies values (and shape) from `other`.
+    public func copy(from other: Tensor) {
+        reshape(to: other.shape)
+        data.update(from: other.data, count: count)
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let shown = values.prefix(8).map { String(format: "%.4f", $0) }.joined(separator: ", ")
+        return "Tensor\(shape)[\(shown)\(count > 8 ? ", ..." : "")]"
+    }
+}
