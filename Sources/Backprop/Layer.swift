@@ -66,7 +66,13 @@ public final class Sequential: Layer {
     /// When nothing needs dLoss/dInput (the input is data, not the output of another network),
     /// the first layer can skip computing it: for a Linear layer that is a third of its work.
     public var needsInputGradient: Bool {
-        get { (layers.first as? Linear)?.needsInputGradient ?? true }
-        set { (layers.first as? Linear)?.needsInputGradient = newValue }
+        get {
+            if let linear = layers.first as? Linear { return linear.needsInputGradient }
+            return (layers.first as? Sequential)?.needsInputGradient ?? true
+        }
+        set {
+            (layers.first as? Linear)?.needsInputGradient = newValue
+            (layers.first as? Sequential)?.needsInputGradient = newValue
+        }
     }
 }

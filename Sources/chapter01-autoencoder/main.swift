@@ -1,1 +1,204 @@
-print("placeholder")
+// Chapter 1: an autoencoder on MNIST.
+//
+// Read this file beside chapters/01-autoencoder.md. It is the whole experiment, top to bottom:
+// configuration, data, model, the training loop, and what the run leaves behind.
+//
+//     swift run chapter01-autoencoder --data-dir ../shared/data
+
+import ArgumentParser
+import Backprop
+import Foundation
+import Workbook
+
+// MARK: - 1. Configuration
+
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chapter01-autoencoder",
+        abstract: "Train an autoencoder that squeezes MNIST digits into 9 numbers and rebuilds them.")
+
+    @Option(help: "Passes over the training set.")
+    var epochs = 10
+
+    @Option(name: .customLong("batch-size"), help: "Images per training step.")
+    var batchSize = 32
+
+    @Option(name: .customLong("lr"), help: "Adam's learning rate.")
+    var learningRate: Float = 1e-3
+
+    @OptionGroup var run: RunOptions
+
+    func validate() throws {
+        guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000 (got \(epochs))") }
+        guard (1...60_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 60000 (got \(batchSize))") }
+        guard learningRate.isFinite, learningRate > 0, learningRate < 10 else {
+            throw ValidationError("--lr must be a positive number below 10 (got \(learningRate))")
+        }
+    }
+}
+
+let options = Options.parseOrExit()
+let run = exitOnError { try Run(chapter: "chapter01-autoencoder", options: options.run) }
+let rng = RandomGenerator(seed: options.run.seed)   // the one source of randomness: same seed, same run
+
+// MARK: - 2. Data
+// 28 x 28 gray digits, flattened to 784 numbers and scaled to [0, 1] (a sigmoid's range).
+
+let train = exitOnError { try MNIST.load(.train, root: run.dataRoot) }.prefix(options.run.limit)
+let test = exitOnError { try MNIST.load(.test, root: run.dataRoot) }.prefix(options.run.limit)
+print("MNIST: \(train.count) training and \(test.count) test images from \(run.dataRoot.path)")
+
+// MARK: - 3. Model
+// The encoder squeezes 784 pixels into 9 numbers, the latent vector z. The decoder has to rebuild
+// all 784 pixels from those 9 alone, so z must keep what matters about the digit.
+
+let encoder = Sequential(
+    Linear(784, 128, rng: rng), ReLU(),
+    Linear(128, 64, rng: rng), ReLU(),
+    Linear(64, 36, rng: rng), ReLU(),
+    Linear(36, 18, rng: rng), ReLU(),
+    Linear(18, 9, rng: rng))                 // z: [B, 9]
+let decoder = Sequential(
+    Linear(9, 18, rng: rng), ReLU(),
+    Linear(18, 36, rng: rng), ReLU(),
+    Linear(36, 64, rng: rng), ReLU(),
+    Linear(64, 128, rng: rng), ReLU(),
+    Linear(128, 784, rng: rng), Sigmoid())   // x̂: [B, 784], each pixel in (0, 1)
+let autoencoder = Sequential(encoder, decoder)
+autoencoder.needsInputGradient = false      // the input is data: no gradient needed for it
+
+let loss = MSELoss()
+let optimizer = Adam(autoencoder.parameters, learningRate: options.learningRate, weightDecay: 1e-8)
+print("Autoencoder 784-128-64-36-18-9-18-36-64-128-784: \(autoencoder.parameterCount) parameters")
+
+// MARK: - 4. Training
+
+/// The mean squared error of the autoencoder's reconstructions of a whole data set.
+func meanSquaredError(on data: MNIST) -> Double {
+    autoencoder.setTraining(false)
+    defer { autoencoder.setTraining(true) }
+    let batch = Tensor(shape: [0])
+    var total = 0.0
+    for start in stride(from: 0, to: data.count, by: 1000) {
+        let indices = start..<min(start + 1000, data.count)
+        data.fill(batch, with: indices)
+        total += Double(loss.forward(autoencoder.forward(batch), batch)) * Double(indices.count)
+    }
+    return total / Double(data.count)
+}
+
+/// Test digits above, their reconstructions below: two of each digit, always the same ones.
+let shownDigits = test.examplesOfEachDigit(2)
+func drawReconstructions(to url: URL) {
+    autoencoder.setTraining(false)
+    defer { autoencoder.setTraining(true) }
+    let originals = Tensor(shape: [0])
+    test.fill(originals, with: shownDigits)
+    let reconstructions = autoencoder.forward(originals)
+    var tiles: [Image] = []
+    for firstOfRow in stride(from: 0, to: shownDigits.count, by: 10) {
+        let row = firstOfRow..<min(firstOfRow + 10, shownDigits.count)
+        tiles += row.map { Image(grayRow: $0, of: originals, width: 28, height: 28) }
+        tiles += row.map { Image(grayRow: $0, of: reconstructions, width: 28, height: 28) }
+    }
+    exitOnError { try PNG.write(makeGrid(tiles, perRow: 10), to: url) }
+}
+
+struct EpochResult { let epoch: Int; let trainLoss: Double; let testMSE: Double; let seconds: Double }
+var results: [EpochResult] = []
+var trainingCurve: [(x: Double, y: Double)] = []   // mean loss over every few steps, for the chart
+var trainingSeconds = 0.0
+
+let batch = Tensor(shape: [0])
+let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
+let chartEvery = max(1, stepsPerEpoch / 50)
+print("Training for \(options.epochs) epochs of \(stepsPerEpoch) steps (batch \(options.batchSize)) on \(run.threads) threads")
+
+for epoch in 1...options.epochs {
+    let epochStart = Date()
+    var order = Array(0..<train.count)
+    rng.shuffle(&order)                                       // a new order every epoch
+    let progress = ProgressBar(title: "epoch \(epoch)/\(options.epochs)", total: train.count)
+    var lossSum = 0.0, seen = 0, windowSum = 0.0
+
+    for step in 0..<stepsPerEpoch {
+        let indices = order[(step * options.batchSize)..<min((step + 1) * options.batchSize, train.count)]
+        train.fill(batch, with: indices)                      // x: [B, 784]
+
+        optimizer.zeroGradients()
+        let reconstruction = autoencoder.forward(batch)       // x̂ = decoder(encoder(x))
+        let value = loss.forward(reconstruction, batch)       // L = mean((x̂ - x)^2): the target is the input
+        _ = autoencoder.backward(loss.backward())             // dL/dw for every weight, layer by layer
+        optimizer.step()                                      // every weight takes a small step downhill
+
+        lossSum += Double(value) * Double(indices.count)
+        seen += indices.count
+        windowSum += Double(value)
+        if (step + 1) % chartEvery == 0 {
+            trainingCurve.append((x: Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch), y: windowSum / Double(chartEvery)))
+            windowSum = 0
+        }
+        progress.update(completed: seen, status: "loss \(fixed(lossSum / Double(seen), 4))")
+    }
+    let seconds = Date().timeIntervalSince(epochStart)
+    trainingSeconds += seconds
+
+    let testMSE = meanSquaredError(on: test)
+    progress.finish(status: "loss \(fixed(lossSum / Double(seen), 4))  test MSE \(fixed(testMSE, 4))")
+    results.append(EpochResult(epoch: epoch, trainLoss: lossSum / Double(seen), testMSE: testMSE, seconds: seconds))
+    if !progress.isInteractive {
+        print("epoch \(epoch)/\(options.epochs): training loss \(fixed(lossSum / Double(seen), 4)), test MSE \(fixed(testMSE, 4)), \(fixed(seconds, 1)) s")
+    }
+    drawReconstructions(to: run.output(String(format: "epoch-%03d.png", epoch)))
+}
+
+// MARK: - 5. Outputs: the final pictures, the loss chart, and the report
+
+drawReconstructions(to: run.output("reconstructions.png"))
+let chart = Chart(title: "Autoencoder on MNIST: reconstruction error", xLabel: "epoch", yLabel: "mean squared error",
+                  series: [.init("training loss (mean over \(chartEvery) steps)", trainingCurve),
+                           .init("test MSE", results.map { (x: Double($0.epoch), y: $0.testMSE) }, style: "linespoints")],
+                  logScaleY: true)
+let chartFile = exitOnError { try chart.draw(into: run.outputFolder, name: "loss") }
+
+let samplesPerSecond = Double(train.count * options.epochs) / trainingSeconds
+let final = results.last!
+let report = Report(title: "Chapter 1: an autoencoder on MNIST (executed notebook)")
+report.paragraph("""
+    An undercomplete autoencoder: the encoder (784-128-64-36-18-9, ReLU) squeezes each digit into a latent vector z \
+    of 9 numbers, and the decoder (9-18-36-64-128-784, ReLU, sigmoid output) rebuilds the 784 pixels from z alone. \
+    It is trained to reproduce its input, with the mean squared error as the loss and Adam as the optimiser. \
+    The text of this chapter is `chapters/01-autoencoder.md`.
+    """)
+report.heading("Command")
+report.code(run.command, language: "sh")
+report.heading("Configuration")
+report.table(["setting", "value"], [
+    ["epochs", "\(options.epochs)"], ["batch size", "\(options.batchSize)"],
+    ["optimiser", "Adam, lr \(options.learningRate), betas (0.9, 0.999), weight decay 1e-8"],
+    ["loss", "mean squared error"], ["parameters", "\(autoencoder.parameterCount)"],
+    ["training images", "\(train.count)"], ["test images", "\(test.count)"],
+    ["seed", "\(options.run.seed)"], ["threads", "\(run.threads)"],
+    ["data", "\(run.dataRoot.path) (from \(run.dataOrigin))"],
+])
+report.heading("Training, epoch by epoch")
+report.table(["epoch", "training loss", "test MSE", "seconds"],
+             results.map { ["\($0.epoch)", fixed($0.trainLoss, 5), fixed($0.testMSE, 5), fixed($0.seconds, 1)] })
+report.heading("Reconstructions")
+report.paragraph("Rows alternate: test digits, then their reconstructions from 9 numbers each (epoch \(final.epoch)).")
+report.image("test digits and their reconstructions", "reconstructions.png")
+if chartFile != nil {
+    report.heading("Loss")
+    report.image("training loss and test MSE per epoch", "loss.png")
+}
+report.paragraph("Every epoch's grid is kept: " + results.map { String(format: "[%d](epoch-%03d.png)", $0.epoch, $0.epoch) }.joined(separator: ", ") + ".")
+report.heading("Time")
+report.bullets([
+    "wall time: \(formatDuration(run.elapsed)) (training \(fixed(trainingSeconds, 1)) s)",
+    "training speed: \(Int(samplesPerSecond)) images per second on \(run.threads) threads",
+    "final test MSE: \(fixed(final.testMSE, 4)) after \(final.epoch) epochs",
+])
+exitOnError { try report.write(to: run.output("report.md")) }
+
+print("Final test MSE \(fixed(final.testMSE, 4)) after \(final.epoch) epochs; \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
+print("Wrote \(run.outputFolder.path)/: reconstructions.png, epoch-*.png, \(chartFile == nil ? "" : "loss.png, ")loss.dat, loss.gp, report.md")

@@ -1,0 +1,114 @@
+import Foundation
+
+/// A line chart drawn by gnuplot. The data (`NAME.dat`) and the script (`NAME.gp`) are always
+/// written, so a reader can change the script and re-plot; gnuplot then draws `NAME.png`.
+public struct Chart {
+    public struct Series {
+        public var title: String
+        public var points: [(x: Double, y: Double)]
+        /// gnuplot's style: "lines" for many noisy points, "linespoints" for a few.
+        public var style: String
+        public init(_ title: String, _ points: [(x: Double, y: Double)], style: String = "lines") {
+            self.title = title
+            self.points = points
+            self.style = style
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    public var logScaleY = false
+
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], logScaleY: Bool = false) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+        self.logScaleY = logScaleY
+    }
+
+    nonisolated(unsafe) static var warnedAboutGnuplot = false
+
+    /// Writes `name.dat` and `name.gp` into `folder` and runs gnuplot there. Returns the PNG's
+    /// URL, or nil (after one warning per run) when gnuplot is missing or fails.
+    @discardableResult
+    public func draw(into folder: URL, name: String) throws -> URL? {
+        let drawn = series.filter { !$0.points.isEmpty }
+        var data = "# \(title)\n"
+        for (index, s) in drawn.enumerated() {
+            data += "# index \(index): \(s.title)\n# \(xLabel)\t\(yLabel)\n"
+            for p in s.points { data += "\(p.x)\t\(p.y)\n" }
+            data += "\n\n"
+        }
+        let plots = drawn.enumerated().map { index, s in
+            "'\(name).dat' index \(index) using 1:2 with \(s.style) lw 2 title \"\(quoted(s.title))\""
+        }
+        let script = """
+            # Draws \(name).png from \(name).dat. Re-draw after editing: gnuplot \(name).gp (in this folder)
+            set terminal pngcairo size 900,520 enhanced font 'sans,11'
+            set output '\(name).png'
+            set title "\(quoted(title))"
+            set xlabel "\(quoted(xLabel))"
+            set ylabel "\(quoted(yLabel))"
+            set grid
+            set key top right
+            \(logScaleY ? "set logscale y" : "unset logscale y")
+            plot \(plots.isEmpty ? "0 notitle" : plots.joined(separator: ", \\\n     "))
+
+            """
+        do {
+            try data.write(to: folder.appendingPathComponent("\(name).dat"), atomically: true, encoding: .utf8)
+            try script.write(to: folder.appendingPathComponent("\(name).gp"), atomically: true, encoding: .utf8)
+        } catch {
+            throw WorkbookError("cannot write the chart files in \(folder.path): \(error.localizedDescription)")
+        }
+        return runGnuplot(script: "\(name).gp", in: folder, png: "\(name).png")
+    }
+
+    private func quoted(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "'") }
+
+    private func runGnuplot(script: String, in folder: URL, png: String) -> URL? {
+        guard let gnuplot = findExecutable("gnuplot") else {
+            warnOnce("gnuplot is not installed, so no chart PNGs were drawn; the .dat and .gp files are in \(folder.path). "
+                     + "Install it (Debian/Ubuntu: apt-get install gnuplot-nox; macOS: brew install gnuplot) "
+                     + "and run `gnuplot \(script)` in that folder to draw them.")
+            return nil
+        }
+        let process = Process()
+        process.executableURL = gnuplot
+        process.arguments = [script]
+        process.currentDirectoryURL = folder
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            warnOnce("could not start gnuplot (\(error.localizedDescription)); the .dat and .gp files are in \(folder.path)")
+            return nil
+        }
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            warnOnce("gnuplot failed on \(script): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+            return nil
+        }
+        return folder.appendingPathComponent(png)
+    }
+
+    private func warnOnce(_ message: String) {
+        guard !Self.warnedAboutGnuplot else { return }
+        Self.warnedAboutGnuplot = true
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+}
+
+/// The first executable called `name` on the PATH.
+func findExecutable(_ name: String) -> URL? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for directory in path.split(separator: ":") {
+        let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    return nil
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// A progress bar on standard error: `epoch 3/10 [#########.......] 58% 1088/1875 0:04 ETA 0:03 loss 0.0291`.
+///
+/// On a terminal it redraws one line in place (at most ten times a second). When standard error
+/// is not a terminal (a log file, CI), it stays quiet until `finish`, which prints one plain line.
+public final class ProgressBar {
+    public enum Unit { case items, bytes }
+
+    public let title: String
+    public let total: Int
+    let unit: Unit
+    let interactive: Bool
+    /// True when the bar redraws in place on a terminal (false in logs and CI).
+    public var isInteractive: Bool { interactive }
+    let start = Date()
+    var lastDraw = Date.distantPast
+    var completed = 0
+    var status = ""
+
+    public init(title: String, total: Int, unit: Unit = .items) {
+        self.title = title
+        self.total = max(total, 1)
+        self.unit = unit
+        interactive = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    }
+
+    /// Records progress; `status` is shown after the bar (a running loss, say).
+    public func update(completed: Int, status: String = "") {
+        self.completed = completed
+        self.status = status
+        guard interactive, Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
+        lastDraw = Date()
+        write("\r" + line() + "\u{1B}[K")
+    }
+
+    /// Draws the final state and ends the line.
+    public func finish(status: String? = nil) {
+        if let status { self.status = status }
+        completed = max(completed, 0)
+        write((interactive ? "\r" : "") + line(final: true) + (interactive ? "\u{1B}[K" : "") + "\n")
+    }
+
+    func line(final: Bool = false) -> String {
+        let fraction = min(Double(completed) / Double(total), 1)
+        let width = 24
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let elapsed = Date().timeIntervalSince(start)
+        var text = "\(title) [\(bar)] \(String(format: "%3d", Int(fraction * 100)))% \(amount(completed))/\(amount(total)) \(formatDuration(elapsed))"
+        if !final && completed > 0 && fraction < 1 {
+            text += " ETA " + formatDuration(elapsed / fraction - elapsed)
+        }
+        if !status.isEmpty { text += " " + status }
+        return text
+    }
+
+    func amount(_ n: Int) -> String {
+        unit == .bytes ? String(format: "%.1f MB", Double(n) / 1_000_000) : "\(n)"
+    }
+
+    func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// "1:05" for 65 seconds, "1:02:03" past an hour.
+public func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0 else { return "--:--" }
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+}

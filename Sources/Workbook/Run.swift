@@ -1,0 +1,90 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+/// The options every chapter shares. A chapter adds its own (epochs, batch size, learning rate)
+/// and includes these with `@OptionGroup var run: RunOptions`.
+public struct RunOptions: ParsableArguments {
+    @Option(help: "Random seed: the same seed and flags give the same run, bit for bit.")
+    public var seed: UInt64 = 1
+
+    @Option(help: ArgumentHelp("Train on the first N training images only (and test on at most N): a quick run.",
+                               valueName: "N"))
+    public var limit: Int?
+
+    @Option(name: .customLong("data-dir"),
+            help: ArgumentHelp("The folder holding mnist/ (default: $\(DataLocation.environmentVariable), else ./data).",
+                               valueName: "path"))
+    public var dataDir: String?
+
+    @Option(name: .customLong("output-dir"),
+            help: ArgumentHelp("Where this run writes its pictures, charts and report (default: output/<chapter>).",
+                               valueName: "path"))
+    public var outputDir: String?
+
+    @Option(help: "Threads for the math kernels (default: all cores). Results do not depend on it.")
+    public var threads: Int?
+
+    public init() {}
+
+    public mutating func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (got \(limit))") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256 (got \(threads))") }
+    }
+}
+
+/// One run of a chapter: where its data comes from, where its outputs go, how long it took.
+public struct Run {
+    public let chapter: String
+    public let dataRoot: URL
+    public let dataOrigin: String
+    public let outputFolder: URL
+    /// The command that reproduces this run.
+    public let command: String
+    public let started = Date()
+    public let threads: Int
+
+    /// Resolves the folders, checks that the output folder is writable (before any training, so a
+    /// typo costs nothing), and sets the kernels' thread count.
+    public init(chapter: String, options: RunOptions) throws {
+        self.chapter = chapter
+        dataRoot = DataLocation.root(flag: options.dataDir)
+        dataOrigin = DataLocation.origin(flag: options.dataDir)
+        outputFolder = URL(fileURLWithPath: options.outputDir ?? "output/\(chapter)")
+        threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        Parallel.threads = threads
+        command = (["swift run \(chapter)"] + CommandLine.arguments.dropFirst().map(Run.shellQuoted)).joined(separator: " ")
+        do {
+            try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
+            let probe = outputFolder.appendingPathComponent(".write-test-\(ProcessInfo.processInfo.processIdentifier)")
+            try Data().write(to: probe)
+            try FileManager.default.removeItem(at: probe)
+        } catch {
+            throw WorkbookError("the output folder \(outputFolder.path) is not writable (\(error.localizedDescription)); "
+                                + "choose another with --output-dir")
+        }
+    }
+
+    /// The URL of a file in the output folder.
+    public func output(_ name: String) -> URL { outputFolder.appendingPathComponent(name) }
+
+    /// Seconds since the run started.
+    public var elapsed: Double { Date().timeIntervalSince(started) }
+
+    static func shellQuoted(_ argument: String) -> String {
+        argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+".contains($0) } ? argument : "'\(argument)'"
+    }
+}
+
+/// Runs `body`; if it throws, prints the error's message and exits with status 1. A chapter's
+/// `main.swift` uses it so that a missing file reads as a sentence, not a crash.
+public func exitOnError<T>(_ body: () throws -> T) -> T {
+    do { return try body() } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
+/// A number formatted with a fixed count of decimals: `fixed(0.02719, 4)` is "0.0272".
+public func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
+public func fixed(_ value: Float, _ decimals: Int) -> String { fixed(Double(value), decimals) }
