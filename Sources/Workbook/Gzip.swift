@@ -46,3 +46,26 @@ public func gunzip(_ compressed: [UInt8]) throws -> [UInt8] {
         throw WorkbookError("the gzip data is corrupt (\(reason))")
     }
 }
+
+/// Compresses bytes into the gzip format (to write IDX files the way MNIST ships them).
+public func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+    var stream = z_stream()
+    guard deflateInit2_(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY,
+                        ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        throw WorkbookError("zlib could not start compressing")
+    }
+    defer { deflateEnd(&stream) }
+    var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(bytes.count))) + 32)
+    let status = bytes.withUnsafeBufferPointer { input in
+        output.withUnsafeMutableBufferPointer { out -> Int32 in
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+            stream.avail_in = UInt32(input.count)
+            stream.next_out = out.baseAddress
+            stream.avail_out = UInt32(out.count)
+            return deflate(&stream, Z_FINISH)
+        }
+    }
+    guard status == Z_STREAM_END else { throw WorkbookError("gzip compression failed (zlib status \(status))") }
+    output.removeSubrange(Int(stream.total_out)...)
+    return output
+}
