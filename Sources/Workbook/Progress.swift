@@ -11,8 +11,6 @@ public final class ProgressBar {
     public let total: Int
     let unit: Unit
     let interactive: Bool
-    /// True when the bar redraws in place on a terminal (false in logs and CI).
-    public var isInteractive: Bool { interactive }
     let start = Date()
     var lastDraw = Date.distantPast
     var completed = 0

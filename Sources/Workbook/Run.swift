@@ -48,6 +48,7 @@ public struct Run {
     /// typo costs nothing), and sets the kernels' thread count.
     public init(chapter: String, options: RunOptions) throws {
         self.chapter = chapter
+        setvbuf(stdout, nil, _IOLBF, 0)   // line by line, so a log keeps prints and progress in order
         dataRoot = DataLocation.root(flag: options.dataDir)
         dataOrigin = DataLocation.origin(flag: options.dataDir)
         outputFolder = URL(fileURLWithPath: options.outputDir ?? "output/\(chapter)")

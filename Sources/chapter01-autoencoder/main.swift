@@ -146,9 +146,6 @@ for epoch in 1...options.epochs {
     let testMSE = meanSquaredError(on: test)
     progress.finish(status: "loss \(fixed(lossSum / Double(seen), 4))  test MSE \(fixed(testMSE, 4))")
     results.append(EpochResult(epoch: epoch, trainLoss: lossSum / Double(seen), testMSE: testMSE, seconds: seconds))
-    if !progress.isInteractive {
-        print("epoch \(epoch)/\(options.epochs): training loss \(fixed(lossSum / Double(seen), 4)), test MSE \(fixed(testMSE, 4)), \(fixed(seconds, 1)) s")
-    }
     drawReconstructions(to: run.output(String(format: "epoch-%03d.png", epoch)))
 }
 
