@@ -11,6 +11,10 @@ var fastMath: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchec
 fastMath.append(.unsafeFlags(["-Xcc", "-march=native"]))
 #endif
 
+let chapterDependencies: [Target.Dependency] = [
+    "Backprop", "Workbook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+]
+
 let package = Package(
     name: "GenerativeWorkbook",
     platforms: [.macOS(.v13)],
@@ -42,8 +46,10 @@ let package = Package(
                 swiftSettings: fastMath),
 
         // The chapters: one executable each, read top to bottom like a notebook.
-        .executableTarget(name: "chapter01-autoencoder", dependencies: ["Backprop", "Workbook"],
-                          swiftSettings: fastMath),
+        .executableTarget(name: "chapter01-autoencoder", dependencies: chapterDependencies, swiftSettings: fastMath),
+        .executableTarget(name: "chapter02-denoising-autoencoder", dependencies: chapterDependencies, swiftSettings: fastMath),
+
+        .executableTarget(name: "bench", dependencies: ["Backprop"], swiftSettings: fastMath),
 
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"], swiftSettings: fastMath),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "Backprop"], swiftSettings: fastMath),

@@ -59,7 +59,9 @@ public func matmulBackwardWeightsNaive(_ dw: UnsafeMutablePointer<Float>, _ x: U
 // 2. Register blocking: the forward kernel keeps a 4 x 16 tile of Y in 8 registers while it walks
 //    along K. Each step loads 2 vectors of W and 4 values of X and does 8 FMAs: the arithmetic,
 //    not the memory, sets the pace. Eight independent accumulators also hide the FMA latency.
-// 3. Both cores: the output is split into column (or row) ranges, one per thread.
+// 3. Packing: the 16 columns of W a tile needs are copied side by side into a small panel that
+//    stays in the L1 cache (see `gemm`).
+// 4. Both cores: the output is split into column (or row) ranges, one per thread.
 // In the forward and weight-gradient kernels every output value is still the FMA chain
 // `0 + x0*w0 + x1*w1 + ...` in the order of the naive kernel, so fast and naive agree to the bit.
 // The input-gradient kernel keeps 8 partial sums per dot product (one per lane) and adds them at
@@ -97,51 +99,79 @@ private enum Epilogue { case store, accumulate, bias(UnsafePointer<Float>) }
     }
 }
 
-/// The general product `C[M, N] (=, +=) A[M, K] · B[K, N]`, where A is read through two strides
-/// (`A[i, p] = a[i * aRow + p * aDepth]`), so X (aRow = K, aDepth = 1) and X^T (aRow = 1,
-/// aDepth = rows of X) go through the same kernel. B and C are row-major.
-private func gemm(m: Int, n: Int, depth: Int,
-                  _ a: UnsafePointer<Float>, aRow: Int, aDepth: Int,
+/// How deep a block of K the forward kernel takes at a time: a 256 x 16 panel of W is 16 KB and
+/// stays in the L1 cache while every row of X passes by.
+private let depthBlock = 256
+
+/// The general product `C[M, N] (=, +=) A[M, K] · B[K, N]`, all row-major.
+///
+/// B is first *packed*: 16 of its columns, one block of K rows, are copied into a small contiguous
+/// panel. Read straight from B, those 16 columns lie one row of B apart; when a row is 4 KB (1024
+/// floats) every one of them falls into the same L1 cache set and they evict each other. In the
+/// panel they are neighbours, and the panel is reused by every row of A.
+///
+/// When the sum over K is split into blocks, the tile stores its partial sums in C and the next
+/// block picks them up: still one FMA chain per value, in order. (Gradient accumulation, which
+/// adds to what C already holds, always takes all of K at once.)
+private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: Int,
                   _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ epilogue: Epilogue) {
+    let block: Int
+    if case .accumulate = epilogue { block = max(depth, 1) } else { block = depthBlock }
     Parallel.forEachRange(n, unit: 16, work: m * n * depth) { columns in
-        var i = 0
-        while i + 4 <= m {   // four rows at a time
-            var j = columns.lowerBound
-            while j + 16 <= columns.upperBound {
-                tile4x16(a + i * aRow, aRow: aRow, aDepth: aDepth, b + j, ldb: n, depth: depth,
-                         c + i * n + j, ldc: n, column: j, epilogue)
-                j += 16
-            }
-            for row in i..<(i + 4) where j < columns.upperBound {
-                row1(a + row * aRow, aDepth: aDepth, b, ldb: n, depth: depth, c + row * n,
-                     columns: j..<columns.upperBound, epilogue)
-            }
-            i += 4
+        let panel = Scratch.forCurrentThread.buffer(0, count: min(block, depth) * 16)
+        var j = columns.lowerBound
+        while j + 16 <= columns.upperBound {
+            var p0 = 0
+            repeat {
+                let kc = min(block, depth - p0)
+                for p in 0..<kc { panel.advanced(by: p * 16).update(from: b + (p0 + p) * n + j, count: 16) }
+                let continuing = p0 > 0, last = p0 + kc >= depth
+                let finish: Epilogue = last ? epilogue : .store
+                var i = 0
+                while i + 4 <= m {   // four rows at a time
+                    tile4x16(a + i * lda + p0, lda: lda, panel, depth: kc, c + i * n + j, ldc: n, column: j,
+                             continuing: continuing, finish)
+                    i += 4
+                }
+                for row in i..<m {   // the last rows, one at a time
+                    row1(a + row * lda + p0, panel, ldb: 16, depth: kc, c + row * n + j, width: 16, column: j,
+                         continuing: continuing, finish)
+                }
+                p0 += kc
+            } while p0 < depth
+            j += 16
         }
-        for row in i..<m {   // the last rows, one at a time
-            row1(a + row * aRow, aDepth: aDepth, b, ldb: n, depth: depth, c + row * n, columns: columns, epilogue)
+        if j < columns.upperBound {   // fewer than 16 columns left: read them from B directly
+            for row in 0..<m {
+                row1(a + row * lda, b + j, ldb: n, depth: depth, c + row * n + j, width: columns.upperBound - j,
+                     column: j, continuing: false, epilogue)
+            }
         }
     }
 }
 
-/// The register-blocked micro-kernel: a 4 x 16 tile of C in eight SIMD8 accumulators.
+/// The register-blocked micro-kernel: a 4 x 16 tile of C in eight SIMD8 accumulators, which start
+/// at zero or, when `continuing`, at the partial sums a previous block of K left in C.
 @inline(__always)
-private func tile4x16(_ a: UnsafePointer<Float>, aRow: Int, aDepth: Int,
-                      _ b: UnsafePointer<Float>, ldb: Int, depth: Int,
-                      _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, _ epilogue: Epilogue) {
+private func tile4x16(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, depth: Int,
+                      _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ epilogue: Epilogue) {
     var c00 = Vector8(), c01 = Vector8(), c10 = Vector8(), c11 = Vector8()
     var c20 = Vector8(), c21 = Vector8(), c30 = Vector8(), c31 = Vector8()
+    if continuing {
+        c00 = load8(c); c01 = load8(c + 8); c10 = load8(c + ldc); c11 = load8(c + ldc + 8)
+        c20 = load8(c + 2 * ldc); c21 = load8(c + 2 * ldc + 8); c30 = load8(c + 3 * ldc); c31 = load8(c + 3 * ldc + 8)
+    }
     var ap = a, bp = b
     for _ in 0..<depth {
         let b0 = load8(bp), b1 = load8(bp + 8)
-        let a0 = Vector8(repeating: ap[0]), a1 = Vector8(repeating: ap[aRow])
-        let a2 = Vector8(repeating: ap[2 * aRow]), a3 = Vector8(repeating: ap[3 * aRow])
+        let a0 = Vector8(repeating: ap[0]), a1 = Vector8(repeating: ap[lda])
+        let a2 = Vector8(repeating: ap[2 * lda]), a3 = Vector8(repeating: ap[3 * lda])
         c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1)
         c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1)
         c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1)
         c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1)
-        ap += aDepth
-        bp += ldb
+        ap += 1
+        bp += 16
     }
     finish8(c00, c, column, epilogue); finish8(c01, c + 8, column + 8, epilogue)
     finish8(c10, c + ldc, column, epilogue); finish8(c11, c + ldc + 8, column + 8, epilogue)
@@ -149,31 +179,29 @@ private func tile4x16(_ a: UnsafePointer<Float>, aRow: Int, aDepth: Int,
     finish8(c30, c + 3 * ldc, column, epilogue); finish8(c31, c + 3 * ldc + 8, column + 8, epilogue)
 }
 
-/// One row of C over a range of columns: 8 columns per register, then single columns.
+/// One row of C, `width` columns: 8 columns per register, then single columns.
 @inline(__always)
-private func row1(_ a: UnsafePointer<Float>, aDepth: Int, _ b: UnsafePointer<Float>, ldb: Int, depth: Int,
-                  _ c: UnsafeMutablePointer<Float>, columns: Range<Int>, _ epilogue: Epilogue) {
-    var j = columns.lowerBound
-    while j + 8 <= columns.upperBound {
-        var sum = Vector8()
-        var ap = a, bp = b + j
-        for _ in 0..<depth {
-            sum = sum.addingProduct(Vector8(repeating: ap.pointee), load8(bp))
-            ap += aDepth
+private func row1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int, depth: Int,
+                  _ c: UnsafeMutablePointer<Float>, width: Int, column: Int, continuing: Bool, _ epilogue: Epilogue) {
+    var j = 0
+    while j + 8 <= width {
+        var sum = continuing ? load8(c + j) : Vector8()
+        var bp = b + j
+        for p in 0..<depth {
+            sum = sum.addingProduct(Vector8(repeating: a[p]), load8(bp))
             bp += ldb
         }
-        finish8(sum, c + j, j, epilogue)
+        finish8(sum, c + j, column + j, epilogue)
         j += 8
     }
-    while j < columns.upperBound {
-        var sum: Float = 0
-        var ap = a, bp = b + j
-        for _ in 0..<depth {
-            sum = sum.addingProduct(ap.pointee, bp.pointee)
-            ap += aDepth
+    while j < width {
+        var sum: Float = continuing ? c[j] : 0
+        var bp = b + j
+        for p in 0..<depth {
+            sum = sum.addingProduct(a[p], bp.pointee)
             bp += ldb
         }
-        finish1(sum, c + j, j, epilogue)
+        finish1(sum, c + j, column + j, epilogue)
         j += 1
     }
 }
@@ -181,13 +209,16 @@ private func row1(_ a: UnsafePointer<Float>, aDepth: Int, _ b: UnsafePointer<Flo
 /// Fast `Y[M, N] = X[M, K] · W[K, N] (+ bias[N])`; the same values as `matmulForwardNaive`.
 public func matmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                           _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, m: Int, k: Int, n: Int) {
-    gemm(m: m, n: n, depth: k, x, aRow: k, aDepth: 1, w, y, bias.map { .bias($0) } ?? .store)
+    gemm(m: m, n: n, depth: k, x, lda: k, w, y, bias.map { .bias($0) } ?? .store)
 }
 
-/// Fast `dW[K, N] += X[M, K]^T · dY[M, N]`: the same kernel, reading X by columns.
+/// Fast `dW[K, N] += X[M, K]^T · dY[M, N]`: X is transposed into scratch memory first (a small
+/// copy, the size of one batch), then it is the same kernel with the batch as the depth.
 public func matmulBackwardWeights(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                   _ dy: UnsafePointer<Float>, m: Int, k: Int, n: Int) {
-    gemm(m: k, n: n, depth: m, x, aRow: 1, aDepth: k, dy, dw, .accumulate)
+    let xT = Scratch.forCurrentThread.buffer(1, count: k * m)   // X^T: [K, M]
+    for i in 0..<m { for p in 0..<k { xT[p * m + i] = x[i * k + p] } }
+    gemm(m: k, n: n, depth: m, xT, lda: m, dy, dw, .accumulate)
 }
 
 /// Fast `dX[M, K] = dY[M, N] · W[K, N]^T`. Every value is a dot product of two contiguous rows,

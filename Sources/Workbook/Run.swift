@@ -43,6 +43,7 @@ public struct Run {
     public let command: String
     public let started = Date()
     public let threads: Int
+    public let seed: UInt64
 
     /// Resolves the folders, checks that the output folder is writable (before any training, so a
     /// typo costs nothing), and sets the kernels' thread count.
@@ -53,6 +54,7 @@ public struct Run {
         dataOrigin = DataLocation.origin(flag: options.dataDir)
         outputFolder = URL(fileURLWithPath: options.outputDir ?? "output/\(chapter)")
         threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        seed = options.seed
         Parallel.threads = threads
         command = (["swift run \(chapter)"] + CommandLine.arguments.dropFirst().map(Run.shellQuoted)).joined(separator: " ")
         do {
@@ -89,3 +91,22 @@ public func exitOnError<T>(_ body: () throws -> T) -> T {
 /// A number formatted with a fixed count of decimals: `fixed(0.02719, 4)` is "0.0272".
 public func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
 public func fixed(_ value: Float, _ decimals: Int) -> String { fixed(Double(value), decimals) }
+
+/// Throws a ValidationError with `message` unless `condition` holds: flag checks read as rules.
+public func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+    if !condition { throw ValidationError(message()) }
+}
+
+public extension Report {
+    /// The sections every chapter's report starts with: the command that reproduces the run and
+    /// its configuration (the chapter's settings, then seed, threads and data folder).
+    func describe(_ run: Run, configuration: [(String, String)]) {
+        heading("Command")
+        code(run.command, language: "sh")
+        heading("Configuration")
+        table(["setting", "value"], configuration.map { [$0.0, $0.1] } + [
+            ["seed", "\(run.seed)"], ["threads", "\(run.threads)"],
+            ["data", "\(run.dataRoot.path) (from \(run.dataOrigin))"],
+        ])
+    }
+}

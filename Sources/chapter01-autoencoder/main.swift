@@ -29,11 +29,10 @@ struct Options: ParsableCommand {
     @OptionGroup var run: RunOptions
 
     func validate() throws {
-        guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 10000 (got \(epochs))") }
-        guard (1...60_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 60000 (got \(batchSize))") }
-        guard learningRate.isFinite, learningRate > 0, learningRate < 10 else {
-            throw ValidationError("--lr must be a positive number below 10 (got \(learningRate))")
-        }
+        try require((1...10_000).contains(epochs), "--epochs must be between 1 and 10000 (got \(epochs))")
+        try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))")
+        try require(learningRate.isFinite && learningRate > 0 && learningRate < 10,
+                    "--lr must be a positive number below 10 (got \(learningRate))")
     }
 }
 
@@ -167,16 +166,11 @@ report.paragraph("""
     It is trained to reproduce its input, with the mean squared error as the loss and Adam as the optimiser. \
     The text of this chapter is `chapters/01-autoencoder.md`.
     """)
-report.heading("Command")
-report.code(run.command, language: "sh")
-report.heading("Configuration")
-report.table(["setting", "value"], [
-    ["epochs", "\(options.epochs)"], ["batch size", "\(options.batchSize)"],
-    ["optimiser", "Adam, lr \(options.learningRate), betas (0.9, 0.999), weight decay 1e-8"],
-    ["loss", "mean squared error"], ["parameters", "\(autoencoder.parameterCount)"],
-    ["training images", "\(train.count)"], ["test images", "\(test.count)"],
-    ["seed", "\(options.run.seed)"], ["threads", "\(run.threads)"],
-    ["data", "\(run.dataRoot.path) (from \(run.dataOrigin))"],
+report.describe(run, configuration: [
+    ("epochs", "\(options.epochs)"), ("batch size", "\(options.batchSize)"),
+    ("optimiser", "Adam, lr \(options.learningRate), betas (0.9, 0.999), weight decay 1e-8"),
+    ("loss", "mean squared error"), ("parameters", "\(autoencoder.parameterCount)"),
+    ("training images", "\(train.count)"), ("test images", "\(test.count)"),
 ])
 report.heading("Training, epoch by epoch")
 report.table(["epoch", "training loss", "test MSE", "seconds"],

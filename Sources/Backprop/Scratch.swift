@@ -1,0 +1,39 @@
+import Foundation
+
+/// Scratch memory for the kernels, one set per thread, kept from call to call: packing a panel
+/// or transposing a batch then allocates nothing once the buffers have grown to size.
+final class Scratch {
+    private var buffers: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
+
+    /// Buffer number `slot`, holding at least `count` floats. Its contents are unspecified.
+    func buffer(_ slot: Int, count: Int) -> UnsafeMutablePointer<Float> {
+        while buffers.count <= slot { buffers.append((.allocate(capacity: 1), 1)) }
+        if buffers[slot].capacity < count {
+            buffers[slot].pointer.deallocate()
+            buffers[slot] = (.allocate(capacity: count), count)
+        }
+        return buffers[slot].pointer
+    }
+
+    deinit { buffers.forEach { $0.pointer.deallocate() } }
+
+    /// The calling thread's scratch memory (made on first use, freed when the thread ends).
+    static var forCurrentThread: Scratch {
+        if let existing = pthread_getspecific(key) { return Unmanaged<Scratch>.fromOpaque(existing).takeUnretainedValue() }
+        let scratch = Scratch()
+        pthread_setspecific(key, Unmanaged.passRetained(scratch).toOpaque())
+        return scratch
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            #if os(Linux)
+            if let pointer { Unmanaged<Scratch>.fromOpaque(pointer).release() }
+            #else
+            Unmanaged<Scratch>.fromOpaque(pointer).release()
+            #endif
+        }
+        return key
+    }()
+}

@@ -1,0 +1,251 @@
+// Chapter 2: a denoising autoencoder on MNIST.
+//
+// Read this file beside chapters/02-denoising-autoencoder.md. An *overcomplete* autoencoder (a
+// code of 1024 numbers for 784 pixels) could learn to copy its input. So we damage the input and
+// ask for the clean image: copying no longer works, and the network has to learn what digits
+// look like.
+//
+//     swift run chapter02-denoising-autoencoder --data-dir ../shared/data
+
+import ArgumentParser
+import Backprop
+import Foundation
+import Workbook
+
+// MARK: - 1. Configuration
+
+enum Noise: String, ExpressibleByArgument, CaseIterable {
+    case gaussian   // add N(0, level^2) to every pixel, then clip to [0, 1]
+    case masking    // set a random fraction `level` of the pixels to 0
+    case none       // no corruption: watch the network learn to copy
+}
+
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chapter02-denoising-autoencoder",
+        abstract: "Train an overcomplete autoencoder to remove noise from MNIST digits.")
+
+    @Option(help: "Passes over the training set.")
+    var epochs = 10
+
+    @Option(name: .customLong("batch-size"), help: "Images per training step.")
+    var batchSize = 64
+
+    @Option(name: .customLong("lr"), help: "Adam's learning rate.")
+    var learningRate: Float = 1e-3
+
+    @Option(help: "How the input is corrupted: \(Noise.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var noise: Noise = .gaussian
+
+    @Option(name: .customLong("noise-level"),
+            help: "The noise's strength: the standard deviation for gaussian (default 0.5), the fraction of pixels for masking (default 0.5).")
+    var noiseLevel: Float?
+
+    @Option(help: "Size of the code (hidden layer). Above 784 the autoencoder is overcomplete.")
+    var hidden = 1024
+
+    @OptionGroup var run: RunOptions
+
+    var level: Float { noiseLevel ?? 0.5 }
+
+    func validate() throws {
+        try require((1...10_000).contains(epochs), "--epochs must be between 1 and 10000 (got \(epochs))")
+        try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))")
+        try require(learningRate.isFinite && learningRate > 0 && learningRate < 10,
+                    "--lr must be a positive number below 10 (got \(learningRate))")
+        try require((1...16_384).contains(hidden), "--hidden must be between 1 and 16384 (got \(hidden))")
+        switch noise {
+        case .gaussian: try require(level.isFinite && level > 0 && level <= 5, "--noise-level for gaussian noise is a standard deviation in (0, 5] (got \(level))")
+        case .masking: try require(level.isFinite && level > 0 && level < 1, "--noise-level for masking noise is a fraction in (0, 1) (got \(level))")
+        case .none: try require(noiseLevel == nil, "--noise-level has no meaning with --noise none")
+        }
+    }
+}
+
+let options = Options.parseOrExit()
+let run = exitOnError { try Run(chapter: "chapter02-denoising-autoencoder", options: options.run) }
+let rng = RandomGenerator(seed: options.run.seed)
+
+// MARK: - 2. Data and the corruption
+
+let train = exitOnError { try MNIST.load(.train, root: run.dataRoot) }.prefix(options.run.limit)
+let test = exitOnError { try MNIST.load(.test, root: run.dataRoot) }.prefix(options.run.limit)
+print("MNIST: \(train.count) training and \(test.count) test images from \(run.dataRoot.path)")
+
+/// Writes a damaged copy of `clean` into `noisy`. The damage is drawn fresh every time, so the
+/// network never sees the same noisy image twice and cannot memorise the noise.
+func corrupt(_ clean: Tensor, into noisy: Tensor, using random: RandomGenerator) {
+    noisy.copy(from: clean)
+    switch options.noise {
+    case .gaussian:
+        for i in 0..<noisy.count {
+            let (n, _) = random.normalPair()
+            noisy[i] = min(max(clean[i] + options.level * n, 0), 1)   // stay in the range of pixels
+        }
+    case .masking:
+        for i in 0..<noisy.count where random.uniform() < options.level { noisy[i] = 0 }
+    case .none:
+        break
+    }
+}
+
+// The test set is corrupted once, with its own generator: every epoch is judged on the same damage.
+let cleanTest = Tensor(shape: [0]), noisyTest = Tensor(shape: [0])
+test.fill(cleanTest, with: 0..<test.count)
+corrupt(cleanTest, into: noisyTest, using: RandomGenerator(seed: options.run.seed &+ 1_000_003))
+
+// MARK: - 3. Model
+// One wide hidden layer: 784 -> 1024 -> 784. With more code numbers than pixels the network could
+// pass every pixel straight through; only the noise stops it.
+
+let autoencoder = Sequential(
+    Linear(784, options.hidden, rng: rng), ReLU(),        // h: [B, 1024]
+    Linear(options.hidden, 784, rng: rng), Sigmoid())     // x̂: [B, 784]
+autoencoder.needsInputGradient = false
+let loss = MSELoss()
+let optimizer = Adam(autoencoder.parameters, learningRate: options.learningRate)
+print("Denoising autoencoder 784-\(options.hidden)-784: \(autoencoder.parameterCount) parameters; noise: \(options.noise.rawValue)"
+      + (options.noise == .none ? "" : " \(options.level)"))
+
+// MARK: - 4. Measuring: MSE and PSNR
+
+/// Peak signal-to-noise ratio of one image against the clean one, in decibels, for pixels in
+/// [0, 1]: 10 log10(1 / MSE). Each halving of the error adds 3 dB.
+func psnr(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+    var sum = 0.0
+    for i in 0..<count { let d = Double(a[i] - b[i]); sum += d * d }
+    return 10 * log10(1 / max(sum / Double(count), 1e-10))
+}
+
+/// Mean PSNR over a set of images (rows of two [N, 784] tensors).
+func meanPSNR(_ images: Tensor, against clean: Tensor) -> Double {
+    (0..<images.rows).reduce(0.0) { $0 + psnr(images.data + $1 * 784, clean.data + $1 * 784, count: 784) } / Double(images.rows)
+}
+
+let noisyPSNR = meanPSNR(noisyTest, against: cleanTest)   // the baseline to beat
+print("The noisy test images are at \(fixed(noisyPSNR, 2)) dB PSNR: the denoiser has to beat that.")
+
+/// Denoises the whole test set; returns the MSE and the mean PSNR against the clean images.
+let denoisedTest = Tensor(shape: [test.count, 784])
+func evaluate() -> (mse: Double, psnr: Double) {
+    autoencoder.setTraining(false)
+    let batch = Tensor(shape: [0])
+    var total = 0.0
+    for start in stride(from: 0, to: test.count, by: 1000) {
+        let rows = min(1000, test.count - start)
+        batch.reshape(to: [rows, 784])
+        batch.data.update(from: noisyTest.data + start * 784, count: rows * 784)
+        let output = autoencoder.forward(batch)
+        (denoisedTest.data + start * 784).update(from: output.data, count: rows * 784)
+        for i in 0..<(rows * 784) { let d = Double(output[i] - cleanTest[start * 784 + i]); total += d * d }
+    }
+    autoencoder.setTraining(true)
+    return (total / Double(test.count * 784), meanPSNR(denoisedTest, against: cleanTest))
+}
+
+/// Three rows of the same ten test digits: noisy input, denoised output, clean original.
+let shownDigits = test.examplesOfEachDigit(1)
+func drawDenoising(to url: URL) {
+    let rows = [noisyTest, denoisedTest, cleanTest]
+    let tiles = rows.flatMap { source in shownDigits.map { Image(grayRow: $0, of: source, width: 28, height: 28) } }
+    exitOnError { try PNG.write(makeGrid(tiles, perRow: shownDigits.count), to: url) }
+}
+
+// MARK: - 5. Training
+
+struct EpochResult { let epoch: Int; let trainLoss: Double; let testMSE: Double; let psnr: Double; let seconds: Double }
+var results: [EpochResult] = []
+var trainingCurve: [(x: Double, y: Double)] = []
+var trainingSeconds = 0.0
+
+let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
+let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
+let chartEvery = max(1, stepsPerEpoch / 50)
+print("Training for \(options.epochs) epochs of \(stepsPerEpoch) steps (batch \(options.batchSize)) on \(run.threads) threads")
+
+for epoch in 1...options.epochs {
+    let epochStart = Date()
+    var order = Array(0..<train.count)
+    rng.shuffle(&order)
+    let progress = ProgressBar(title: "epoch \(epoch)/\(options.epochs)", total: train.count)
+    var lossSum = 0.0, seen = 0, windowSum = 0.0
+
+    for step in 0..<stepsPerEpoch {
+        let indices = order[(step * options.batchSize)..<min((step + 1) * options.batchSize, train.count)]
+        train.fill(clean, with: indices)                  // x: [B, 784]
+        corrupt(clean, into: noisy, using: rng)           // x̃: x damaged
+
+        optimizer.zeroGradients()
+        let denoised = autoencoder.forward(noisy)         // x̂ = g(f(x̃)): the network sees only the damaged image
+        let value = loss.forward(denoised, clean)         // ... and is scored against the clean one
+        _ = autoencoder.backward(loss.backward())
+        optimizer.step()
+
+        lossSum += Double(value) * Double(indices.count)
+        seen += indices.count
+        windowSum += Double(value)
+        if (step + 1) % chartEvery == 0 {
+            trainingCurve.append((x: Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch), y: windowSum / Double(chartEvery)))
+            windowSum = 0
+        }
+        progress.update(completed: seen, status: "loss \(fixed(lossSum / Double(seen), 4))")
+    }
+    let seconds = Date().timeIntervalSince(epochStart)
+    trainingSeconds += seconds
+
+    let (testMSE, testPSNR) = evaluate()
+    progress.finish(status: "loss \(fixed(lossSum / Double(seen), 4))  test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
+    results.append(EpochResult(epoch: epoch, trainLoss: lossSum / Double(seen), testMSE: testMSE, psnr: testPSNR, seconds: seconds))
+    drawDenoising(to: run.output(String(format: "epoch-%03d.png", epoch)))
+}
+
+// MARK: - 6. Outputs
+
+drawDenoising(to: run.output("denoising.png"))
+let lossChart = Chart(title: "Denoising autoencoder: error against the clean images", xLabel: "epoch", yLabel: "mean squared error",
+                      series: [.init("training loss (mean over \(chartEvery) steps)", trainingCurve),
+                               .init("test MSE", results.map { (x: Double($0.epoch), y: $0.testMSE) }, style: "linespoints")],
+                      logScaleY: true)
+let lossFile = exitOnError { try lossChart.draw(into: run.outputFolder, name: "loss") }
+let psnrChart = Chart(title: "Denoising: PSNR of the test images (higher is better)", xLabel: "epoch", yLabel: "PSNR (dB)",
+                      series: [.init("denoised", results.map { (x: Double($0.epoch), y: $0.psnr) }, style: "linespoints"),
+                               .init("noisy input (baseline)", results.map { (x: Double($0.epoch), y: noisyPSNR) })])
+let psnrFile = exitOnError { try psnrChart.draw(into: run.outputFolder, name: "psnr") }
+
+let final = results.last!
+let samplesPerSecond = Double(train.count * options.epochs) / trainingSeconds
+let report = Report(title: "Chapter 2: a denoising autoencoder on MNIST (executed notebook)")
+report.paragraph("""
+    An overcomplete autoencoder (784-\(options.hidden)-784, ReLU, sigmoid output) sees each training digit damaged \
+    (\(options.noise == .gaussian ? "Gaussian noise of standard deviation \(options.level), clipped to [0, 1]" : options.noise == .masking ? "a fraction \(options.level) of its pixels set to 0" : "no damage at all: it may learn to copy")) \
+    and is trained, with the mean squared error, to output the clean digit. The text of this chapter is \
+    `chapters/02-denoising-autoencoder.md`.
+    """)
+report.describe(run, configuration: [
+    ("epochs", "\(options.epochs)"), ("batch size", "\(options.batchSize)"),
+    ("optimiser", "Adam, lr \(options.learningRate), betas (0.9, 0.999)"),
+    ("noise", options.noise == .none ? "none" : "\(options.noise.rawValue), level \(options.level)"),
+    ("parameters", "\(autoencoder.parameterCount)"),
+    ("training images", "\(train.count)"), ("test images", "\(test.count)"),
+])
+report.heading("Training, epoch by epoch")
+report.paragraph("PSNR is the mean over the test images of 10 log10(1 / MSE). The noisy test input scores \(fixed(noisyPSNR, 2)) dB.")
+report.table(["epoch", "training loss", "test MSE", "test PSNR (dB)", "gain over noisy (dB)", "seconds"],
+             results.map { ["\($0.epoch)", fixed($0.trainLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr, 2),
+                            fixed($0.psnr - noisyPSNR, 2), fixed($0.seconds, 1)] })
+report.heading("Denoising")
+report.paragraph("Rows: the noisy input, the network's output, the clean original (epoch \(final.epoch)).")
+report.image("noisy, denoised and clean test digits", "denoising.png")
+if lossFile != nil { report.heading("Loss"); report.image("training loss and test MSE", "loss.png") }
+if psnrFile != nil { report.heading("PSNR"); report.image("test PSNR per epoch", "psnr.png") }
+report.paragraph("Every epoch's grid is kept: " + results.map { String(format: "[%d](epoch-%03d.png)", $0.epoch, $0.epoch) }.joined(separator: ", ") + ".")
+report.heading("Time")
+report.bullets([
+    "wall time: \(formatDuration(run.elapsed)) (training \(fixed(trainingSeconds, 1)) s)",
+    "training speed: \(Int(samplesPerSecond)) images per second on \(run.threads) threads",
+    "final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(final.psnr, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input",
+])
+exitOnError { try report.write(to: run.output("report.md")) }
+
+print("Final test PSNR \(fixed(final.psnr, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), MSE \(fixed(final.testMSE, 4)); \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
+print("Wrote \(run.outputFolder.path)/: denoising.png, epoch-*.png, loss and psnr charts, report.md")
