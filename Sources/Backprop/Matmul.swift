@@ -70,6 +70,16 @@ public func matmulBackwardWeightsNaive(_ dw: UnsafeMutablePointer<Float>, _ x: U
 
 public typealias Vector8 = SIMD8<Float>
 
+public extension SIMD8 where Scalar == Float {
+    /// Eight floats loaded from `pointer` (no alignment needed).
+    @inline(__always) init(_ pointer: UnsafePointer<Float>) { self = UnsafeRawPointer(pointer).loadUnaligned(as: Self.self) }
+    @inline(__always) init(_ pointer: UnsafeMutablePointer<Float>) { self.init(UnsafePointer(pointer)) }
+    /// Stores the eight floats at `pointer` (no alignment needed).
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Self.self)
+    }
+}
+
 @inline(__always) private func load8(_ p: UnsafePointer<Float>) -> Vector8 {
     UnsafeRawPointer(p).loadUnaligned(as: Vector8.self)
 }

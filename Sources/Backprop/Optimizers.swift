@@ -81,11 +81,27 @@ public final class Adam: Optimizer {
         for (index, parameter) in parameters.enumerated() {
             let w = parameter.value.data, grad = parameter.gradient.data
             let m = firstMoments[index].data, v = secondMoments[index].data
-            for i in 0..<parameter.value.count {
-                let g = grad[i] + decay * w[i]
-                m[i] = b1 * m[i] + (1 - b1) * g
-                v[i] = b2 * v[i] + (1 - b2) * g * g
-                w[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
+            // Every weight is updated on its own, so the work splits over the cores without
+            // changing a single result.
+            // Eight weights at a time in SIMD registers, then the rest one by one: the same
+            // operations in the same order either way, so lanes and leftovers agree to the bit.
+            Parallel.forEachRange(parameter.value.count, unit: 64, work: parameter.value.count * 8) { range in
+                var i = range.lowerBound
+                while i + 8 <= range.upperBound {
+                    let g = Vector8(grad + i) + decay * Vector8(w + i)
+                    let mi = b1 * Vector8(m + i) + (1 - b1) * g
+                    let vi = b2 * Vector8(v + i) + (1 - b2) * g * g
+                    let wi = Vector8(w + i) - stepSize * mi / (vi.squareRoot() / correction2 + eps)
+                    mi.store(to: m + i); vi.store(to: v + i); wi.store(to: w + i)
+                    i += 8
+                }
+                while i < range.upperBound {
+                    let g = grad[i] + decay * w[i]
+                    m[i] = b1 * m[i] + (1 - b1) * g
+                    v[i] = b2 * v[i] + (1 - b2) * g * g
+                    w[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
+                    i += 1
+                }
             }
         }
     }

@@ -63,6 +63,7 @@ struct Options: ParsableCommand {
 }
 
 let options = Options.parseOrExit()
+let noise = options.noise, noiseLevel = options.level   // plain constants: cheap to read in a hot loop
 let run = exitOnError { try Run(chapter: "chapter02-denoising-autoencoder", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)
 
@@ -75,17 +76,16 @@ print("MNIST: \(train.count) training and \(test.count) test images from \(run.d
 /// Writes a damaged copy of `clean` into `noisy`. The damage is drawn fresh every time, so the
 /// network never sees the same noisy image twice and cannot memorise the noise.
 func corrupt(_ clean: Tensor, into noisy: Tensor, using random: RandomGenerator) {
-    noisy.copy(from: clean)
-    switch options.noise {
+    noisy.reshape(to: clean.shape)
+    switch noise {
     case .gaussian:
-        for i in 0..<noisy.count {
-            let (n, _) = random.normalPair()
-            noisy[i] = min(max(clean[i] + options.level * n, 0), 1)   // stay in the range of pixels
-        }
+        noisy.fillNormal(using: random, std: noiseLevel)                   // the noise, N(0, level^2)
+        for i in 0..<noisy.count { noisy[i] = min(max(clean[i] + noisy[i], 0), 1) }   // added, kept in [0, 1]
     case .masking:
-        for i in 0..<noisy.count where random.uniform() < options.level { noisy[i] = 0 }
+        noisy.copy(from: clean)
+        for i in 0..<noisy.count where random.uniform() < noiseLevel { noisy[i] = 0 }
     case .none:
-        break
+        noisy.copy(from: clean)
     }
 }
 
