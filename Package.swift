@@ -48,6 +48,7 @@ let package = Package(
         // The chapters: one executable each, read top to bottom like a notebook.
         .executableTarget(name: "chapter01-autoencoder", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter02-denoising-autoencoder", dependencies: chapterDependencies, swiftSettings: fastMath),
+        .executableTarget(name: "chapter03-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
 
         .executableTarget(name: "bench", dependencies: ["Backprop"], swiftSettings: fastMath),
 

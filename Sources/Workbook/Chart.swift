@@ -20,13 +20,16 @@ public struct Chart {
     public var yLabel: String
     public var series: [Series]
     public var logScaleY = false
+    /// Where gnuplot puts the legend ("top right", "bottom right", "center right", ...).
+    public var key = "top right"
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], logScaleY: Bool = false) {
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], logScaleY: Bool = false, key: String = "top right") {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
         self.logScaleY = logScaleY
+        self.key = key
     }
 
     nonisolated(unsafe) static var warnedAboutGnuplot = false
@@ -53,7 +56,7 @@ public struct Chart {
             set xlabel "\(quoted(xLabel))"
             set ylabel "\(quoted(yLabel))"
             set grid
-            set key top right
+            set key \(key)
             \(logScaleY ? "set logscale y" : "unset logscale y")
             plot \(plots.isEmpty ? "0 notitle" : plots.joined(separator: ", \\\n     "))
 

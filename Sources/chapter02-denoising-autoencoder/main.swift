@@ -209,7 +209,8 @@ let lossChart = Chart(title: "Denoising autoencoder: error against the clean ima
 let lossFile = exitOnError { try lossChart.draw(into: run.outputFolder, name: "loss") }
 let psnrChart = Chart(title: "Denoising: PSNR of the test images (higher is better)", xLabel: "epoch", yLabel: "PSNR (dB)",
                       series: [.init("denoised", results.map { (x: Double($0.epoch), y: $0.psnr) }, style: "linespoints"),
-                               .init("noisy input (baseline)", results.map { (x: Double($0.epoch), y: noisyPSNR) })])
+                               .init("noisy input (baseline)", results.map { (x: Double($0.epoch), y: noisyPSNR) })],
+                      key: "center right")
 let psnrFile = exitOnError { try psnrChart.draw(into: run.outputFolder, name: "psnr") }
 
 let final = results.last!

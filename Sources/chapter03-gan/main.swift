@@ -1,0 +1,404 @@
+// Chapter 3: a generative adversarial network on MNIST.
+//
+// Read this file beside chapters/03-gan.md. Two networks learn against each other: the
+// generator G turns random vectors z into images, the discriminator D tells real digits from G's.
+//
+//     swift run chapter03-gan --data-dir ../shared/data
+//     swift run chapter03-gan --preset small          # the other tutorials' networks
+//     swift run chapter03-gan --resume --epochs 40    # continue a run from its checkpoint
+//     swift run chapter03-gan --generate 1000 --checkpoint output/chapter03-gan/checkpoint.bin
+
+import ArgumentParser
+import Backprop
+import Foundation
+import Workbook
+
+// MARK: - 1. Configuration
+
+enum Preset: String, ExpressibleByArgument, CaseIterable {
+    case classic   // G 100-256-512-1024-784, D 784-1024-512-256-1 with dropout 0.3 (the Keras GAN introduction)
+    case small     // G 100-32-64-128-784, D 784-128-64-32-1 with dropout 0.2, z ~ U(-1, 1) (a PyTorch MNIST GAN)
+    case book      // z of 20, one hidden layer of 100 units in each network, dropout 0.5 (a hands-on GAN article)
+
+    var generator: [Int] { [[100, 256, 512, 1024, 784], [100, 32, 64, 128, 784], [20, 100, 784]][index] }
+    var discriminator: [Int] { [[784, 1024, 512, 256, 1], [784, 128, 64, 32, 1], [784, 100, 1]][index] }
+    var dropout: Float { [0.3, 0.2, 0.5][index] }
+    var latent: Latent { self == .small ? .uniform : .normal }
+    var learningRate: Float { self == .small ? 0.002 : 2e-4 }
+    var batchSize: Int { self == .classic ? 128 : 64 }
+    var initializer: Initializer { self == .classic ? .normal(std: 0.02) : .pytorchDefault }
+    var defaultEpochs: Int { [30, 50, 50][index] }
+    private var index: Int { Self.allCases.firstIndex(of: self)! }
+}
+
+enum Latent: String, ExpressibleByArgument, CaseIterable {
+    case normal    // z ~ N(0, 1)
+    case uniform   // z ~ U(-1, 1)
+}
+
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chapter03-gan",
+        abstract: "Train a GAN whose generator learns to draw MNIST digits from random noise.")
+
+    @Option(help: "The networks and settings of one of the tutorials: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var preset: Preset = .classic
+    @Option(help: "Passes over the training set (default: 30 for classic, 50 for small and book).")
+    var epochs: Int?
+    @Option(name: .customLong("batch-size"), help: "Real images per step (default: the preset's, 128 or 64).")
+    var batchSize: Int?
+    @Option(name: .customLong("lr"), help: "Adam's learning rate for both networks (default: the preset's).")
+    var learningRate: Float?
+    @Option(help: "The distribution of z: normal or uniform (default: the preset's).")
+    var latent: Latent?
+    @Option(name: .customLong("real-label"), help: "D's target for real images: 0.9 is one-sided label smoothing, 1 turns it off.")
+    var realLabel: Float = 0.9
+    @Option(name: .customLong("d-dropout"), help: "Dropout after each hidden layer of D (default: the preset's).")
+    var discriminatorDropout: Float?
+    @Option(name: .customLong("d-steps"), help: "Discriminator steps per generator step (more: a stronger D).")
+    var discriminatorSteps = 1
+    @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
+    var resume = false
+    @Option(help: ArgumentHelp("Only draw N samples from a trained generator (see --checkpoint); no training.", valueName: "N"))
+    var generate: Int?
+    @Option(help: ArgumentHelp("The checkpoint to draw from with --generate (default: checkpoint.bin in the output folder).", valueName: "path"))
+    var checkpoint: String?
+    @OptionGroup var run: RunOptions
+
+    func validate() throws {
+        try require((1...10_000).contains(epochs ?? 1), "--epochs must be between 1 and 10000 (got \(epochs ?? 0))")
+        try require((1...60_000).contains(batchSize ?? 1), "--batch-size must be between 1 and 60000 (got \(batchSize ?? 0))")
+        try require(learningRate.map { $0.isFinite && $0 > 0 && $0 < 1 } ?? true, "--lr must be a positive number below 1 (got \(learningRate ?? 0))")
+        try require(realLabel.isFinite && realLabel > 0.5 && realLabel <= 1, "--real-label must be in (0.5, 1] (got \(realLabel))")
+        try require(discriminatorDropout.map { $0 >= 0 && $0 < 1 } ?? true, "--d-dropout must be in [0, 1) (got \(discriminatorDropout ?? 0))")
+        try require((1...10).contains(discriminatorSteps), "--d-steps must be between 1 and 10 (got \(discriminatorSteps))")
+        try require((1...1_000_000).contains(generate ?? 1), "--generate takes a number of samples from 1 to 1000000")
+        try require(checkpoint == nil || generate != nil, "--checkpoint goes with --generate (to continue training, use --resume)")
+        try require(!(resume && generate != nil), "--resume trains and --generate does not: use one of them")
+    }
+}
+
+let options = Options.parseOrExit()
+let preset = options.preset
+let generatorSizes = preset.generator, discriminatorSizes = preset.discriminator
+let latentSize = generatorSizes[0]
+let latent = options.latent ?? preset.latent
+let batchSize = options.batchSize ?? preset.batchSize
+let learningRate = options.learningRate ?? preset.learningRate
+let dropout = options.discriminatorDropout ?? preset.dropout
+let epochCount = options.epochs ?? preset.defaultEpochs
+let realLabel = options.realLabel, discriminatorSteps = options.discriminatorSteps
+let run = exitOnError { try Run(chapter: "chapter03-gan", options: options.run) }
+let checkpointFile = run.output("checkpoint.bin")
+let rng = RandomGenerator(seed: options.run.seed)
+
+// MARK: - 2. Models
+// Both are plain multilayer perceptrons. G ends in tanh, so its images lie in [-1, 1], the range
+// the real digits are scaled to. D ends in a single logit: its probability that the input is real
+// is sigmoid(logit), and the loss is computed from the logit directly (stable for any logit).
+
+/// Linear layers of the given sizes with LeakyReLU(0.2) between them (and dropout, if any).
+func perceptron(_ sizes: [Int], dropout: Float, last: Layer?) -> Sequential {
+    var layers: [Layer] = []
+    for i in 0..<(sizes.count - 1) {
+        layers.append(Linear(sizes[i], sizes[i + 1], initializer: preset.initializer, rng: rng))
+        if i < sizes.count - 2 {
+            layers.append(LeakyReLU(slope: 0.2))
+            if dropout > 0 { layers.append(Dropout(probability: dropout, rng: rng)) }
+        }
+    }
+    if let last { layers.append(last) }
+    return Sequential(layers)
+}
+
+let generator = perceptron(generatorSizes, dropout: 0, last: Tanh())                 // G: z [B, \(latentSize)] -> x̂ [B, 784]
+let discriminator = perceptron(discriminatorSizes, dropout: dropout, last: nil)      // D: x [B, 784] -> logit [B, 1]
+generator.needsInputGradient = false                                                  // z is noise: no gradient for it
+let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
+let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
+let bce = BCEWithLogitsLoss()
+
+/// Draws a batch of latent vectors z: [count, latentSize].
+func sampleLatent(_ z: Tensor, count: Int, using random: RandomGenerator) {
+    z.reshape(to: [count, latentSize])
+    switch latent {
+    case .normal: z.fillNormal(using: random)
+    case .uniform: z.fillUniform(using: random, low: -1, high: 1)
+    }
+}
+
+/// Runs G on `z` in evaluation mode and returns a copy of its images.
+func draw(_ z: Tensor) -> Tensor {
+    generator.setTraining(false)
+    defer { generator.setTraining(true) }
+    return Tensor(copying: generator.forward(z))
+}
+
+/// A grid of 28 x 28 digits from rows of a [N, 784] tensor in [-1, 1].
+func grid(_ images: Tensor, count: Int, perRow: Int) -> Image {
+    makeGrid((0..<min(count, images.rows)).map { Image(grayRow: $0, of: images, width: 28, height: 28, range: -1...1) }, perRow: perRow)
+}
+
+// Everything that must match for a checkpoint to continue this run.
+let configuration: [String: String] = [
+    "preset": preset.rawValue, "generator": generatorSizes.map(String.init).joined(separator: "-"),
+    "discriminator": discriminatorSizes.map(String.init).joined(separator: "-"), "latent": latent.rawValue,
+    "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "real label": "\(realLabel)",
+    "D dropout": "\(dropout)", "D steps": "\(discriminatorSteps)", "seed": "\(options.run.seed)",
+    "limit": options.run.limit.map(String.init) ?? "none",
+]
+
+// MARK: - Generating only: --generate N
+
+if let count = options.generate {
+    let file = options.checkpoint.map { URL(fileURLWithPath: $0) } ?? checkpointFile
+    let saved = exitOnError { try Checkpoint(contentsOf: file) }
+    for key in ["generator", "latent", "preset"] where saved.configuration[key] != configuration[key] {
+        exitOnError { throw WorkbookError("\(file.path) was trained with \(key) \(saved.configuration[key] ?? "?"); pass the same --preset/--latent to draw from it") }
+    }
+    exitOnError { try saved.restore(generator, as: "G") }
+    let z = Tensor(shape: [0]), images = Tensor(shape: [count, 784])
+    for start in stride(from: 0, to: count, by: 1000) {
+        let n = min(1000, count - start)
+        sampleLatent(z, count: n, using: rng)
+        let batch = draw(z)
+        (images.data + start * 784).update(from: batch.data, count: n * 784)
+    }
+    // 8-bit images in MNIST's own IDX format: any MNIST reader can load them.
+    let bytes = (0..<images.count).map { UInt8(min(max(((images[$0] + 1) * 127.5).rounded(), 0), 255)) }
+    let idx = run.output("generated-idx3-ubyte")
+    exitOnError { try Data(IDXArray(dimensions: [count, 28, 28], bytes: bytes).encoded).write(to: idx, options: .atomic) }
+    exitOnError { try PNG.write(grid(images, count: 100, perRow: 10), to: run.output("generated.png")) }
+    print("Drew \(count) samples from \(file.path) (epoch \(saved.epoch)): \(idx.path) and generated.png (the first \(min(count, 100)))")
+    exit(0)
+}
+
+// MARK: - 3. Data
+// MNIST digits scaled from [0, 255] to [-1, 1], the range of G's tanh.
+
+let train = exitOnError { try MNIST.load(.train, root: run.dataRoot) }.prefix(options.run.limit)
+let test = exitOnError { try MNIST.load(.test, root: run.dataRoot) }
+print("MNIST: \(train.count) training images from \(run.dataRoot.path)")
+print("G \(generatorSizes.map(String.init).joined(separator: "-")): \(generator.parameterCount) parameters; "
+      + "D \(discriminatorSizes.map(String.init).joined(separator: "-")): \(discriminator.parameterCount) parameters")
+
+// How varied 64 real digits are: the yardstick for the samples' variety (mode collapse).
+let realSample = Tensor(shape: [0])
+test.fill(realSample, with: 0..<64, range: -1...1)
+let realVariety = meanPairwiseDistance(realSample)
+
+// 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.
+let fixedZ = Tensor(shape: [0])
+sampleLatent(fixedZ, count: 64, using: RandomGenerator(seed: options.run.seed &+ 7919))
+
+// MARK: - 4. Resuming
+
+var history: [GANEpoch] = []
+var curve: [String: [Double]] = ["x": [], "D": [], "G": [], "D(x)": [], "D(G(z))": []]   // every few steps, for the charts
+var firstEpoch = 1
+if options.resume {
+    let saved = exitOnError { try Checkpoint(contentsOf: checkpointFile) }
+    let differences = saved.differences(from: configuration)
+    if !differences.isEmpty {
+        exitOnError { throw WorkbookError("--resume: the settings differ from the checkpoint's, so the run cannot continue it:\n  "
+                                          + differences.joined(separator: "\n  ") + "\nRun with the checkpoint's settings, or without --resume to start afresh.") }
+    }
+    exitOnError {
+        try saved.restore(generator, as: "G"); try saved.restore(discriminator, as: "D")
+        try saved.restore(generatorOptimizer, as: "G.adam"); try saved.restore(discriminatorOptimizer, as: "D.adam")
+    }
+    rng.restore(stateWords: saved.randomState)
+    history = GANEpoch.epochs(from: saved.history)
+    for key in curve.keys { curve[key] = saved.history["curve.\(key)"] ?? [] }
+    firstEpoch = saved.epoch + 1
+    print("Resuming after epoch \(saved.epoch) from \(checkpointFile.path)")
+    if firstEpoch > epochCount {
+        print("The checkpoint has already trained \(saved.epoch) epochs; pass --epochs above \(saved.epoch) to continue.")
+        exit(0)
+    }
+}
+
+func saveCheckpoint(epoch: Int) {
+    var checkpoint = Checkpoint(epoch: epoch, randomState: rng.stateWords, configuration: configuration,
+                                history: GANEpoch.history(history).merging(curve.map { ("curve.\($0.key)", $0.value) }) { $1 })
+    checkpoint.add(generator, as: "G"); checkpoint.add(discriminator, as: "D")
+    checkpoint.add(generatorOptimizer, as: "G.adam"); checkpoint.add(discriminatorOptimizer, as: "D.adam")
+    exitOnError { try checkpoint.write(to: checkpointFile) }
+}
+
+// MARK: - 5. Training: D and G take turns
+
+let real = Tensor(shape: [0]), z = Tensor(shape: [0])
+let realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0]), generatorTargets = Tensor(shape: [0])
+let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
+let chartEvery = max(1, stepsPerEpoch / 25)
+
+/// The mean of sigmoid(logit) over a batch: D's average probability that these images are real.
+func meanProbability(_ logits: Tensor) -> Double {
+    (0..<logits.count).reduce(0.0) { $0 + Double(sigmoid(logits[$1])) } / Double(logits.count)
+}
+
+print("Training for epochs \(firstEpoch)...\(epochCount), \(stepsPerEpoch) steps each (batch \(batchSize), z ~ \(latent.rawValue)) on \(run.threads) threads")
+for epoch in firstEpoch...epochCount {
+    let epochStart = Date()
+    var order = Array(0..<train.count)
+    rng.shuffle(&order)
+    let progress = ProgressBar(title: "epoch \(epoch)/\(epochCount)", total: train.count)
+    var sums = (d: 0.0, g: 0.0, real: 0.0, fake: 0.0), window = (d: 0.0, g: 0.0, real: 0.0, fake: 0.0)
+
+    for step in 0..<stepsPerEpoch {
+        let indices = order[(step * batchSize)..<min((step + 1) * batchSize, train.count)]
+        let b = indices.count
+        realTargets.reshape(to: [b, 1]); realTargets.fill(realLabel)        // "real", smoothed to 0.9
+        fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
+        generatorTargets.reshape(to: [b, 1]); generatorTargets.fill(1)      // what G wants D to say
+
+        // The discriminator's step: learn to tell real digits from G's.
+        var dLoss = 0.0, realScore = 0.0, fakeScore = 0.0
+        for _ in 0..<discriminatorSteps {
+            discriminatorOptimizer.zeroGradients()
+            train.fill(real, with: indices, range: -1...1)                  // x: [B, 784]
+            let realLogits = discriminator.forward(real)                    // D(x), as logits [B, 1]
+            realScore = meanProbability(realLogits)
+            dLoss = Double(bce.forward(realLogits, realTargets))            // -log D(x), with the target 0.9
+            _ = discriminator.backward(bce.backward())
+
+            sampleLatent(z, count: b, using: rng)                            // z ~ N(0, 1): [B, 100]
+            let fake = generator.forward(z)                                 // G(z): [B, 784]
+            let fakeLogits = discriminator.forward(fake)
+            fakeScore = meanProbability(fakeLogits)
+            dLoss += Double(bce.forward(fakeLogits, fakeTargets))           // -log(1 - D(G(z)))
+            _ = discriminator.backward(bce.backward())                      // G's weights are not touched here
+            discriminatorOptimizer.step()
+        }
+
+        // The generator's step: learn to make D say "real". The gradient flows back through D
+        // (whose weights stay put) into G.
+        generatorOptimizer.zeroGradients()
+        sampleLatent(z, count: b, using: rng)
+        let fake = generator.forward(z)
+        let gLoss = Double(bce.forward(discriminator.forward(fake), generatorTargets))   // -log D(G(z)): non-saturating
+        let imageGradient = discriminator.backward(bce.backward())          // dLoss/dG(z): [B, 784]
+        _ = generator.backward(imageGradient)
+        generatorOptimizer.step()
+        // (D's gradients from this step are thrown away by its next zeroGradients.)
+
+        guard dLoss.isFinite && gLoss.isFinite else {
+            let last = FileManager.default.fileExists(atPath: checkpointFile.path)
+                ? "The last good checkpoint (end of epoch \(epoch - 1)) is \(checkpointFile.path)." : "No checkpoint was written yet."
+            exitOnError { throw WorkbookError("training diverged in epoch \(epoch), step \(step + 1): D loss \(dLoss), G loss \(gLoss). "
+                                              + "\(last) Try a lower --lr.") }
+            exit(1)
+        }
+        sums.d += dLoss; sums.g += gLoss; sums.real += realScore; sums.fake += fakeScore
+        window.d += dLoss; window.g += gLoss; window.real += realScore; window.fake += fakeScore
+        if (step + 1) % chartEvery == 0 {
+            let n = Double(chartEvery)
+            curve["x"]!.append(Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch))
+            curve["D"]!.append(window.d / n); curve["G"]!.append(window.g / n)
+            curve["D(x)"]!.append(window.real / n); curve["D(G(z))"]!.append(window.fake / n)
+            window = (0, 0, 0, 0)
+        }
+        let s = Double(step + 1)
+        progress.update(completed: min((step + 1) * batchSize, train.count),
+                        status: "D \(fixed(sums.d / s, 3)) G \(fixed(sums.g / s, 3)) D(x) \(fixed(sums.real / s, 2)) D(G(z)) \(fixed(sums.fake / s, 2))")
+    }
+
+    // The same 64 z as every epoch: how does G draw them now?
+    let samples = draw(fixedZ)
+    exitOnError { try PNG.write(grid(samples, count: 64, perRow: 8), to: run.output(String(format: "epoch-%03d.png", epoch))) }
+    let n = Double(stepsPerEpoch)
+    history.append(GANEpoch(epoch: epoch, discriminatorLoss: sums.d / n, generatorLoss: sums.g / n, realScore: sums.real / n,
+                            fakeScore: sums.fake / n, diversity: meanPairwiseDistance(samples) / realVariety,
+                            seconds: Date().timeIntervalSince(epochStart)))
+    progress.finish(status: "D \(fixed(sums.d / n, 3)) G \(fixed(sums.g / n, 3)) D(x) \(fixed(sums.real / n, 2)) D(G(z)) \(fixed(sums.fake / n, 2)) variety \(fixed(history.last!.diversity, 2))")
+    for warning in GANDiagnosis.warnings(for: history) { print("warning: \(warning)") }
+    saveCheckpoint(epoch: epoch)
+}
+
+// MARK: - 6. Outputs
+
+let final = draw(fixedZ)
+exitOnError { try PNG.write(grid(final, count: 64, perRow: 8), to: run.output("samples.png")) }
+
+// A progress strip: the first row of the grid at chosen epochs, one under another.
+let stripEpochs = progressEpochs(upTo: epochCount)
+if let strip = progressStrip(gridFiles: stripEpochs.map { run.output(String(format: "epoch-%03d.png", $0)) }, tileHeight: 28) {
+    exitOnError { try PNG.write(strip, to: run.output("progress.png")) }
+}
+
+// Walking in latent space: 8 straight lines from one z to another, 10 steps each.
+let interpolationRNG = RandomGenerator(seed: options.run.seed &+ 104_729)
+let ends = Tensor(shape: [0]), path = Tensor(shape: [80, latentSize])
+sampleLatent(ends, count: 16, using: interpolationRNG)
+for line in 0..<8 {
+    for step in 0..<10 {
+        let t = Float(step) / 9
+        for k in 0..<latentSize {
+            path[line * 10 + step, k] = (1 - t) * ends[2 * line, k] + t * ends[2 * line + 1, k]   // z = (1 - t) z_a + t z_b
+        }
+    }
+}
+exitOnError { try PNG.write(grid(draw(path), count: 80, perRow: 10), to: run.output("interpolation.png")) }
+
+let epochsX = history.map { Double($0.epoch) }
+let lossChart = Chart(title: "GAN on MNIST: losses", xLabel: "epoch", yLabel: "binary cross-entropy",
+                      series: [.init("D loss (real + fake)", Array(zip(curve["x"]!, curve["D"]!)).map { (x: $0.0, y: $0.1) }),
+                               .init("G loss", Array(zip(curve["x"]!, curve["G"]!)).map { (x: $0.0, y: $0.1) })])
+let scoreChart = Chart(title: "GAN on MNIST: what D believes", xLabel: "epoch", yLabel: "mean probability of 'real'",
+                       series: [.init("D(x), real digits", Array(zip(curve["x"]!, curve["D(x)"]!)).map { (x: $0.0, y: $0.1) }),
+                                .init("D(G(z)), fakes", Array(zip(curve["x"]!, curve["D(G(z))"]!)).map { (x: $0.0, y: $0.1) })])
+let varietyChart = Chart(title: "Variety of the fixed-z samples (real digits = 1)", xLabel: "epoch", yLabel: "relative mean distance",
+                         series: [.init("samples", Array(zip(epochsX, history.map(\.diversity))).map { (x: $0.0, y: $0.1) }, style: "linespoints")])
+let lossFile = exitOnError { try lossChart.draw(into: run.outputFolder, name: "loss") }
+let scoreFile = exitOnError { try scoreChart.draw(into: run.outputFolder, name: "scores") }
+let varietyFile = exitOnError { try varietyChart.draw(into: run.outputFolder, name: "variety") }
+
+let last = history.last!
+let trainingSeconds = history.reduce(0) { $0 + $1.seconds }
+let report = Report(title: "Chapter 3: a GAN on MNIST (executed notebook)")
+report.paragraph("""
+    A generator G (\(generatorSizes.map(String.init).joined(separator: "-")), LeakyReLU 0.2, tanh output) learns to turn random \
+    vectors z ~ \(latent == .normal ? "N(0, 1)" : "U(-1, 1)") into digits, against a discriminator D \
+    (\(discriminatorSizes.map(String.init).joined(separator: "-")), LeakyReLU 0.2, dropout \(dropout), one logit) that learns to tell \
+    them from real MNIST digits. Each step D trains on real digits (target \(realLabel)) and fakes (target 0), then G trains to make D \
+    say "real". The text of this chapter is `chapters/03-gan.md`.
+    """)
+report.describe(run, configuration: [
+    ("preset", preset.rawValue), ("epochs", "\(epochCount)"), ("batch size", "\(batchSize)"),
+    ("optimisers", "Adam for G and D, lr \(learningRate), betas (0.5, 0.999)"),
+    ("loss", "binary cross-entropy on D's logits; G uses the non-saturating loss"),
+    ("real label", "\(realLabel)\(realLabel < 1 ? " (one-sided label smoothing)" : "")"), ("D steps per G step", "\(discriminatorSteps)"),
+    ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"), ("training images", "\(train.count)"),
+])
+let warnings = GANDiagnosis.warnings(for: history)
+if !warnings.isEmpty {
+    report.heading("Warnings")
+    report.bullets(warnings)
+}
+report.heading("Samples")
+report.paragraph("The same 64 latent vectors after epoch \(last.epoch):")
+report.image("64 samples from fixed z", "samples.png")
+report.paragraph("Progress: the first row of the fixed-z grid after epochs \(stripEpochs.map(String.init).joined(separator: ", ")):")
+report.image("one row of samples per chosen epoch", "progress.png")
+report.paragraph("Interpolation: each row walks in a straight line from one random z to another; G turns every point on the way into a digit.")
+report.image("latent interpolation", "interpolation.png")
+report.heading("Training, epoch by epoch")
+report.paragraph("D loss is the sum of its losses on real and fake images; D(x) and D(G(z)) are D's mean probabilities of \"real\". "
+                 + "Variety compares the spread of the fixed-z samples with that of real digits (1 = as varied).")
+report.table(["epoch", "D loss", "G loss", "D(x)", "D(G(z))", "variety", "seconds"],
+             history.map { ["\($0.epoch)", fixed($0.discriminatorLoss, 3), fixed($0.generatorLoss, 3), fixed($0.realScore, 3),
+                            fixed($0.fakeScore, 3), fixed($0.diversity, 2), fixed($0.seconds, 1)] })
+if lossFile != nil { report.heading("Losses"); report.image("D and G losses", "loss.png") }
+if scoreFile != nil { report.heading("D(x) and D(G(z))"); report.image("D's mean probabilities", "scores.png") }
+if varietyFile != nil { report.heading("Variety"); report.image("variety of the samples", "variety.png") }
+report.paragraph("Every epoch's grid is kept: " + history.map { String(format: "[%d](epoch-%03d.png)", $0.epoch, $0.epoch) }.joined(separator: ", ") + ".")
+report.heading("Time")
+report.bullets([
+    "wall time of this invocation: \(formatDuration(run.elapsed)); training time over all epochs: \(formatDuration(trainingSeconds))",
+    "training speed: \(Int(Double(train.count * history.count) / trainingSeconds)) real images per second on \(run.threads) threads",
+    "checkpoint: `\(checkpointFile.lastPathComponent)` (continue with `--resume --epochs N`; draw with `--generate N`)",
+])
+exitOnError { try report.write(to: run.output("report.md")) }
+
+print("Done: \(history.count) epochs, \(formatDuration(trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: samples.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")
