@@ -65,6 +65,18 @@ public final class Sequential: Layer {
 
     /// When nothing needs dLoss/dInput (the input is data, not the output of another network),
     /// the first layer can skip computing it: for a Linear layer that is a third of its work.
+    /// Freezes (or thaws) every Linear layer inside: backward then only carries the gradient
+    /// through, without computing gradients for the weights.
+    public var isFrozen: Bool {
+        get { layers.allSatisfy { ($0 as? Linear)?.isFrozen ?? ($0 as? Sequential)?.isFrozen ?? true } }
+        set {
+            for layer in layers {
+                (layer as? Linear)?.isFrozen = newValue
+                (layer as? Sequential)?.isFrozen = newValue
+            }
+        }
+    }
+
     public var needsInputGradient: Bool {
         get {
             if let linear = layers.first as? Linear { return linear.needsInputGradient }

@@ -12,6 +12,9 @@ public final class Linear: Layer {
     public let bias: Parameter     // [Out]
     /// False when the input is data: dx is then not computed (see `Sequential.needsInputGradient`).
     public var needsInputGradient = true
+    /// True while the layer's weights are frozen: backward still passes the gradient to the input
+    /// but skips dW and db, which nobody would use (a GAN's discriminator during G's step).
+    public var isFrozen = false
 
     private var input: Tensor?                         // remembered by forward for backward
     private let output = Tensor(shape: [0])
@@ -41,11 +44,13 @@ public final class Linear: Layer {
         guard let x = input else { preconditionFailure("Linear.backward called before forward") }
         let batch = x.rows
         precondition(dy.shape == [batch, outputSize], "Linear.backward: dy has shape \(dy.shape), expected \([batch, outputSize])")
-        matmulBackwardWeights(weight.gradient.data, x.data, dy.data, m: batch, k: inputSize, n: outputSize)
-        let db = bias.gradient.data
-        for row in 0..<batch {
-            let dyRow = dy.data + row * outputSize
-            for j in 0..<outputSize { db[j] += dyRow[j] }
+        if !isFrozen {
+            matmulBackwardWeights(weight.gradient.data, x.data, dy.data, m: batch, k: inputSize, n: outputSize)
+            let db = bias.gradient.data
+            for row in 0..<batch {
+                let dyRow = dy.data + row * outputSize
+                for j in 0..<outputSize { db[j] += dyRow[j] }
+            }
         }
         inputGradient.reshape(to: [batch, inputSize])
         if needsInputGradient {

@@ -57,7 +57,7 @@ public enum GANDiagnosis {
                             + "of being real (and real images \(fixed(last.realScore, 2))). G learns little from a D that is this sure. "
                             + "Try a weaker D (more dropout, a lower D learning rate) or a stronger G.")
         }
-        if last.diversity < 0.5 {
+        if last.diversity < 0.5 && last.epoch >= 5 {   // at first every generator draws the same blur
             warnings.append("possible mode collapse: in epoch \(last.epoch) the fixed-z samples are only \(fixed(last.diversity, 2)) "
                             + "times as varied as real digits (1 is healthy). Look at the grid: do many z give the same image?")
         }

@@ -253,7 +253,10 @@ for epoch in firstEpoch...epochCount {
         fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
         generatorTargets.reshape(to: [b, 1]); generatorTargets.fill(1)      // what G wants D to say
 
-        // The discriminator's step: learn to tell real digits from G's.
+        // The discriminator's step: learn to tell real digits from G's. Its inputs are data (real
+        // digits, and fakes it does not pass gradients back to), so it needs no input gradient.
+        discriminator.isFrozen = false
+        discriminator.needsInputGradient = false
         var dLoss = 0.0, realScore = 0.0, fakeScore = 0.0
         for _ in 0..<discriminatorSteps {
             discriminatorOptimizer.zeroGradients()
@@ -273,7 +276,9 @@ for epoch in firstEpoch...epochCount {
         }
 
         // The generator's step: learn to make D say "real". The gradient flows back through D
-        // (whose weights stay put) into G.
+        // into G. D is frozen meanwhile: its weights stay put, and its weight gradients are skipped.
+        discriminator.isFrozen = true
+        discriminator.needsInputGradient = true
         generatorOptimizer.zeroGradients()
         sampleLatent(z, count: b, using: rng)
         let fake = generator.forward(z)
@@ -281,7 +286,6 @@ for epoch in firstEpoch...epochCount {
         let imageGradient = discriminator.backward(bce.backward())          // dLoss/dG(z): [B, 784]
         _ = generator.backward(imageGradient)
         generatorOptimizer.step()
-        // (D's gradients from this step are thrown away by its next zeroGradients.)
 
         guard dLoss.isFinite && gLoss.isFinite else {
             let last = FileManager.default.fileExists(atPath: checkpointFile.path)

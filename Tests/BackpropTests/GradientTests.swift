@@ -155,3 +155,28 @@ struct GradientTests {
         #expect(results[0].description.contains("MISMATCH"))
     }
 }
+
+@Suite("Frozen layers and skipped input gradients")
+struct FreezingTests {
+    @Test func aFrozenModelPassesTheSameInputGradientButLeavesItsWeightsGradientsAlone() {
+        let rng = RandomGenerator(seed: 21)
+        let model = Sequential(Linear(6, 9, rng: rng), LeakyReLU(slope: 0.2), Sequential(Linear(9, 4, rng: rng)))
+        let x = randomInput([5, 6], rng: rng), dy = randomInput([5, 4], rng: rng)
+        _ = model.forward(x)
+        let thawed = Tensor(copying: model.backward(dy))
+        let gradients = model.parameters.map { Tensor(copying: $0.gradient) }
+        model.isFrozen = true
+        #expect(model.isFrozen)
+        _ = model.forward(x)
+        let frozen = model.backward(dy)
+        #expect(frozen.values == thawed.values)
+        for (before, parameter) in zip(gradients, model.parameters) { #expect(parameter.gradient.values == before.values) }
+        model.isFrozen = false
+        model.needsInputGradient = false
+        _ = model.forward(x)
+        _ = model.backward(dy)
+        // Unfrozen again: the weight gradients grew (they accumulate: now twice the first step's).
+        #expect(model.parameters[0].gradient[0] == 2 * gradients[0][0])
+        #expect(!model.needsInputGradient)
+    }
+}
