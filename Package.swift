@@ -54,6 +54,9 @@ let package = Package(
 
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"], swiftSettings: fastMath),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "Backprop"], swiftSettings: fastMath),
+        // Runs the chapter programs end to end (so it depends on them: they are built first).
+        .testTarget(name: "ChapterTests",
+                    dependencies: ["Workbook", "Backprop", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan"]),
     ],
     swiftLanguageModes: [.v5]
 )

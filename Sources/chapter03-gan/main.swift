@@ -184,7 +184,7 @@ print("G \(generatorSizes.map(String.init).joined(separator: "-")): \(generator.
 
 // How varied 64 real digits are: the yardstick for the samples' variety (mode collapse).
 let realSample = Tensor(shape: [0])
-test.fill(realSample, with: 0..<64, range: -1...1)
+test.fill(realSample, with: 0..<min(64, test.count), range: -1...1)
 let realVariety = meanPairwiseDistance(realSample)
 
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.

@@ -1,0 +1,164 @@
+import Backprop
+import Foundation
+import Testing
+import Workbook
+
+/// Runs the chapter programs as a reader would, on a tiny synthetic MNIST written by the test.
+enum Chapters {
+    /// The folder holding the built executables (the same one as this test runner).
+    static let binaries: URL = {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = runner.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("chapter03-gan").path),
+              folder.path != "/" { folder = folder.deletingLastPathComponent() }
+        return folder
+    }()
+
+    /// A data folder with 320 training and 100 test "digits": bright random strokes on black.
+    static let dataRoot: URL = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("chapter-tests-\(ProcessInfo.processInfo.processIdentifier)")
+        let folder = root.appendingPathComponent("mnist")
+        try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let rng = RandomGenerator(seed: 5)
+        for (split, count) in [(MNIST.Split.train, 320), (.test, 100)] {
+            var pixels = [UInt8](repeating: 0, count: count * 784)
+            for image in 0..<count {
+                let column = 6 + rng.index(below: 16)
+                for row in 4..<24 { pixels[image * 784 + row * 28 + column] = 255; pixels[image * 784 + row * 28 + column + 1] = 200 }
+            }
+            let images = IDXArray(dimensions: [count, 28, 28], bytes: pixels)
+            let labels = IDXArray(dimensions: [count], bytes: (0..<count).map { UInt8($0 % 10) })
+            let names = split == .train ? ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
+                                        : ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+            try! Data(try! gzip(images.encoded)).write(to: folder.appendingPathComponent(names.0))
+            try! Data(try! gzip(labels.encoded)).write(to: folder.appendingPathComponent(names.1))
+        }
+        return root
+    }()
+
+    struct Result { let status: Int32; let output: String; let errors: String }
+
+    /// Runs `chapter` with `arguments` (plus the synthetic data folder) and waits for it.
+    static func run(_ chapter: String, _ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent(chapter)
+        process.arguments = arguments + ["--data-dir", dataRoot.path]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+                      errors: String(decoding: errorData, as: UTF8.self))
+    }
+
+    static func folder(_ name: String = #function) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("chapter-run-\(ProcessInfo.processInfo.processIdentifier)-\(name.filter(\.isLetter))")
+    }
+}
+
+@Suite("Chapter 3 end to end", .serialized)
+struct GANChapterTests {
+    let common = ["--limit", "256", "--batch-size", "64", "--threads", "2"]
+
+    @Test func resumingGivesTheUninterruptedRunBitForBit() throws {
+        let straight = Chapters.folder("straight"), resumed = Chapters.folder("resumed")
+        let a = try Chapters.run("chapter03-gan", common + ["--epochs", "3", "--output-dir", straight.path])
+        #expect(a.status == 0, "\(a.errors)")
+        let b1 = try Chapters.run("chapter03-gan", common + ["--epochs", "1", "--output-dir", resumed.path])
+        #expect(b1.status == 0, "\(b1.errors)")
+        let b2 = try Chapters.run("chapter03-gan", common + ["--epochs", "3", "--resume", "--output-dir", resumed.path])
+        #expect(b2.status == 0, "\(b2.errors)")
+        #expect(b2.output.contains("Resuming after epoch 1"))
+        for picture in ["epoch-002.png", "epoch-003.png", "samples.png", "interpolation.png"] {
+            let one = try Data(contentsOf: straight.appendingPathComponent(picture))
+            let two = try Data(contentsOf: resumed.appendingPathComponent(picture))
+            #expect(one == two, "\(picture) differs after a resume")
+        }
+        let x = try Checkpoint(contentsOf: straight.appendingPathComponent("checkpoint.bin"))
+        let y = try Checkpoint(contentsOf: resumed.appendingPathComponent("checkpoint.bin"))
+        #expect(x.epoch == 3 && y.epoch == 3 && x.randomState == y.randomState && x.counters == y.counters)
+        #expect(x.tensors.count == y.tensors.count && x.tensors.count > 8)
+        for (p, q) in zip(x.tensors, y.tensors) {
+            #expect(p.name == q.name && p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs")
+        }
+        #expect(x.history["epochs.dLoss"] == y.history["epochs.dLoss"])
+        // The report and charts of the resumed run cover all three epochs.
+        let report = try String(contentsOf: resumed.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("| 1 |") && report.contains("| 3 |"))
+    }
+
+    @Test func generatedSamplesReadBackAsMNIST() throws {
+        let folder = Chapters.folder()
+        let trained = try Chapters.run("chapter03-gan", common + ["--epochs", "1", "--output-dir", folder.path])
+        #expect(trained.status == 0, "\(trained.errors)")
+        let drawn = try Chapters.run("chapter03-gan", ["--generate", "150", "--output-dir", folder.path])
+        #expect(drawn.status == 0, "\(drawn.errors)")
+        let idx = try IDXArray(contentsOf: folder.appendingPathComponent("generated-idx3-ubyte"))
+        #expect(idx.dimensions == [150, 28, 28])
+        #expect(Set(idx.bytes).count > 10, "the samples are not images")
+        let grid = try PNG.read(folder.appendingPathComponent("generated.png"))
+        #expect(grid.width == 10 * 30 + 2 && grid.height == 10 * 30 + 2)
+    }
+
+    @Test func badFlagsAreRefusedWithClearMessages() throws {
+        let cases: [([String], [String])] = [
+            (["--preset", "huge"], ["huge", "classic", "small", "book"]),
+            (["--real-label", "0.2"], ["--real-label must be in (0.5, 1]"]),
+            (["--epochs", "0"], ["--epochs must be between 1 and 10000"]),
+            (["--lr", "-1"], ["--lr"]),
+            (["--d-dropout", "1.5"], ["--d-dropout must be in [0, 1)"]),
+            (["--latent", "cauchy"], ["cauchy", "normal", "uniform"]),
+            (["--checkpoint", "x.bin"], ["--checkpoint goes with --generate"]),
+        ]
+        for (arguments, fragments) in cases {
+            let result = try Chapters.run("chapter03-gan", arguments + ["--output-dir", Chapters.folder("bad").path])
+            #expect(result.status != 0, "\(arguments) was accepted")
+            for fragment in fragments { #expect(result.errors.contains(fragment), "\(arguments): «\(result.errors)» lacks «\(fragment)»") }
+        }
+    }
+
+    @Test func resumingWithOtherSettingsOrADamagedCheckpointIsRefused() throws {
+        let folder = Chapters.folder()
+        #expect(try Chapters.run("chapter03-gan", common + ["--epochs", "1", "--output-dir", folder.path]).status == 0)
+        let other = try Chapters.run("chapter03-gan", ["--limit", "256", "--batch-size", "32", "--epochs", "2", "--resume", "--output-dir", folder.path])
+        #expect(other.status != 0 && other.errors.contains("batch size: checkpoint 64, now 32"), "\(other.errors)")
+        let file = folder.appendingPathComponent("checkpoint.bin")
+        var bytes = try Data(contentsOf: file)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: file)
+        let damaged = try Chapters.run("chapter03-gan", common + ["--epochs", "2", "--resume", "--output-dir", folder.path])
+        #expect(damaged.status != 0 && damaged.errors.contains("checksum does not match"), "\(damaged.errors)")
+    }
+}
+
+@Suite("Chapters 1 and 2 end to end", .serialized)
+struct AutoencoderChapterTests {
+    @Test func chapterOneWritesItsOutputs() throws {
+        let folder = Chapters.folder()
+        let result = try Chapters.run("chapter01-autoencoder", ["--epochs", "1", "--limit", "200", "--output-dir", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        for file in ["epoch-001.png", "reconstructions.png", "loss.dat", "loss.gp", "report.md"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file) missing")
+        }
+        let grid = try PNG.read(folder.appendingPathComponent("reconstructions.png"))
+        #expect(grid.width == 10 * 30 + 2 && grid.height == 4 * 30 + 2)   // 2 per digit: 4 rows of 10
+    }
+
+    @Test func chapterTwoBeatsItsNoisyBaselineAndRefusesBadNoise() throws {
+        let folder = Chapters.folder()
+        let result = try Chapters.run("chapter02-denoising-autoencoder", ["--epochs", "2", "--limit", "320", "--output-dir", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        let grid = try PNG.read(folder.appendingPathComponent("denoising.png"))
+        #expect(grid.height == 3 * 30 + 2)   // noisy, denoised, clean
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("test PSNR (dB)"))
+        for (arguments, fragment) in [(["--noise", "salt"], "salt"), (["--noise", "masking", "--noise-level", "1.5"], "fraction in (0, 1)"),
+                                      (["--noise", "none", "--noise-level", "0.3"], "no meaning")] {
+            let bad = try Chapters.run("chapter02-denoising-autoencoder", arguments + ["--output-dir", folder.path])
+            #expect(bad.status != 0 && bad.errors.contains(fragment), "\(arguments): \(bad.errors)")
+        }
+    }
+}
