@@ -109,4 +109,9 @@ public extension Report {
             ["data", "\(run.dataRoot.path) (from \(run.dataOrigin))"],
         ])
     }
+
+    /// A line linking every epoch's picture (`epoch-001.png`, ...).
+    func epochPictures(_ epochs: [Int]) {
+        paragraph("Every epoch's grid is kept: " + epochs.map { String(format: "[%d](epoch-%03d.png)", $0, $0) }.joined(separator: ", ") + ".")
+    }
 }

@@ -182,7 +182,7 @@ if chartFile != nil {
     report.heading("Loss")
     report.image("training loss and test MSE per epoch", "loss.png")
 }
-report.paragraph("Every epoch's grid is kept: " + results.map { String(format: "[%d](epoch-%03d.png)", $0.epoch, $0.epoch) }.joined(separator: ", ") + ".")
+report.epochPictures(results.map(\.epoch))
 report.heading("Time")
 report.bullets([
     "wall time: \(formatDuration(run.elapsed)) (training \(fixed(trainingSeconds, 1)) s)",

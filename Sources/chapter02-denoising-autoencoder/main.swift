@@ -242,7 +242,7 @@ report.paragraph("Rows: the noisy input, the network's output, the clean origina
 report.image("noisy, denoised and clean test digits", "denoising.png")
 if lossFile != nil { report.heading("Loss"); report.image("training loss and test MSE", "loss.png") }
 if psnrFile != nil { report.heading("PSNR"); report.image("test PSNR per epoch", "psnr.png") }
-report.paragraph("Every epoch's grid is kept: " + results.map { String(format: "[%d](epoch-%03d.png)", $0.epoch, $0.epoch) }.joined(separator: ", ") + ".")
+report.epochPictures(results.map(\.epoch))
 report.heading("Time")
 report.bullets([
     "wall time: \(formatDuration(run.elapsed)) (training \(fixed(trainingSeconds, 1)) s)",

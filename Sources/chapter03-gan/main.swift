@@ -396,7 +396,7 @@ report.table(["epoch", "D loss", "G loss", "D(x)", "D(G(z))", "variety", "second
 if lossFile != nil { report.heading("Losses"); report.image("D and G losses", "loss.png") }
 if scoreFile != nil { report.heading("D(x) and D(G(z))"); report.image("D's mean probabilities", "scores.png") }
 if varietyFile != nil { report.heading("Variety"); report.image("variety of the samples", "variety.png") }
-report.paragraph("Every epoch's grid is kept: " + history.map { String(format: "[%d](epoch-%03d.png)", $0.epoch, $0.epoch) }.joined(separator: ", ") + ".")
+report.epochPictures(history.map(\.epoch))
 report.heading("Time")
 report.bullets([
     "wall time of this invocation: \(formatDuration(run.elapsed)); training time over all epochs: \(formatDuration(trainingSeconds))",
