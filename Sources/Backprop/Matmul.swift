@@ -56,17 +56,16 @@ public func matmulBackwardWeightsNaive(_ dw: UnsafeMutablePointer<Float>, _ x: U
 // How they get fast:
 // 1. SIMD: a SIMD8<Float> holds 8 floats, one 256-bit AVX register; `addingProduct` is one fused
 //    multiply-add (FMA) instruction doing 8 multiply-adds at once.
-// 2. Register blocking: the forward kernel keeps a 4 x 16 tile of Y in 8 registers while it walks
-//    along K. Each step loads 2 vectors of W and 4 values of X and does 8 FMAs: the arithmetic,
-//    not the memory, sets the pace. Eight independent accumulators also hide the FMA latency.
-// 3. Packing: the 16 columns of W a tile needs are copied side by side into a small panel that
+// 2. Register blocking: the micro-kernel keeps a 6 x 16 tile of the output in 12 registers while
+//    it walks along the sum. Each step loads 2 vectors of B and 6 values of A and does 12 FMAs:
+//    the arithmetic, not the memory, sets the pace. An FMA takes about 5 cycles and a core starts
+//    two per cycle, so about 10 independent sums must be in flight: 12 are.
+// 3. Packing: the 16 columns of B a tile needs are copied side by side into a small panel that
 //    stays in the L1 cache (see `gemm`).
-// 4. Both cores: the output is split into column (or row) ranges, one per thread.
-// In the forward and weight-gradient kernels every output value is still the FMA chain
-// `0 + x0*w0 + x1*w1 + ...` in the order of the naive kernel, so fast and naive agree to the bit.
-// The input-gradient kernel keeps 8 partial sums per dot product (one per lane) and adds them at
-// the end: a different order, so it agrees with the naive kernel up to rounding. Every kernel
-// computes each value in one fixed order whatever the tile or thread, so runs are reproducible.
+// 4. Both cores: the output is split into column ranges, one per thread.
+// All three forms of a Linear layer go through this one kernel, and every output value is the
+// FMA chain `0 + a0*b0 + a1*b1 + ...` in the order of the naive kernels: fast and naive agree to
+// the bit, whatever the tile or the thread that computed a value.
 
 public typealias Vector8 = SIMD8<Float>
 
@@ -80,13 +79,8 @@ public extension SIMD8 where Scalar == Float {
     }
 }
 
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> Vector8 {
-    UnsafeRawPointer(p).loadUnaligned(as: Vector8.self)
-}
-
-@inline(__always) private func store8(_ v: Vector8, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector8.self)
-}
+@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> Vector8 { Vector8(p) }
+@inline(__always) private func store8(_ v: Vector8, _ p: UnsafeMutablePointer<Float>) { v.store(to: p) }
 
 /// How a kernel writes its sums into C: replace, add to what is there (gradients), or add a bias.
 private enum Epilogue { case store, accumulate, bias(UnsafePointer<Float>) }
@@ -109,22 +103,26 @@ private enum Epilogue { case store, accumulate, bias(UnsafePointer<Float>) }
     }
 }
 
-/// How deep a block of K the forward kernel takes at a time: a 256 x 16 panel of W is 16 KB and
-/// stays in the L1 cache while every row of X passes by.
+/// How B is stored: row-major `[depth, n]`, or as its transpose `[n, depth]` (the weight matrix
+/// read as W^T, for the input gradient).
+private enum Layout { case rowMajor, transposed }
+
+/// How deep a block of the sum the kernel takes at a time: a 256 x 16 panel of B is 16 KB and
+/// stays in the L1 cache while every row of A passes by.
 private let depthBlock = 256
 
-/// The general product `C[M, N] (=, +=) A[M, K] · B[K, N]`, all row-major.
+/// The general product `C[M, N] (=, +=) A[M, depth] · B[depth, N]`, A and C row-major.
 ///
-/// B is first *packed*: 16 of its columns, one block of K rows, are copied into a small contiguous
-/// panel. Read straight from B, those 16 columns lie one row of B apart; when a row is 4 KB (1024
-/// floats) every one of them falls into the same L1 cache set and they evict each other. In the
-/// panel they are neighbours, and the panel is reused by every row of A.
+/// B is first *packed*: 16 of its columns, one block of rows, are copied into a small contiguous
+/// panel. Read straight from a row-major B, those 16 columns lie one row apart; when a row is 4 KB
+/// (1024 floats) every one of them falls into the same L1 cache set and they evict each other. In
+/// the panel they are neighbours, and the panel is reused by every row of A.
 ///
-/// When the sum over K is split into blocks, the tile stores its partial sums in C and the next
-/// block picks them up: still one FMA chain per value, in order. (Gradient accumulation, which
-/// adds to what C already holds, always takes all of K at once.)
+/// When the sum is split into blocks, the tile stores its partial sums in C and the next block
+/// picks them up: still one FMA chain per value, in order. (Gradient accumulation, which adds to
+/// what C already holds, always takes the whole sum at once.)
 private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: Int,
-                  _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ epilogue: Epilogue) {
+                  _ b: UnsafePointer<Float>, _ layout: Layout, _ c: UnsafeMutablePointer<Float>, _ epilogue: Epilogue) {
     let block: Int
     if case .accumulate = epilogue { block = max(depth, 1) } else { block = depthBlock }
     Parallel.forEachRange(n, unit: 16, work: m * n * depth) { columns in
@@ -134,92 +132,103 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
             var p0 = 0
             repeat {
                 let kc = min(block, depth - p0)
-                for p in 0..<kc { panel.advanced(by: p * 16).update(from: b + (p0 + p) * n + j, count: 16) }
-                let continuing = p0 > 0, last = p0 + kc >= depth
-                let finish: Epilogue = last ? epilogue : .store
+                pack(b, layout, n: n, depth: depth, rows: p0..<(p0 + kc), columns: j, into: panel)
+                let continuing = p0 > 0, finish: Epilogue = p0 + kc >= depth ? epilogue : .store
                 var i = 0
-                while i + 4 <= m {   // four rows at a time
-                    tile4x16(a + i * lda + p0, lda: lda, panel, depth: kc, c + i * n + j, ldc: n, column: j,
-                             continuing: continuing, finish)
-                    i += 4
-                }
-                for row in i..<m {   // the last rows, one at a time
-                    row1(a + row * lda + p0, panel, ldb: 16, depth: kc, c + row * n + j, width: 16, column: j,
-                         continuing: continuing, finish)
+                while i < m {   // six rows at a time (the last tile may be shorter)
+                    tile6x16(a + i * lda + p0, lda: lda, rows: min(6, m - i), panel, depth: kc, c + i * n + j, ldc: n,
+                             column: j, continuing: continuing, finish)
+                    i += 6
                 }
                 p0 += kc
             } while p0 < depth
             j += 16
         }
-        if j < columns.upperBound {   // fewer than 16 columns left: read them from B directly
+        if j < columns.upperBound {   // fewer than 16 columns left: one row, one column at a time
             for row in 0..<m {
-                row1(a + row * lda, b + j, ldb: n, depth: depth, c + row * n + j, width: columns.upperBound - j,
-                     column: j, continuing: false, epilogue)
+                for column in j..<columns.upperBound {
+                    var sum: Float = 0
+                    for p in 0..<depth {
+                        let bValue = layout == .rowMajor ? b[p * n + column] : b[column * depth + p]
+                        sum = sum.addingProduct(a[row * lda + p], bValue)
+                    }
+                    finish1(sum, c + row * n + column, column, epilogue)
+                }
             }
         }
     }
 }
 
-/// The register-blocked micro-kernel: a 4 x 16 tile of C in eight SIMD8 accumulators, which start
-/// at zero or, when `continuing`, at the partial sums a previous block of K left in C.
+/// Copies B[rows, j..<j+16] into `panel`, 16 values per row of B, side by side.
 @inline(__always)
-private func tile4x16(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, depth: Int,
-                      _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ epilogue: Epilogue) {
-    var c00 = Vector8(), c01 = Vector8(), c10 = Vector8(), c11 = Vector8()
-    var c20 = Vector8(), c21 = Vector8(), c30 = Vector8(), c31 = Vector8()
-    if continuing {
-        c00 = load8(c); c01 = load8(c + 8); c10 = load8(c + ldc); c11 = load8(c + ldc + 8)
-        c20 = load8(c + 2 * ldc); c21 = load8(c + 2 * ldc + 8); c30 = load8(c + 3 * ldc); c31 = load8(c + 3 * ldc + 8)
+private func pack(_ b: UnsafePointer<Float>, _ layout: Layout, n: Int, depth: Int, rows: Range<Int>, columns j: Int,
+                  into panel: UnsafeMutablePointer<Float>) {
+    switch layout {
+    case .rowMajor:
+        for p in rows { (panel + (p - rows.lowerBound) * 16).update(from: b + p * n + j, count: 16) }
+    case .transposed:   // column j + q of B is row j + q of the stored matrix
+        for q in 0..<16 {
+            let source = b + (j + q) * depth
+            for p in rows { panel[(p - rows.lowerBound) * 16 + q] = source[p] }
+        }
     }
-    var ap = a, bp = b
-    for _ in 0..<depth {
+}
+
+/// The register-blocked micro-kernel: a 6 x 16 tile of C in twelve SIMD8 accumulators, which start
+/// at zero or, when `continuing`, at the partial sums a previous block left in C. A tile of fewer
+/// than 6 rows reads its last row again in place of the missing ones and stores only its own rows:
+/// every row goes through the fast path.
+@inline(__always)
+private func tile6x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
+                      _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ epilogue: Epilogue) {
+    let r1 = min(1, rows - 1), r2 = min(2, rows - 1), r3 = min(3, rows - 1), r4 = min(4, rows - 1), r5 = min(5, rows - 1)
+    let a0 = a, a1 = a + r1 * lda, a2 = a + r2 * lda, a3 = a + r3 * lda, a4 = a + r4 * lda, a5 = a + r5 * lda
+    var c00 = Vector8(), c01 = Vector8(), c10 = Vector8(), c11 = Vector8(), c20 = Vector8(), c21 = Vector8()
+    var c30 = Vector8(), c31 = Vector8(), c40 = Vector8(), c41 = Vector8(), c50 = Vector8(), c51 = Vector8()
+    if continuing {
+        c00 = load8(c); c01 = load8(c + 8)
+        c10 = load8(c + r1 * ldc); c11 = load8(c + r1 * ldc + 8)
+        c20 = load8(c + r2 * ldc); c21 = load8(c + r2 * ldc + 8)
+        c30 = load8(c + r3 * ldc); c31 = load8(c + r3 * ldc + 8)
+        c40 = load8(c + r4 * ldc); c41 = load8(c + r4 * ldc + 8)
+        c50 = load8(c + r5 * ldc); c51 = load8(c + r5 * ldc + 8)
+    }
+    var bp = b
+    for p in 0..<depth {
         let b0 = load8(bp), b1 = load8(bp + 8)
-        let a0 = Vector8(repeating: ap[0]), a1 = Vector8(repeating: ap[lda])
-        let a2 = Vector8(repeating: ap[2 * lda]), a3 = Vector8(repeating: ap[3 * lda])
-        c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1)
-        c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1)
-        c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1)
-        c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1)
-        ap += 1
+        var x = Vector8(repeating: a0[p])
+        c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+        x = Vector8(repeating: a1[p])
+        c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+        x = Vector8(repeating: a2[p])
+        c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+        x = Vector8(repeating: a3[p])
+        c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+        x = Vector8(repeating: a4[p])
+        c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+        x = Vector8(repeating: a5[p])
+        c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
         bp += 16
     }
     finish8(c00, c, column, epilogue); finish8(c01, c + 8, column + 8, epilogue)
-    finish8(c10, c + ldc, column, epilogue); finish8(c11, c + ldc + 8, column + 8, epilogue)
-    finish8(c20, c + 2 * ldc, column, epilogue); finish8(c21, c + 2 * ldc + 8, column + 8, epilogue)
-    finish8(c30, c + 3 * ldc, column, epilogue); finish8(c31, c + 3 * ldc + 8, column + 8, epilogue)
-}
-
-/// One row of C, `width` columns: 8 columns per register, then single columns.
-@inline(__always)
-private func row1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int, depth: Int,
-                  _ c: UnsafeMutablePointer<Float>, width: Int, column: Int, continuing: Bool, _ epilogue: Epilogue) {
-    var j = 0
-    while j + 8 <= width {
-        var sum = continuing ? load8(c + j) : Vector8()
-        var bp = b + j
-        for p in 0..<depth {
-            sum = sum.addingProduct(Vector8(repeating: a[p]), load8(bp))
-            bp += ldb
-        }
-        finish8(sum, c + j, column + j, epilogue)
-        j += 8
-    }
-    while j < width {
-        var sum: Float = continuing ? c[j] : 0
-        var bp = b + j
-        for p in 0..<depth {
-            sum = sum.addingProduct(a[p], bp.pointee)
-            bp += ldb
-        }
-        finish1(sum, c + j, column + j, epilogue)
-        j += 1
-    }
+    if rows > 1 { finish8(c10, c + ldc, column, epilogue); finish8(c11, c + ldc + 8, column + 8, epilogue) }
+    if rows > 2 { finish8(c20, c + 2 * ldc, column, epilogue); finish8(c21, c + 2 * ldc + 8, column + 8, epilogue) }
+    if rows > 3 { finish8(c30, c + 3 * ldc, column, epilogue); finish8(c31, c + 3 * ldc + 8, column + 8, epilogue) }
+    if rows > 4 { finish8(c40, c + 4 * ldc, column, epilogue); finish8(c41, c + 4 * ldc + 8, column + 8, epilogue) }
+    if rows > 5 { finish8(c50, c + 5 * ldc, column, epilogue); finish8(c51, c + 5 * ldc + 8, column + 8, epilogue) }
 }
 
 /// Fast `Y[M, N] = X[M, K] · W[K, N] (+ bias[N])`; the same values as `matmulForwardNaive`.
 public func matmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                           _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, m: Int, k: Int, n: Int) {
-    gemm(m: m, n: n, depth: k, x, lda: k, w, y, bias.map { .bias($0) } ?? .store)
+    gemm(m: m, n: n, depth: k, x, lda: k, w, .rowMajor, y, bias.map { .bias($0) } ?? .store)
+}
+
+/// Fast `dX[M, K] = dY[M, N] · W[K, N]^T`: the same kernel with W read as its transpose (its
+/// panels are 16 rows of W, turned on their side while packing).
+public func matmulBackwardInput(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                _ w: UnsafePointer<Float>, m: Int, k: Int, n: Int) {
+    gemm(m: m, n: k, depth: n, dy, lda: n, w, .transposed, dx, .store)
 }
 
 /// Fast `dW[K, N] += X[M, K]^T · dY[M, N]`: X is transposed into scratch memory first (a small
@@ -228,75 +237,5 @@ public func matmulBackwardWeights(_ dw: UnsafeMutablePointer<Float>, _ x: Unsafe
                                   _ dy: UnsafePointer<Float>, m: Int, k: Int, n: Int) {
     let xT = Scratch.forCurrentThread.buffer(1, count: k * m)   // X^T: [K, M]
     for i in 0..<m { for p in 0..<k { xT[p * m + i] = x[i * k + p] } }
-    gemm(m: k, n: n, depth: m, xT, lda: m, dy, dw, .accumulate)
-}
-
-/// Fast `dX[M, K] = dY[M, N] · W[K, N]^T`. Every value is a dot product of two contiguous rows,
-/// so this kernel multiplies 8 neighbours at once and keeps 2 x 4 dot products in registers
-/// (2 rows of dY against 4 rows of W), adding the 8 lanes together at the end.
-public func matmulBackwardInput(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
-                                _ w: UnsafePointer<Float>, m: Int, k: Int, n: Int) {
-    Parallel.forEachRange(k, unit: 4, work: m * n * k) { wRows in
-        var p = wRows.lowerBound
-        while p + 4 <= wRows.upperBound {   // four rows of W stay in L1 while all of dY passes by
-            var i = 0
-            while i + 2 <= m {
-                dot2x4(dy + i * n, w + p * n, n: n, dx + i * k + p, ldx: k)
-                i += 2
-            }
-            if i < m { for q in p..<(p + 4) { dx[i * k + q] = dot(dy + i * n, w + q * n, n: n) } }
-            p += 4
-        }
-        for q in p..<wRows.upperBound {
-            for i in 0..<m { dx[i * k + q] = dot(dy + i * n, w + q * n, n: n) }
-        }
-    }
-}
-
-/// The 8 lanes of a vector added in a fixed order, so every path sums them alike.
-@inline(__always) private func horizontalSum(_ v: Vector8) -> Float {
-    let half = v.lowHalf + v.highHalf
-    let quarter = half.lowHalf + half.highHalf
-    return quarter[0] + quarter[1]
-}
-
-/// One dot product: 8 lanes at a time, then the lanes summed, then the leftover elements.
-@inline(__always) private func dot(_ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>, n: Int) -> Float {
-    var acc = Vector8()
-    var j = 0
-    while j + 8 <= n { acc = acc.addingProduct(load8(u + j), load8(v + j)); j += 8 }
-    var sum = horizontalSum(acc)
-    while j < n { sum = sum.addingProduct(u[j], v[j]); j += 1 }
-    return sum
-}
-
-/// Eight dot products at once: rows u0, u1 of dY against rows w0...w3 of W.
-@inline(__always)
-private func dot2x4(_ u: UnsafePointer<Float>, _ w: UnsafePointer<Float>, n: Int,
-                    _ out: UnsafeMutablePointer<Float>, ldx: Int) {
-    let u0 = u, u1 = u + n
-    let w0 = w, w1 = w + n, w2 = w + 2 * n, w3 = w + 3 * n
-    var s00 = Vector8(), s01 = Vector8(), s02 = Vector8(), s03 = Vector8()
-    var s10 = Vector8(), s11 = Vector8(), s12 = Vector8(), s13 = Vector8()
-    var j = 0
-    while j + 8 <= n {
-        let x0 = load8(u0 + j), x1 = load8(u1 + j)
-        let v0 = load8(w0 + j), v1 = load8(w1 + j), v2 = load8(w2 + j), v3 = load8(w3 + j)
-        s00 = s00.addingProduct(x0, v0); s01 = s01.addingProduct(x0, v1)
-        s02 = s02.addingProduct(x0, v2); s03 = s03.addingProduct(x0, v3)
-        s10 = s10.addingProduct(x1, v0); s11 = s11.addingProduct(x1, v1)
-        s12 = s12.addingProduct(x1, v2); s13 = s13.addingProduct(x1, v3)
-        j += 8
-    }
-    var t00 = horizontalSum(s00), t01 = horizontalSum(s01), t02 = horizontalSum(s02), t03 = horizontalSum(s03)
-    var t10 = horizontalSum(s10), t11 = horizontalSum(s11), t12 = horizontalSum(s12), t13 = horizontalSum(s13)
-    while j < n {
-        t00 = t00.addingProduct(u0[j], w0[j]); t01 = t01.addingProduct(u0[j], w1[j])
-        t02 = t02.addingProduct(u0[j], w2[j]); t03 = t03.addingProduct(u0[j], w3[j])
-        t10 = t10.addingProduct(u1[j], w0[j]); t11 = t11.addingProduct(u1[j], w1[j])
-        t12 = t12.addingProduct(u1[j], w2[j]); t13 = t13.addingProduct(u1[j], w3[j])
-        j += 1
-    }
-    out[0] = t00; out[1] = t01; out[2] = t02; out[3] = t03
-    out[ldx] = t10; out[ldx + 1] = t11; out[ldx + 2] = t12; out[ldx + 3] = t13
+    gemm(m: k, n: n, depth: m, xT, lda: m, dy, .rowMajor, dw, .accumulate)
 }

@@ -19,10 +19,11 @@ func option(_ name: String) -> String? {
     return arguments[i + 1]
 }
 let only = option("--only")
+let modelFilter = option("--model")   // only the step benchmarks whose name contains this
 let jsonPath = option("--json")
 let runs = Int(option("--runs") ?? "") ?? 5
 if arguments.contains("--help") {
-    print("usage: bench [--only steps|kernels] [--runs N] [--threads T] [--json FILE]")
+    print("usage: bench [--only steps|kernels] [--model ae|dae|gan|gan-tiny|celeba] [--runs N] [--threads T] [--json FILE]")
     exit(0)
 }
 if let t = option("--threads").flatMap(Int.init) { Parallel.threads = t }
@@ -124,8 +125,8 @@ if only == nil || only == "steps" {
     ]
     print("Training steps on \(Parallel.threads) threads (median of \(runs) runs after a warm-up)")
     print("model                          batch   ms/step   samples/s   GFLOP/s")
-    for b in benchmarks {
-        let steps = max(3, Int(2e9 / b.flopsPerStep))   // about two GFLOP per timed run
+    for b in benchmarks where modelFilter.map({ b.name.hasPrefix($0 + " ") }) ?? true {
+        let steps = max(3, Int(2e10 / b.flopsPerStep))   // about 20 GFLOP per timed run
         let seconds = medianSeconds { for _ in 0..<steps { b.step() } } / Double(steps)
         print(b.name.padding(toLength: 30, withPad: " ", startingAt: 0)
               + String(format: " %6d %9.2f %11.0f %9.1f", b.batch, seconds * 1e3, Double(b.batch) / seconds, b.flopsPerStep / seconds / 1e9))
