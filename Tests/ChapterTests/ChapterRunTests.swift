@@ -39,10 +39,11 @@ enum Chapters {
     struct Result { let status: Int32; let output: String; let errors: String }
 
     /// Runs `chapter` with `arguments` (plus the synthetic data folder) and waits for it.
-    static func run(_ chapter: String, _ arguments: [String]) throws -> Result {
+    static func run(_ chapter: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(chapter)
         process.arguments = arguments + ["--data-dir", dataRoot.path]
+        if let environment { process.environment = environment }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -145,6 +146,21 @@ struct AutoencoderChapterTests {
         }
         let grid = try PNG.read(folder.appendingPathComponent("reconstructions.png"))
         #expect(grid.width == 10 * 30 + 2 && grid.height == 4 * 30 + 2)   // 2 per digit: 4 rows of 10
+    }
+
+    @Test func withoutGnuplotTheChartFilesStayAndOneWarningSaysSo() throws {
+        let folder = Chapters.folder()
+        let result = try Chapters.run("chapter01-autoencoder", ["--epochs", "1", "--limit", "100", "--output-dir", folder.path],
+                                      environment: ["PATH": "/nonexistent"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.components(separatedBy: "gnuplot is not installed").count == 2, "expected one warning: \(result.errors)")
+        #expect(result.errors.contains("gnuplot loss.gp"))
+        for file in ["loss.dat", "loss.gp", "reconstructions.png", "report.md"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file) missing")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("loss.png").path))
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(!report.contains("loss.png"), "the report links a chart that was not drawn")
     }
 
     @Test func chapterTwoBeatsItsNoisyBaselineAndRefusesBadNoise() throws {
