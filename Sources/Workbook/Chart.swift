@@ -115,3 +115,30 @@ func findExecutable(_ name: String) -> URL? {
     }
     return nil
 }
+
+/// A noisy per-step signal (a loss) averaged over every `every` steps, so its chart is readable.
+/// Each point is plotted at the fraction of epochs done (`x`). A window left unfinished at the end
+/// of an epoch is dropped by `endEpoch`, so every point averages exactly `every` steps.
+public struct SmoothedCurve {
+    public let every: Int
+    public var points: [(x: Double, y: Double)] = []
+    private var sum = 0.0, count = 0
+
+    public init(every: Int) { self.every = max(1, every) }
+
+    public mutating func add(_ value: Double, at x: Double) {
+        sum += value
+        count += 1
+        if count == every {
+            points.append((x: x, y: sum / Double(every)))
+            sum = 0
+            count = 0
+        }
+    }
+
+    public mutating func endEpoch() { sum = 0; count = 0 }
+
+    /// The points as two columns, for a checkpoint's history, and back.
+    public var columns: (x: [Double], y: [Double]) { (points.map(\.x), points.map(\.y)) }
+    public mutating func restore(x: [Double], y: [Double]) { points = zip(x, y).map { (x: $0, y: $1) } }
+}

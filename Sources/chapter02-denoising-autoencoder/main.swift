@@ -158,12 +158,11 @@ func drawDenoising(to url: URL) {
 
 struct EpochResult { let epoch: Int; let trainLoss: Double; let testMSE: Double; let psnr: Double; let seconds: Double }
 var results: [EpochResult] = []
-var trainingCurve: [(x: Double, y: Double)] = []
 var trainingSeconds = 0.0
 
 let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
 let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
-let chartEvery = max(1, stepsPerEpoch / 50)
+var trainingCurve = SmoothedCurve(every: max(1, stepsPerEpoch / 50))   // the loss averaged over every few steps, for the chart
 print("Training for \(options.epochs) epochs of \(stepsPerEpoch) steps (batch \(options.batchSize)) on \(run.threads) threads")
 
 for epoch in 1...options.epochs {
@@ -171,7 +170,7 @@ for epoch in 1...options.epochs {
     var order = Array(0..<train.count)
     rng.shuffle(&order)
     let progress = ProgressBar(title: "epoch \(epoch)/\(options.epochs)", total: train.count)
-    var lossSum = 0.0, seen = 0, windowSum = 0.0
+    var lossSum = 0.0, seen = 0
 
     for step in 0..<stepsPerEpoch {
         let indices = order[(step * options.batchSize)..<min((step + 1) * options.batchSize, train.count)]
@@ -186,13 +185,10 @@ for epoch in 1...options.epochs {
 
         lossSum += Double(value) * Double(indices.count)
         seen += indices.count
-        windowSum += Double(value)
-        if (step + 1) % chartEvery == 0 {
-            trainingCurve.append((x: Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch), y: windowSum / Double(chartEvery)))
-            windowSum = 0
-        }
+        trainingCurve.add(Double(value), at: Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch))
         progress.update(completed: seen, status: "loss \(fixed(lossSum / Double(seen), 4))")
     }
+    trainingCurve.endEpoch()
     let seconds = Date().timeIntervalSince(epochStart)
     trainingSeconds += seconds
 
@@ -206,7 +202,7 @@ for epoch in 1...options.epochs {
 
 drawDenoising(to: run.output("denoising.png"))
 let lossChart = Chart(title: "Denoising autoencoder: error against the clean images", xLabel: "epoch", yLabel: "mean squared error",
-                      series: [.init("training loss (mean over \(chartEvery) steps)", trainingCurve),
+                      series: [.init("training loss (mean over \(trainingCurve.every) steps)", trainingCurve.points),
                                .init("test MSE", results.map { (x: Double($0.epoch), y: $0.testMSE) }, style: "linespoints")],
                       logScaleY: true)
 let lossFile = exitOnError { try lossChart.draw(into: run.outputFolder, name: "loss") }

@@ -194,7 +194,10 @@ sampleLatent(fixedZ, count: 64, using: RandomGenerator(seed: options.run.seed &+
 // MARK: - 4. Resuming
 
 var history: [GANEpoch] = []
-var curve: [String: [Double]] = ["x": [], "D": [], "G": [], "D(x)": [], "D(G(z))": []]   // every few steps, for the charts
+// The per-step numbers averaged over every few steps, for the charts.
+let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
+let chartNames = ["D", "G", "D(x)", "D(G(z))"]
+var curves = Dictionary(uniqueKeysWithValues: chartNames.map { ($0, SmoothedCurve(every: max(1, stepsPerEpoch / 25))) })
 var firstEpoch = 1
 if options.resume {
     let saved = exitOnError { try Checkpoint(contentsOf: checkpointFile) }
@@ -209,7 +212,7 @@ if options.resume {
     }
     rng.restore(stateWords: saved.randomState)
     history = GANEpoch.epochs(from: saved.history)
-    for key in curve.keys { curve[key] = saved.history["curve.\(key)"] ?? [] }
+    for name in chartNames { curves[name]!.restore(x: saved.history["curve.\(name).x"] ?? [], y: saved.history["curve.\(name).y"] ?? []) }
     firstEpoch = saved.epoch + 1
     print("Resuming after epoch \(saved.epoch) from \(checkpointFile.path)")
     if firstEpoch > epochCount {
@@ -220,7 +223,8 @@ if options.resume {
 
 func saveCheckpoint(epoch: Int) {
     var checkpoint = Checkpoint(epoch: epoch, randomState: rng.stateWords, configuration: configuration,
-                                history: GANEpoch.history(history).merging(curve.map { ("curve.\($0.key)", $0.value) }) { $1 })
+                                history: GANEpoch.history(history).merging(curves.flatMap { name, curve in
+                                    [("curve.\(name).x", curve.columns.x), ("curve.\(name).y", curve.columns.y)] }) { $1 })
     checkpoint.add(generator, as: "G"); checkpoint.add(discriminator, as: "D")
     checkpoint.add(generatorOptimizer, as: "G.adam"); checkpoint.add(discriminatorOptimizer, as: "D.adam")
     exitOnError { try checkpoint.write(to: checkpointFile) }
@@ -230,8 +234,6 @@ func saveCheckpoint(epoch: Int) {
 
 let real = Tensor(shape: [0]), z = Tensor(shape: [0])
 let realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0]), generatorTargets = Tensor(shape: [0])
-let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
-let chartEvery = max(1, stepsPerEpoch / 25)
 
 /// The mean of sigmoid(logit) over a batch: D's average probability that these images are real.
 func meanProbability(_ logits: Tensor) -> Double {
@@ -244,7 +246,7 @@ for epoch in firstEpoch...epochCount {
     var order = Array(0..<train.count)
     rng.shuffle(&order)
     let progress = ProgressBar(title: "epoch \(epoch)/\(epochCount)", total: train.count)
-    var sums = (d: 0.0, g: 0.0, real: 0.0, fake: 0.0), window = (d: 0.0, g: 0.0, real: 0.0, fake: 0.0)
+    var sums = (d: 0.0, g: 0.0, real: 0.0, fake: 0.0)
 
     for step in 0..<stepsPerEpoch {
         let indices = order[(step * batchSize)..<min((step + 1) * batchSize, train.count)]
@@ -295,18 +297,14 @@ for epoch in firstEpoch...epochCount {
             exit(1)
         }
         sums.d += dLoss; sums.g += gLoss; sums.real += realScore; sums.fake += fakeScore
-        window.d += dLoss; window.g += gLoss; window.real += realScore; window.fake += fakeScore
-        if (step + 1) % chartEvery == 0 {
-            let n = Double(chartEvery)
-            curve["x"]!.append(Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch))
-            curve["D"]!.append(window.d / n); curve["G"]!.append(window.g / n)
-            curve["D(x)"]!.append(window.real / n); curve["D(G(z))"]!.append(window.fake / n)
-            window = (0, 0, 0, 0)
-        }
+        let x = Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch)
+        for (name, value) in zip(chartNames, [dLoss, gLoss, realScore, fakeScore]) { curves[name]!.add(value, at: x) }
         let s = Double(step + 1)
         progress.update(completed: min((step + 1) * batchSize, train.count),
                         status: "D \(fixed(sums.d / s, 3)) G \(fixed(sums.g / s, 3)) D(x) \(fixed(sums.real / s, 2)) D(G(z)) \(fixed(sums.fake / s, 2))")
     }
+
+    for name in chartNames { curves[name]!.endEpoch() }
 
     // The same 64 z as every epoch: how does G draw them now?
     let samples = draw(fixedZ)
@@ -347,11 +345,9 @@ exitOnError { try PNG.write(grid(draw(path), count: 80, perRow: 10), to: run.out
 
 let epochsX = history.map { Double($0.epoch) }
 let lossChart = Chart(title: "GAN on MNIST: losses", xLabel: "epoch", yLabel: "binary cross-entropy",
-                      series: [.init("D loss (real + fake)", Array(zip(curve["x"]!, curve["D"]!)).map { (x: $0.0, y: $0.1) }),
-                               .init("G loss", Array(zip(curve["x"]!, curve["G"]!)).map { (x: $0.0, y: $0.1) })])
+                      series: [.init("D loss (real + fake)", curves["D"]!.points), .init("G loss", curves["G"]!.points)])
 let scoreChart = Chart(title: "GAN on MNIST: what D believes", xLabel: "epoch", yLabel: "mean probability of 'real'",
-                       series: [.init("D(x), real digits", Array(zip(curve["x"]!, curve["D(x)"]!)).map { (x: $0.0, y: $0.1) }),
-                                .init("D(G(z)), fakes", Array(zip(curve["x"]!, curve["D(G(z))"]!)).map { (x: $0.0, y: $0.1) })])
+                       series: [.init("D(x), real digits", curves["D(x)"]!.points), .init("D(G(z)), fakes", curves["D(G(z))"]!.points)])
 let varietyChart = Chart(title: "Variety of the fixed-z samples (real digits = 1)", xLabel: "epoch", yLabel: "relative mean distance",
                          series: [.init("samples", Array(zip(epochsX, history.map(\.diversity))).map { (x: $0.0, y: $0.1) }, style: "linespoints")])
 let lossFile = exitOnError { try lossChart.draw(into: run.outputFolder, name: "loss") }

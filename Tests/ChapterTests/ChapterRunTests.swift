@@ -86,6 +86,11 @@ struct GANChapterTests {
             #expect(p.name == q.name && p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs")
         }
         #expect(x.history["epochs.dLoss"] == y.history["epochs.dLoss"])
+        for chart in ["loss.dat", "scores.dat", "variety.dat"] {   // the charts' numbers continue seamlessly
+            let one = try String(contentsOf: straight.appendingPathComponent(chart), encoding: .utf8)
+            let two = try String(contentsOf: resumed.appendingPathComponent(chart), encoding: .utf8)
+            #expect(one == two && one.split(separator: "\n").count > 8, "\(chart) differs after a resume")
+        }
         // The report and charts of the resumed run cover all three epochs.
         let report = try String(contentsOf: resumed.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("| 1 |") && report.contains("| 3 |"))
