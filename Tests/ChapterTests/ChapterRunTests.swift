@@ -89,7 +89,8 @@ struct GANChapterTests {
         for chart in ["loss.dat", "scores.dat", "variety.dat"] {   // the charts' numbers continue seamlessly
             let one = try String(contentsOf: straight.appendingPathComponent(chart), encoding: .utf8)
             let two = try String(contentsOf: resumed.appendingPathComponent(chart), encoding: .utf8)
-            #expect(one == two && one.split(separator: "\n").count > 8, "\(chart) differs after a resume")
+            let dataLines = one.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
+            #expect(one == two && dataLines >= 3, "\(chart) differs after a resume, or has no data")
         }
         // The report and charts of the resumed run cover all three epochs.
         let report = try String(contentsOf: resumed.appendingPathComponent("report.md"), encoding: .utf8)
