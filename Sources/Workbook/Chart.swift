@@ -86,12 +86,15 @@ public struct Chart {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
+        // A termination handler set before the start cannot miss the exit (waitUntilExit can, on Linux).
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do { try process.run() } catch {
             warnOnce("could not start gnuplot (\(error.localizedDescription)); the .dat and .gp files are in \(folder.path)")
             return nil
         }
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        exited.wait()
         guard process.terminationStatus == 0 else {
             warnOnce("gnuplot failed on \(script): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
             return nil
@@ -138,7 +141,14 @@ public struct SmoothedCurve {
 
     public mutating func endEpoch() { sum = 0; count = 0 }
 
-    /// The points as two columns, for a checkpoint's history, and back.
-    public var columns: (x: [Double], y: [Double]) { (points.map(\.x), points.map(\.y)) }
-    public mutating func restore(x: [Double], y: [Double]) { points = zip(x, y).map { (x: $0, y: $1) } }
+    /// Everything the curve holds (its points and an unfinished window), as named columns for a
+    /// checkpoint's history, and back.
+    public func saved(as name: String) -> [String: [Double]] {
+        ["\(name).x": points.map(\.x), "\(name).y": points.map(\.y), "\(name).window": [sum, Double(count)]]
+    }
+    public mutating func restore(_ history: [String: [Double]], as name: String) {
+        points = zip(history["\(name).x"] ?? [], history["\(name).y"] ?? []).map { (x: $0, y: $1) }
+        let window = history["\(name).window"] ?? [0, 0]
+        (sum, count) = window.count == 2 ? (window[0], Int(window[1])) : (0, 0)
+    }
 }

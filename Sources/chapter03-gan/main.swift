@@ -199,6 +199,10 @@ let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
 let chartNames = ["D", "G", "D(x)", "D(G(z))"]
 var curves = Dictionary(uniqueKeysWithValues: chartNames.map { ($0, SmoothedCurve(every: max(1, stepsPerEpoch / 25))) })
 var firstEpoch = 1
+/// Where a run stopped by Ctrl-C was inside its epoch: the epoch's order of images, the steps
+/// done, the running sums and the seconds spent. Resuming continues from exactly there.
+struct InsideEpoch { var order: [Int]; var step: Int; var sums: [Double]; var seconds: Double }
+var resumeInside: InsideEpoch?
 if options.resume {
     let saved = exitOnError { try Checkpoint(contentsOf: checkpointFile) }
     let differences = saved.differences(from: configuration)
@@ -212,21 +216,34 @@ if options.resume {
     }
     rng.restore(stateWords: saved.randomState)
     history = GANEpoch.epochs(from: saved.history)
-    for name in chartNames { curves[name]!.restore(x: saved.history["curve.\(name).x"] ?? [], y: saved.history["curve.\(name).y"] ?? []) }
+    for name in chartNames { curves[name]!.restore(saved.history, as: "curve.\(name)") }
     firstEpoch = saved.epoch + 1
-    print("Resuming after epoch \(saved.epoch) from \(checkpointFile.path)")
+    if let step = saved.counters["step"], step > 0, let order = saved.history["epoch.order"], order.count == train.count {
+        resumeInside = InsideEpoch(order: order.map { Int($0) }, step: step, sums: saved.history["epoch.sums"] ?? [0, 0, 0, 0],
+                                   seconds: saved.history["epoch.seconds"]?.first ?? 0)
+        print("Resuming in epoch \(firstEpoch) after step \(step) from \(checkpointFile.path)")
+    } else {
+        print("Resuming after epoch \(saved.epoch) from \(checkpointFile.path)")
+    }
     if firstEpoch > epochCount {
         print("The checkpoint has already trained \(saved.epoch) epochs; pass --epochs above \(saved.epoch) to continue.")
         exit(0)
     }
 }
 
-func saveCheckpoint(epoch: Int) {
-    var checkpoint = Checkpoint(epoch: epoch, randomState: rng.stateWords, configuration: configuration,
-                                history: GANEpoch.history(history).merging(curves.flatMap { name, curve in
-                                    [("curve.\(name).x", curve.columns.x), ("curve.\(name).y", curve.columns.y)] }) { $1 })
+/// Saves everything the run needs to continue: after a whole epoch, or inside one (Ctrl-C).
+func saveCheckpoint(completedEpochs: Int, inside: InsideEpoch? = nil) {
+    var saved = GANEpoch.history(history)
+    for (name, curve) in curves { saved.merge(curve.saved(as: "curve.\(name)")) { $1 } }
+    var checkpoint = Checkpoint(epoch: completedEpochs, randomState: rng.stateWords, configuration: configuration, history: saved)
     checkpoint.add(generator, as: "G"); checkpoint.add(discriminator, as: "D")
     checkpoint.add(generatorOptimizer, as: "G.adam"); checkpoint.add(discriminatorOptimizer, as: "D.adam")
+    if let inside {
+        checkpoint.counters["step"] = inside.step
+        checkpoint.history["epoch.order"] = inside.order.map(Double.init)
+        checkpoint.history["epoch.sums"] = inside.sums
+        checkpoint.history["epoch.seconds"] = [inside.seconds]
+    }
     exitOnError { try checkpoint.write(to: checkpointFile) }
 }
 
@@ -241,14 +258,23 @@ func meanProbability(_ logits: Tensor) -> Double {
 }
 
 print("Training for epochs \(firstEpoch)...\(epochCount), \(stepsPerEpoch) steps each (batch \(batchSize), z ~ \(latent.rawValue)) on \(run.threads) threads")
+Interruption.install()   // Ctrl-C: finish the step, save a checkpoint, explain how to continue
 for epoch in firstEpoch...epochCount {
     let epochStart = Date()
-    var order = Array(0..<train.count)
-    rng.shuffle(&order)
-    let progress = ProgressBar(title: "epoch \(epoch)/\(epochCount)", total: train.count)
+    var order = Array(0..<train.count), firstStep = 0, earlierSeconds = 0.0
     var sums = (d: 0.0, g: 0.0, real: 0.0, fake: 0.0)
+    if let inside = resumeInside {             // continuing an epoch that Ctrl-C interrupted
+        order = inside.order
+        firstStep = inside.step
+        sums = (inside.sums[0], inside.sums[1], inside.sums[2], inside.sums[3])
+        earlierSeconds = inside.seconds
+        resumeInside = nil
+    } else {
+        rng.shuffle(&order)                    // a new order every epoch
+    }
+    let progress = ProgressBar(title: "epoch \(epoch)/\(epochCount)", total: train.count)
 
-    for step in 0..<stepsPerEpoch {
+    for step in firstStep..<stepsPerEpoch {
         let indices = order[(step * batchSize)..<min((step + 1) * batchSize, train.count)]
         let b = indices.count
         realTargets.reshape(to: [b, 1]); realTargets.fill(realLabel)        // "real", smoothed to 0.9
@@ -302,6 +328,17 @@ for epoch in firstEpoch...epochCount {
         let s = Double(step + 1)
         progress.update(completed: min((step + 1) * batchSize, train.count),
                         status: "D \(fixed(sums.d / s, 3)) G \(fixed(sums.g / s, 3)) D(x) \(fixed(sums.real / s, 2)) D(G(z)) \(fixed(sums.fake / s, 2))")
+
+        if Interruption.requested {
+            saveCheckpoint(completedEpochs: epoch - 1,
+                           inside: InsideEpoch(order: order, step: step + 1, sums: [sums.d, sums.g, sums.real, sums.fake],
+                                               seconds: earlierSeconds + Date().timeIntervalSince(epochStart)))
+            progress.finish(status: "stopped")
+            let again = run.command.contains("--resume") ? run.command : run.command + " --resume"
+            print("Stopped in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch); checkpoint saved to \(checkpointFile.path).")
+            print("Continue exactly where it stopped with: \(again)")
+            exit(130)
+        }
     }
 
     for name in chartNames { curves[name]!.endEpoch() }
@@ -312,10 +349,10 @@ for epoch in firstEpoch...epochCount {
     let n = Double(stepsPerEpoch)
     history.append(GANEpoch(epoch: epoch, discriminatorLoss: sums.d / n, generatorLoss: sums.g / n, realScore: sums.real / n,
                             fakeScore: sums.fake / n, diversity: meanPairwiseDistance(samples) / realVariety,
-                            seconds: Date().timeIntervalSince(epochStart)))
+                            seconds: earlierSeconds + Date().timeIntervalSince(epochStart)))
     progress.finish(status: "D \(fixed(sums.d / n, 3)) G \(fixed(sums.g / n, 3)) D(x) \(fixed(sums.real / n, 2)) D(G(z)) \(fixed(sums.fake / n, 2)) variety \(fixed(history.last!.diversity, 2))")
     for warning in GANDiagnosis.warnings(for: history) { print("warning: \(warning)") }
-    saveCheckpoint(epoch: epoch)
+    saveCheckpoint(completedEpochs: epoch)
 }
 
 // MARK: - 6. Outputs

@@ -47,11 +47,55 @@ enum Chapters {
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        let exited = exitSignal(process)
         try process.run()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+        return Result(status: wait(process, exited), output: String(decoding: outputData, as: UTF8.self),
+                      errors: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// A semaphore signalled when `process` ends. (Foundation's `waitUntilExit` can spin forever
+    /// off the main thread on Linux, where the test runner calls it; a termination handler, set
+    /// before the process starts, cannot miss the exit.)
+    static func exitSignal(_ process: Process) -> DispatchSemaphore {
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        return exited
+    }
+
+    /// Waits for `process` to end (10 minutes at most, then kills it) and returns its status.
+    static func wait(_ process: Process, _ exited: DispatchSemaphore) -> Int32 {
+        if exited.wait(timeout: .now() + 600) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            return -1
+        }
+        return process.terminationStatus
+    }
+
+    /// Starts `chapter`, waits until its output contains `marker`, sends it Ctrl-C (SIGINT) after
+    /// `delay` seconds, and waits for it to end.
+    static func interrupt(_ chapter: String, _ arguments: [String], after marker: String, delay: Double) throws -> Result {
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent(chapter)
+        process.arguments = arguments + ["--data-dir", dataRoot.path]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let exited = exitSignal(process)
+        try process.run()
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(60)
+        while !String(decoding: seen, as: UTF8.self).contains(marker) && Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }   // the program ended before printing the marker
+            seen.append(chunk)
+        }
+        Thread.sleep(forTimeInterval: delay)
+        process.interrupt()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        seen.append(output.fileHandleForReading.readDataToEndOfFile())
+        return Result(status: wait(process, exited), output: String(decoding: seen, as: UTF8.self),
                       errors: String(decoding: errorData, as: UTF8.self))
     }
 
@@ -95,6 +139,33 @@ struct GANChapterTests {
         // The report and charts of the resumed run cover all three epochs.
         let report = try String(contentsOf: resumed.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("| 1 |") && report.contains("| 3 |"))
+    }
+
+    @Test func ctrlCStopsAfterTheStepAndTheRunResumesBitForBit() throws {
+        let straight = Chapters.folder("ctrlc-straight"), stopped = Chapters.folder("ctrlc-stopped")
+        let arguments = ["--limit", "3200", "--batch-size", "64", "--threads", "2", "--epochs", "2"]
+        let a = try Chapters.run("chapter03-gan", arguments + ["--output-dir", straight.path])
+        #expect(a.status == 0, "\(a.errors)")
+        let b = try Chapters.interrupt("chapter03-gan", arguments + ["--output-dir", stopped.path], after: "Training for epochs", delay: 0.4)
+        #expect(b.status == 130, "status \(b.status): \(b.errors)")
+        #expect(b.errors.contains("Ctrl-C: finishing this step"), "\(b.errors)")
+        #expect(b.output.contains("Stopped in epoch") && b.output.contains("--resume"), "\(b.output)")
+        let c = try Chapters.run("chapter03-gan", arguments + ["--output-dir", stopped.path, "--resume"])
+        #expect(c.status == 0, "\(c.errors)")
+        #expect(c.output.contains("Resuming in epoch"), "\(c.output)")
+        for picture in ["epoch-001.png", "epoch-002.png", "samples.png"] {
+            let one = try Data(contentsOf: straight.appendingPathComponent(picture))
+            let two = try Data(contentsOf: stopped.appendingPathComponent(picture))
+            #expect(one == two, "\(picture) differs after Ctrl-C and --resume")
+        }
+        let x = try Checkpoint(contentsOf: straight.appendingPathComponent("checkpoint.bin"))
+        let y = try Checkpoint(contentsOf: stopped.appendingPathComponent("checkpoint.bin"))
+        for (p, q) in zip(x.tensors, y.tensors) {
+            #expect(p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs")
+        }
+        #expect(x.history["epochs.gLoss"] == y.history["epochs.gLoss"])
+        let curves = try String(contentsOf: straight.appendingPathComponent("loss.dat"), encoding: .utf8)
+        #expect(curves == (try String(contentsOf: stopped.appendingPathComponent("loss.dat"), encoding: .utf8)))
     }
 
     @Test func generatedSamplesReadBackAsMNIST() throws {
