@@ -110,6 +110,22 @@ public extension Report {
         ])
     }
 
+    /// A section with a chart, if gnuplot drew it (`file` is what `Chart.draw` returned).
+    func chart(_ file: URL?, heading title: String, caption: String) {
+        guard let file else { return }
+        heading(title)
+        image(caption, file.lastPathComponent)
+    }
+
+    /// The closing "Time" section: wall time, training time and speed, then any further lines.
+    func timing(_ run: Run, trainingSeconds: Double, samples: Int, unit: String = "images", _ more: [String] = []) {
+        heading("Time")
+        bullets([
+            "wall time of this run: \(formatDuration(run.elapsed)); training: \(formatDuration(trainingSeconds))",
+            "training speed: \(Int(Double(samples) / max(trainingSeconds, 1e-9))) \(unit) per second on \(run.threads) threads",
+        ] + more)
+    }
+
     /// A line linking every epoch's picture (`epoch-001.png`, ...).
     func epochPictures(_ epochs: [Int]) {
         paragraph("Every epoch's grid is kept: " + epochs.map { String(format: "[%d](epoch-%03d.png)", $0, $0) }.joined(separator: ", ") + ".")

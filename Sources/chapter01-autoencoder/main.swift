@@ -174,17 +174,10 @@ report.table(["epoch", "training loss", "test MSE", "seconds"],
 report.heading("Reconstructions")
 report.paragraph("Rows alternate: test digits, then their reconstructions from 9 numbers each (epoch \(final.epoch)).")
 report.image("test digits and their reconstructions", "reconstructions.png")
-if chartFile != nil {
-    report.heading("Loss")
-    report.image("training loss and test MSE per epoch", "loss.png")
-}
+report.chart(chartFile, heading: "Loss", caption: "training loss and test MSE per epoch")
 report.epochPictures(results.map(\.epoch))
-report.heading("Time")
-report.bullets([
-    "wall time: \(formatDuration(run.elapsed)) (training \(fixed(trainingSeconds, 1)) s)",
-    "training speed: \(Int(samplesPerSecond)) images per second on \(run.threads) threads",
-    "final test MSE: \(fixed(final.testMSE, 4)) after \(final.epoch) epochs",
-])
+report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * options.epochs,
+              ["final test MSE: \(fixed(final.testMSE, 4)) after \(final.epoch) epochs"])
 exitOnError { try report.write(to: run.output("report.md")) }
 
 print("Final test MSE \(fixed(final.testMSE, 4)) after \(final.epoch) epochs; \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")

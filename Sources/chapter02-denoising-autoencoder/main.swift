@@ -236,15 +236,11 @@ report.table(["epoch", "training loss", "test MSE", "test PSNR (dB)", "gain over
 report.heading("Denoising")
 report.paragraph("Rows: the noisy input, the network's output, the clean original (epoch \(final.epoch)).")
 report.image("noisy, denoised and clean test digits", "denoising.png")
-if lossFile != nil { report.heading("Loss"); report.image("training loss and test MSE", "loss.png") }
-if psnrFile != nil { report.heading("PSNR"); report.image("test PSNR per epoch", "psnr.png") }
+report.chart(lossFile, heading: "Loss", caption: "training loss and test MSE")
+report.chart(psnrFile, heading: "PSNR", caption: "test PSNR per epoch")
 report.epochPictures(results.map(\.epoch))
-report.heading("Time")
-report.bullets([
-    "wall time: \(formatDuration(run.elapsed)) (training \(fixed(trainingSeconds, 1)) s)",
-    "training speed: \(Int(samplesPerSecond)) images per second on \(run.threads) threads",
-    "final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(final.psnr, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input",
-])
+report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * options.epochs,
+              ["final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(final.psnr, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input"])
 exitOnError { try report.write(to: run.output("report.md")) }
 
 print("Final test PSNR \(fixed(final.psnr, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), MSE \(fixed(final.testMSE, 4)); \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")

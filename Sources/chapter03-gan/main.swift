@@ -426,16 +426,12 @@ report.paragraph("D loss is the sum of its losses on real and fake images; D(x) 
 report.table(["epoch", "D loss", "G loss", "D(x)", "D(G(z))", "variety", "seconds"],
              history.map { ["\($0.epoch)", fixed($0.discriminatorLoss, 3), fixed($0.generatorLoss, 3), fixed($0.realScore, 3),
                             fixed($0.fakeScore, 3), fixed($0.diversity, 2), fixed($0.seconds, 1)] })
-if lossFile != nil { report.heading("Losses"); report.image("D and G losses", "loss.png") }
-if scoreFile != nil { report.heading("D(x) and D(G(z))"); report.image("D's mean probabilities", "scores.png") }
-if varietyFile != nil { report.heading("Variety"); report.image("variety of the samples", "variety.png") }
+report.chart(lossFile, heading: "Losses", caption: "D and G losses")
+report.chart(scoreFile, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
+report.chart(varietyFile, heading: "Variety", caption: "variety of the samples")
 report.epochPictures(history.map(\.epoch))
-report.heading("Time")
-report.bullets([
-    "wall time of this invocation: \(formatDuration(run.elapsed)); training time over all epochs: \(formatDuration(trainingSeconds))",
-    "training speed: \(Int(Double(train.count * history.count) / trainingSeconds)) real images per second on \(run.threads) threads",
-    "checkpoint: `\(checkpointFile.lastPathComponent)` (continue with `--resume --epochs N`; draw with `--generate N`)",
-])
+report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * history.count, unit: "real images",
+              ["checkpoint: `\(checkpointFile.lastPathComponent)` (continue with `--resume --epochs N`; draw with `--generate N`)"])
 exitOnError { try report.write(to: run.output("report.md")) }
 
 print("Done: \(history.count) epochs, \(formatDuration(trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: samples.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")
