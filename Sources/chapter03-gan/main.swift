@@ -41,7 +41,7 @@ struct Options: ParsableCommand {
         commandName: "chapter03-gan",
         abstract: "Train a GAN whose generator learns to draw MNIST digits from random noise.")
 
-    @Option(help: "The networks and settings of one of the tutorials: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The networks and settings of one of the tutorials.")
     var preset: Preset = .classic
     @Option(help: "Passes over the training set (default: 30 for classic, 50 for small and book).")
     var epochs: Int?
