@@ -65,10 +65,10 @@ public enum GANDiagnosis {
     }
 }
 
-/// The mean Euclidean distance between the first `count` rows of `samples` (all pairs): a cheap
-/// measure of how varied a set of images is.
-public func meanPairwiseDistance(_ samples: Tensor, count: Int? = nil) -> Double {
-    let n = min(count ?? samples.rows, samples.rows), d = samples.columns
+/// The mean Euclidean distance between the rows of `samples` (all pairs): a cheap measure of how
+/// varied a set of images is.
+public func meanPairwiseDistance(_ samples: Tensor) -> Double {
+    let n = samples.rows, d = samples.columns
     guard n > 1 else { return 0 }
     var total = 0.0
     for i in 0..<n {

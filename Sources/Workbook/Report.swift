@@ -32,3 +32,38 @@ public final class Report {
         }
     }
 }
+
+public extension Report {
+    /// The sections every chapter's report starts with: the command that reproduces the run and
+    /// its configuration (the chapter's settings, then seed, threads and data folder).
+    func describe(_ run: Run, configuration: [(String, String)]) {
+        heading("Command")
+        code(run.command, language: "sh")
+        heading("Configuration")
+        table(["setting", "value"], configuration.map { [$0.0, $0.1] } + [
+            ["seed", "\(run.seed)"], ["threads", "\(run.threads)"],
+            ["data", "\(run.dataRoot.path) (from \(run.dataOrigin))"],
+        ])
+    }
+
+    /// A section with a chart, if gnuplot drew it (`file` is what `Chart.draw` returned).
+    func chart(_ file: URL?, heading title: String, caption: String) {
+        guard let file else { return }
+        heading(title)
+        image(caption, file.lastPathComponent)
+    }
+
+    /// The closing "Time" section: wall time, training time and speed, then any further lines.
+    func timing(_ run: Run, trainingSeconds: Double, samples: Int, unit: String = "images", _ more: [String] = []) {
+        heading("Time")
+        bullets([
+            "wall time of this run: \(formatDuration(run.elapsed)); training: \(formatDuration(trainingSeconds))",
+            "training speed: \(Int(Double(samples) / max(trainingSeconds, 1e-9))) \(unit) per second on \(run.threads) threads",
+        ] + more)
+    }
+
+    /// A line linking every epoch's picture (`epoch-001.png`, ...).
+    func epochPictures(_ epochs: [Int]) {
+        paragraph("Every epoch's grid is kept: " + epochs.map { String(format: "[%d](epoch-%03d.png)", $0, $0) }.joined(separator: ", ") + ".")
+    }
+}

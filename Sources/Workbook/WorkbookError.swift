@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every error the workbook reports: a sentence a reader can act on, never a stack trace.
 public struct WorkbookError: Error, CustomStringConvertible, Equatable {
     public let message: String
@@ -8,5 +10,3 @@ public struct WorkbookError: Error, CustomStringConvertible, Equatable {
 extension WorkbookError: LocalizedError {
     public var errorDescription: String? { message }
 }
-
-import Foundation

@@ -285,10 +285,10 @@ for epoch in firstEpoch...epochCount {
         // digits, and fakes it does not pass gradients back to), so it needs no input gradient.
         discriminator.isFrozen = false
         discriminator.needsInputGradient = false
+        train.fill(real, with: indices, range: -1...1)                      // x: [B, 784]
         var dLoss = 0.0, realScore = 0.0, fakeScore = 0.0
         for _ in 0..<discriminatorSteps {
             discriminatorOptimizer.zeroGradients()
-            train.fill(real, with: indices, range: -1...1)                  // x: [B, 784]
             let realLogits = discriminator.forward(real)                    // D(x), as logits [B, 1]
             realScore = meanProbability(realLogits)
             dLoss = Double(bce.forward(realLogits, realTargets))            // -log D(x), with the target 0.9
