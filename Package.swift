@@ -30,6 +30,8 @@ let package = Package(
         // System libraries, found through pkg-config: nothing but a module map each.
         .systemLibrary(name: "CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
@@ -39,7 +41,7 @@ let package = Package(
         // The notebook around it: data, images, charts, reports, progress, command-line options.
         .target(name: "Workbook",
                 dependencies: [
-                    "Backprop", "CPNG", "CZlib",
+                    "Backprop", "CPNG", "CJPEG", "CZlib",
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
                     .product(name: "Crypto", package: "swift-crypto"),
                 ],
