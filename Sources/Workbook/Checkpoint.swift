@@ -85,8 +85,8 @@ public struct Checkpoint {
 
     // MARK: Writing and reading
 
-    /// The checkpoint as bytes (see the layout above).
-    public func encoded() throws -> Data {
+    /// The bytes before the tensors: signature, header length, header.
+    func prefix() throws -> Data {
         let header = Header(epoch: epoch, randomState: randomState, configuration: configuration, counters: counters,
                             history: history, tensors: tensors.map { .init(name: $0.name, shape: $0.tensor.shape) })
         let encoder = JSONEncoder()
@@ -95,18 +95,27 @@ public struct Checkpoint {
         var data = Data(Self.magic)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(json)
-        for (_, tensor) in tensors {
-            tensor.data.withMemoryRebound(to: UInt8.self, capacity: tensor.count * 4) { data.append($0, count: tensor.count * 4) }
-        }
-        let crc = data.withUnsafeBytes { UInt32(crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, UInt32($0.count))) }
-        withUnsafeBytes(of: crc.littleEndian) { data.append(contentsOf: $0) }
         return data
     }
 
     /// Writes the checkpoint atomically: to a temporary file first, then renamed over the old one.
     /// A crash or a kill at any moment leaves either the old checkpoint or the new one, never half.
+    /// The tensors go to the file one by one (chapter 4's checkpoint is 300 MB: no copy of it is
+    /// ever assembled in memory).
     public func write(to url: URL) throws {
-        do { try encoded().write(to: url, options: .atomic) } catch let error as WorkbookError { throw error } catch {
+        do {
+            let head = try prefix()
+            var crc = head.withUnsafeBytes { UInt32(crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, UInt32($0.count))) }
+            try AtomicFile.write(to: url) { handle in
+                try handle.write(contentsOf: head)
+                for (_, tensor) in tensors {
+                    let bytes = UnsafeRawBufferPointer(start: tensor.data, count: tensor.count * 4)
+                    crc = UInt32(crc32(UInt(crc), bytes.bindMemory(to: UInt8.self).baseAddress, UInt32(bytes.count)))
+                    try handle.write(contentsOf: bytes)
+                }
+                try handle.write(contentsOf: withUnsafeBytes(of: crc.littleEndian) { Data($0) })
+            }
+        } catch let error as WorkbookError { throw error } catch {
             throw WorkbookError("cannot write the checkpoint \(url.path): \(error.localizedDescription)")
         }
     }
@@ -114,7 +123,8 @@ public struct Checkpoint {
     /// Reads a checkpoint, refusing anything damaged with a message that says so.
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        // Mapped rather than read: the tensors are copied out of the file's pages, once.
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw WorkbookError("cannot read the checkpoint \(url.path): \(error.localizedDescription)")
         }
         do { try self.init(decoding: data) } catch let error as WorkbookError {
@@ -123,12 +133,18 @@ public struct Checkpoint {
     }
 
     public init(decoding data: Data) throws {
-        let bytes = [UInt8](data)
+        try self = data.withUnsafeBytes { raw in try Self.decode(raw.bindMemory(to: UInt8.self)) }
+    }
+
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws -> Checkpoint {
         guard bytes.count >= 20, Array(bytes[0..<8]) == Self.magic else {
             throw WorkbookError("it does not start with the checkpoint signature (wrong file, or not a workbook checkpoint)")
         }
         let stored = bytes[(bytes.count - 4)...].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        let actual = bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32(bytes.count - 4))) }
+        var actual = UInt32(crc32(0, nil, 0))
+        for start in stride(from: 0, to: bytes.count - 4, by: 1 << 30) {   // zlib takes at most 4 GB at a time
+            actual = UInt32(crc32(UInt(actual), bytes.baseAddress! + start, UInt32(min(1 << 30, bytes.count - 4 - start))))
+        }
         guard stored == actual else {
             throw WorkbookError("its checksum does not match: the file is damaged or truncated (a copy cut short?)")
         }
@@ -144,14 +160,14 @@ public struct Checkpoint {
         var tensors: [(name: String, tensor: Tensor)] = []
         for entry in header.tensors {
             guard entry.shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else { throw WorkbookError("tensor \(entry.name) has an impossible shape") }
-            let count = entry.shape.reduce(1, *)
-            guard count >= 0, offset + count * 4 <= bytes.count - 4 else {
+            let (count, overflow) = entry.shape.reduce((1, false)) { partial, d in
+                let (product, o) = partial.0.multipliedReportingOverflow(by: d); return (product, partial.1 || o)
+            }
+            guard !overflow, count <= (bytes.count - 4 - offset) / 4 else {
                 throw WorkbookError("tensor \(entry.name) runs past the end of the file")
             }
             let tensor = Tensor(shape: entry.shape)
-            bytes.withUnsafeBytes { raw in
-                UnsafeMutableRawPointer(tensor.data).copyMemory(from: raw.baseAddress! + offset, byteCount: count * 4)
-            }
+            UnsafeMutableRawPointer(tensor.data).copyMemory(from: bytes.baseAddress! + offset, byteCount: count * 4)
             tensors.append((entry.name, tensor))
             offset += count * 4
         }
@@ -159,8 +175,8 @@ public struct Checkpoint {
         guard header.randomState.count == 4, header.randomState.contains(where: { $0 != 0 }) else {
             throw WorkbookError("its random generator state is invalid")
         }
-        self.init(epoch: header.epoch, randomState: header.randomState, configuration: header.configuration,
-                  counters: header.counters, history: header.history, tensors: tensors)
+        return Checkpoint(epoch: header.epoch, randomState: header.randomState, configuration: header.configuration,
+                          counters: header.counters, history: header.history, tensors: tensors)
     }
 
     /// The settings in which `configuration` differs from this checkpoint's, as readable lines.

@@ -134,3 +134,8 @@ public func progressEpochs(upTo last: Int, limit: Int = 12) -> [Int] {
     guard candidates.count > limit else { return candidates }
     return (0..<limit).map { candidates[$0 * (candidates.count - 1) / (limit - 1)] }
 }
+
+/// The mean of sigmoid(logit) over a batch: D's average probability that these images are real.
+public func meanProbability(_ logits: Tensor) -> Double {
+    (0..<logits.count).reduce(0.0) { $0 + Double(sigmoid(logits[$1])) } / Double(logits.count)
+}

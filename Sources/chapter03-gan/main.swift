@@ -89,7 +89,6 @@ let dropout = options.discriminatorDropout ?? preset.dropout
 let epochCount = options.epochs ?? preset.defaultEpochs
 let realLabel = options.realLabel, discriminatorSteps = options.discriminatorSteps
 let run = exitOnError { try Run(chapter: "chapter03-gan", options: options.run) }
-let checkpointFile = run.output("checkpoint.bin")
 let rng = RandomGenerator(seed: options.run.seed)
 
 // MARK: - 2. Models
@@ -151,12 +150,11 @@ let configuration: [String: String] = [
 // MARK: - Generating only: --generate N
 
 if let count = options.generate {
-    let file = options.checkpoint.map { URL(fileURLWithPath: $0) } ?? checkpointFile
-    let saved = exitOnError { try Checkpoint(contentsOf: file) }
-    for key in ["generator", "latent", "preset"] where saved.configuration[key] != configuration[key] {
-        exitOnError { throw WorkbookError("\(file.path) was trained with \(key) \(saved.configuration[key] ?? "?"); pass the same --preset/--latent to draw from it") }
+    let file = options.checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin")
+    let saved = exitOnError {
+        try GANTraining.loadGenerator(generator, from: file, configuration: configuration, mustMatch: ["generator", "latent", "preset"],
+                                      hint: "pass the same --preset/--latent to draw from it")
     }
-    exitOnError { try saved.restore(generator, as: "G") }
     let z = Tensor(shape: [0]), images = Tensor(shape: [count, 784])
     for start in stride(from: 0, to: count, by: 1000) {
         let n = min(1000, count - start)
@@ -191,91 +189,22 @@ let realVariety = meanPairwiseDistance(realSample)
 let fixedZ = Tensor(shape: [0])
 sampleLatent(fixedZ, count: 64, using: RandomGenerator(seed: options.run.seed &+ 7919))
 
-// MARK: - 4. Resuming
+// MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (in Workbook/GANTraining.swift)
 
-var history: [GANEpoch] = []
-// The per-step numbers averaged over every few steps, for the charts.
-let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
-let chartNames = ["D", "G", "D(x)", "D(G(z))"]
-var curves = Dictionary(uniqueKeysWithValues: chartNames.map { ($0, SmoothedCurve(every: max(1, stepsPerEpoch / 25))) })
-var firstEpoch = 1
-/// Where a run stopped by Ctrl-C was inside its epoch: the epoch's order of images, the steps
-/// done, the running sums and the seconds spent. Resuming continues from exactly there.
-struct InsideEpoch { var order: [Int]; var step: Int; var sums: [Double]; var seconds: Double }
-var resumeInside: InsideEpoch?
-if options.resume {
-    let saved = exitOnError { try Checkpoint(contentsOf: checkpointFile) }
-    let differences = saved.differences(from: configuration)
-    if !differences.isEmpty {
-        exitOnError { throw WorkbookError("--resume: the settings differ from the checkpoint's, so the run cannot continue it:\n  "
-                                          + differences.joined(separator: "\n  ") + "\nRun with the checkpoint's settings, or without --resume to start afresh.") }
-    }
-    exitOnError {
-        try saved.restore(generator, as: "G"); try saved.restore(discriminator, as: "D")
-        try saved.restore(generatorOptimizer, as: "G.adam"); try saved.restore(discriminatorOptimizer, as: "D.adam")
-    }
-    rng.restore(stateWords: saved.randomState)
-    history = GANEpoch.epochs(from: saved.history)
-    for name in chartNames { curves[name]!.restore(saved.history, as: "curve.\(name)") }
-    firstEpoch = saved.epoch + 1
-    if let step = saved.counters["step"], step > 0, let order = saved.history["epoch.order"], order.count == train.count {
-        resumeInside = InsideEpoch(order: order.map { Int($0) }, step: step, sums: saved.history["epoch.sums"] ?? [0, 0, 0, 0],
-                                   seconds: saved.history["epoch.seconds"]?.first ?? 0)
-        print("Resuming in epoch \(firstEpoch) after step \(step) from \(checkpointFile.path)")
-    } else {
-        print("Resuming after epoch \(saved.epoch) from \(checkpointFile.path)")
-    }
-    if firstEpoch > epochCount {
-        print("The checkpoint has already trained \(saved.epoch) epochs; pass --epochs above \(saved.epoch) to continue.")
-        exit(0)
-    }
-}
-
-/// Saves everything the run needs to continue: after a whole epoch, or inside one (Ctrl-C).
-func saveCheckpoint(completedEpochs: Int, inside: InsideEpoch? = nil) {
-    var saved = GANEpoch.history(history)
-    for (name, curve) in curves { saved.merge(curve.saved(as: "curve.\(name)")) { $1 } }
-    var checkpoint = Checkpoint(epoch: completedEpochs, randomState: rng.stateWords, configuration: configuration, history: saved)
-    checkpoint.add(generator, as: "G"); checkpoint.add(discriminator, as: "D")
-    checkpoint.add(generatorOptimizer, as: "G.adam"); checkpoint.add(discriminatorOptimizer, as: "D.adam")
-    if let inside {
-        checkpoint.counters["step"] = inside.step
-        checkpoint.history["epoch.order"] = inside.order.map(Double.init)
-        checkpoint.history["epoch.sums"] = inside.sums
-        checkpoint.history["epoch.seconds"] = [inside.seconds]
-    }
-    exitOnError { try checkpoint.write(to: checkpointFile) }
-}
+let training = GANTraining(run: run, generator: generator, discriminator: discriminator, generatorOptimizer: generatorOptimizer,
+                           discriminatorOptimizer: discriminatorOptimizer, rng: rng, configuration: configuration,
+                           examples: train.count, batchSize: batchSize, epochs: epochCount)
+if options.resume { exitOnError { try training.resume() } }
 
 // MARK: - 5. Training: D and G take turns
 
 let real = Tensor(shape: [0]), z = Tensor(shape: [0])
 let realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0]), generatorTargets = Tensor(shape: [0])
 
-/// The mean of sigmoid(logit) over a batch: D's average probability that these images are real.
-func meanProbability(_ logits: Tensor) -> Double {
-    (0..<logits.count).reduce(0.0) { $0 + Double(sigmoid(logits[$1])) } / Double(logits.count)
-}
-
-print("Training for epochs \(firstEpoch)...\(epochCount), \(stepsPerEpoch) steps each (batch \(batchSize), z ~ \(latent.rawValue)) on \(run.threads) threads")
-Interruption.install()   // Ctrl-C: finish the step, save a checkpoint, explain how to continue
-for epoch in firstEpoch...epochCount {
-    let epochStart = Date()
-    var order = Array(0..<train.count), firstStep = 0, earlierSeconds = 0.0
-    var sums = (d: 0.0, g: 0.0, real: 0.0, fake: 0.0)
-    if let inside = resumeInside {             // continuing an epoch that Ctrl-C interrupted
-        order = inside.order
-        firstStep = inside.step
-        sums = (inside.sums[0], inside.sums[1], inside.sums[2], inside.sums[3])
-        earlierSeconds = inside.seconds
-        resumeInside = nil
-    } else {
-        rng.shuffle(&order)                    // a new order every epoch
-    }
-    let progress = ProgressBar(title: "epoch \(epoch)/\(epochCount)", total: train.count)
-
-    for step in firstStep..<stepsPerEpoch {
-        let indices = order[(step * batchSize)..<min((step + 1) * batchSize, train.count)]
+print("Training for epochs \(training.epochs), \(training.stepsPerEpoch) steps each (batch \(batchSize), z ~ \(latent.rawValue)) on \(run.threads) threads")
+for epoch in training.epochs {
+    for step in training.beginEpoch(epoch) {                                 // a new shuffled order every epoch
+        let indices = training.batch(step)
         let b = indices.count
         realTargets.reshape(to: [b, 1]); realTargets.fill(realLabel)        // "real", smoothed to 0.9
         fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
@@ -315,44 +244,14 @@ for epoch in firstEpoch...epochCount {
         _ = generator.backward(imageGradient)
         generatorOptimizer.step()
 
-        guard dLoss.isFinite && gLoss.isFinite else {
-            let last = FileManager.default.fileExists(atPath: checkpointFile.path)
-                ? "The last good checkpoint (end of epoch \(epoch - 1)) is \(checkpointFile.path)." : "No checkpoint was written yet."
-            exitOnError { throw WorkbookError("training diverged in epoch \(epoch), step \(step + 1): D loss \(dLoss), G loss \(gLoss). "
-                                              + "\(last) Try a lower --lr.") }
-            exit(1)
-        }
-        sums.d += dLoss; sums.g += gLoss; sums.real += realScore; sums.fake += fakeScore
-        let x = Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch)
-        for (name, value) in zip(chartNames, [dLoss, gLoss, realScore, fakeScore]) { curves[name]!.add(value, at: x) }
-        let s = Double(step + 1)
-        progress.update(completed: min((step + 1) * batchSize, train.count),
-                        status: "D \(fixed(sums.d / s, 3)) G \(fixed(sums.g / s, 3)) D(x) \(fixed(sums.real / s, 2)) D(G(z)) \(fixed(sums.fake / s, 2))")
-
-        if Interruption.requested {
-            saveCheckpoint(completedEpochs: epoch - 1,
-                           inside: InsideEpoch(order: order, step: step + 1, sums: [sums.d, sums.g, sums.real, sums.fake],
-                                               seconds: earlierSeconds + Date().timeIntervalSince(epochStart)))
-            progress.finish(status: "stopped")
-            let again = run.command.contains("--resume") ? run.command : run.command + " --resume"
-            print("Stopped in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch); checkpoint saved to \(checkpointFile.path).")
-            print("Continue exactly where it stopped with: \(again)")
-            exit(130)
-        }
+        // Running means, charts, progress; a stop on NaN; on Ctrl-C a checkpoint and exit.
+        training.endStep(step, dLoss: dLoss, gLoss: gLoss, realScore: realScore, fakeScore: fakeScore)
     }
-
-    for name in chartNames { curves[name]!.endEpoch() }
 
     // The same 64 z as every epoch: how does G draw them now?
     let samples = draw(fixedZ)
     exitOnError { try PNG.write(grid(samples, count: 64, perRow: 8), to: run.output(String(format: "epoch-%03d.png", epoch))) }
-    let n = Double(stepsPerEpoch)
-    history.append(GANEpoch(epoch: epoch, discriminatorLoss: sums.d / n, generatorLoss: sums.g / n, realScore: sums.real / n,
-                            fakeScore: sums.fake / n, diversity: meanPairwiseDistance(samples) / realVariety,
-                            seconds: earlierSeconds + Date().timeIntervalSince(epochStart)))
-    progress.finish(status: "D \(fixed(sums.d / n, 3)) G \(fixed(sums.g / n, 3)) D(x) \(fixed(sums.real / n, 2)) D(G(z)) \(fixed(sums.fake / n, 2)) variety \(fixed(history.last!.diversity, 2))")
-    for warning in GANDiagnosis.warnings(for: history) { print("warning: \(warning)") }
-    saveCheckpoint(completedEpochs: epoch)
+    training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety)   // history, warnings, checkpoint
 }
 
 // MARK: - 6. Outputs
@@ -380,19 +279,14 @@ for line in 0..<8 {
 }
 exitOnError { try PNG.write(grid(draw(path), count: 80, perRow: 10), to: run.output("interpolation.png")) }
 
-let epochsX = history.map { Double($0.epoch) }
-let lossChart = Chart(title: "GAN on MNIST: losses", xLabel: "epoch", yLabel: "binary cross-entropy",
-                      series: [.init("D loss (real + fake)", curves["D"]!.points), .init("G loss", curves["G"]!.points)])
-let scoreChart = Chart(title: "GAN on MNIST: what D believes", xLabel: "epoch", yLabel: "mean probability of 'real'",
-                       series: [.init("D(x), real digits", curves["D(x)"]!.points), .init("D(G(z)), fakes", curves["D(G(z))"]!.points)])
-let varietyChart = Chart(title: "Variety of the fixed-z samples (real digits = 1)", xLabel: "epoch", yLabel: "relative mean distance",
-                         series: [.init("samples", Array(zip(epochsX, history.map(\.diversity))).map { (x: $0.0, y: $0.1) }, style: "linespoints")])
+let (lossChart, scoreChart) = training.charts(subject: "MNIST")
 let lossFile = exitOnError { try lossChart.draw(into: run.outputFolder, name: "loss") }
 let scoreFile = exitOnError { try scoreChart.draw(into: run.outputFolder, name: "scores") }
-let varietyFile = exitOnError { try varietyChart.draw(into: run.outputFolder, name: "variety") }
+let varietyFile = exitOnError { try training.varietyChart().draw(into: run.outputFolder, name: "variety") }
 
+let history = training.history
 let last = history.last!
-let trainingSeconds = history.reduce(0) { $0 + $1.seconds }
+let trainingSeconds = training.trainingSeconds
 let report = Report(title: "Chapter 3: a GAN on MNIST (executed notebook)")
 report.paragraph("""
     A generator G (\(generatorSizes.map(String.init).joined(separator: "-")), LeakyReLU 0.2, tanh output) learns to turn random \
@@ -408,11 +302,6 @@ report.describe(run, configuration: [
     ("real label", "\(realLabel)\(realLabel < 1 ? " (one-sided label smoothing)" : "")"), ("D steps per G step", "\(discriminatorSteps)"),
     ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"), ("training images", "\(train.count)"),
 ])
-let warnings = GANDiagnosis.warnings(for: history)
-if !warnings.isEmpty {
-    report.heading("Warnings")
-    report.bullets(warnings)
-}
 report.heading("Samples")
 report.paragraph("The same 64 latent vectors after epoch \(last.epoch):")
 report.image("64 samples from fixed z", "samples.png")
@@ -420,18 +309,13 @@ report.paragraph("Progress: the first row of the fixed-z grid after epochs \(str
 report.image("one row of samples per chosen epoch", "progress.png")
 report.paragraph("Interpolation: each row walks in a straight line from one random z to another; G turns every point on the way into a digit.")
 report.image("latent interpolation", "interpolation.png")
-report.heading("Training, epoch by epoch")
-report.paragraph("D loss is the sum of its losses on real and fake images; D(x) and D(G(z)) are D's mean probabilities of \"real\". "
-                 + "Variety compares the spread of the fixed-z samples with that of real digits (1 = as varied).")
-report.table(["epoch", "D loss", "G loss", "D(x)", "D(G(z))", "variety", "seconds"],
-             history.map { ["\($0.epoch)", fixed($0.discriminatorLoss, 3), fixed($0.generatorLoss, 3), fixed($0.realScore, 3),
-                            fixed($0.fakeScore, 3), fixed($0.diversity, 2), fixed($0.seconds, 1)] })
+report.ganEpochs(history, dLossMeaning: "the sum of its losses on real and fake images")
 report.chart(lossFile, heading: "Losses", caption: "D and G losses")
 report.chart(scoreFile, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
 report.chart(varietyFile, heading: "Variety", caption: "variety of the samples")
 report.epochPictures(history.map(\.epoch))
 report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * history.count, unit: "real images",
-              ["checkpoint: `\(checkpointFile.lastPathComponent)` (continue with `--resume --epochs N`; draw with `--generate N`)"])
+              ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
 exitOnError { try report.write(to: run.output("report.md")) }
 
 print("Done: \(history.count) epochs, \(formatDuration(trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: samples.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")
