@@ -51,6 +51,7 @@ let package = Package(
         .executableTarget(name: "chapter01-autoencoder", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter02-denoising-autoencoder", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter03-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
+        .executableTarget(name: "chapter04-celeba-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
 
         .executableTarget(name: "bench", dependencies: ["Backprop"], swiftSettings: fastMath),
 
@@ -58,7 +59,8 @@ let package = Package(
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "Backprop"], swiftSettings: fastMath),
         // Runs the chapter programs end to end (so it depends on them: they are built first).
         .testTarget(name: "ChapterTests",
-                    dependencies: ["Workbook", "Backprop", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan"]),
+                    dependencies: ["Workbook", "Backprop", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
+                                   "chapter04-celeba-gan"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -57,22 +57,24 @@ public final class BCELoss {
 ///     L = mean(max(z, 0) - z t + log(1 + e^-|z|));   dL/dz = (sigmoid(z) - t) / count.
 /// The first form equals -[t log s(z) + (1 - t) log(1 - s(z))] but never takes the log of 0 nor
 /// e to a large power, so a discriminator with logits of +-100 still gets exact gradients.
+/// `weight` scales the loss and its gradient: a loss that is the mean of two, (real + fake) / 2,
+/// gives each of them the weight 1/2.
 public final class BCEWithLogitsLoss {
     private let gradient = Tensor(shape: [0])
     public init() {}
 
-    public func forward(_ logits: Tensor, _ target: Tensor) -> Float {
+    public func forward(_ logits: Tensor, _ target: Tensor, weight: Float = 1) -> Float {
         precondition(logits.shape == target.shape, "BCEWithLogits: logits \(logits.shape) vs target \(target.shape)")
         gradient.reshape(to: logits.shape)
         let z = logits.data, t = target.data, g = gradient.data, n = logits.count
-        let scale = 1 / Float(n)
+        let scale = weight / Float(n)
         var sum = 0.0
         for i in 0..<n {
             let zi = Double(z[i])
             sum += max(zi, 0) - zi * Double(t[i]) + log1p(exp(-abs(zi)))
             g[i] = scale * (sigmoid(z[i]) - t[i])
         }
-        return Float(sum / Double(n))
+        return Float(sum / Double(n)) * weight
     }
 
     public func backward() -> Tensor { gradient }

@@ -93,7 +93,11 @@ struct GradientTests {
         let loss = BCEWithLogitsLoss()
         let target = Tensor(shape: [4, 3]); target.fillUniform(using: rng, low: 0, high: 1)
         let logits = Tensor(shape: [4, 3]); logits.fillUniform(using: rng, low: -4, high: 4)
-        expectAllPass(checkLoss(prediction: logits, target: target, forward: loss.forward, backward: loss.backward), "BCEWithLogits")
+        expectAllPass(checkLoss(prediction: logits, target: target, forward: { loss.forward($0, $1) }, backward: loss.backward), "BCEWithLogits")
+        // With a weight (chapter 4's D loss is (real + fake) / 2): the gradient of the weighted loss.
+        expectAllPass(checkLoss(prediction: logits, target: target, forward: { loss.forward($0, $1, weight: 0.5) }, backward: loss.backward),
+                      "BCEWithLogits, weight 0.5")
+        #expect(abs(loss.forward(logits, target, weight: 0.5) * 2 - loss.forward(logits, target)) < 1e-6)
     }
 
     @Test func bceWithLogitsIsStableForHugeLogits() {

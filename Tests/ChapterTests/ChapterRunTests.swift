@@ -255,3 +255,84 @@ struct AutoencoderChapterTests {
         }
     }
 }
+
+@Suite("Chapter 4 end to end", .serialized)
+struct FacesChapterTests {
+    /// A folder of 40 small "faces" (a skin-coloured oval on a random background, in JPEG, one in
+    /// PNG), one truncated JPEG, one text file named like a JPEG, and a README.
+    static let faces: URL = {
+        let folder = Chapters.folder("faces-data")
+        try! FileManager.default.createDirectory(at: folder.appendingPathComponent("part2"), withIntermediateDirectories: true)
+        let rng = RandomGenerator(seed: 9)
+        for i in 0..<40 {
+            let width = 80 + rng.index(below: 20), height = 100 + rng.index(below: 20)
+            let background = (0..<3).map { _ in UInt8(rng.index(below: 256)) }
+            var pixels: [UInt8] = []
+            for y in 0..<height {
+                for x in 0..<width {
+                    let dx = Double(x - width / 2) / Double(width / 3), dy = Double(y - height / 2) / (Double(height) / 2.5)
+                    pixels += dx * dx + dy * dy < 1 ? [224, 172, 140] : background
+                }
+            }
+            let name = (i % 2 == 0 ? "part2/" : "") + String(format: "%06d", i)
+            if i == 7 {
+                try! PNG.encode(Image(width: width, height: height, channels: 3, pixels: pixels)).write(to: folder.appendingPathComponent(name + ".png"))
+            } else {
+                let jpeg = try! JPEG.encode(pixels, width: width, height: height, components: 3)
+                try! jpeg.write(to: folder.appendingPathComponent(name + ".jpg"))
+                if i == 0 { try! jpeg.prefix(jpeg.count / 2).write(to: folder.appendingPathComponent("cut-short.jpg")) }
+            }
+        }
+        try! Data("<html>quota exceeded</html>".utf8).write(to: folder.appendingPathComponent("download.jpg"))
+        try! Data("faces".utf8).write(to: folder.appendingPathComponent("README"))
+        return folder
+    }()
+
+    func arguments(_ output: URL, epochs: Int) -> [String] {
+        ["--images", Self.faces.path, "--batch-size", "16", "--epochs", "\(epochs)", "--threads", "2",
+         "--cache-dir", Chapters.folder("faces-cache").path, "--output-dir", output.path]
+    }
+
+    @Test func trainsResumesBitForBitAndDraws() throws {
+        let straight = Chapters.folder("faces-straight"), resumed = Chapters.folder("faces-resumed")
+        defer { for f in [straight, resumed] { try? FileManager.default.removeItem(at: f) } }
+        let a = try Chapters.run("chapter04-celeba-gan", arguments(straight, epochs: 2))
+        #expect(a.status == 0, "\(a.errors)")
+        #expect(a.output.contains("40 images") && a.output.contains("2 files skipped"), "\(a.output)")
+        let b1 = try Chapters.run("chapter04-celeba-gan", arguments(resumed, epochs: 1))
+        #expect(b1.status == 0 && b1.output.contains("from the cache"), "\(b1.output)\(b1.errors)")
+        let b2 = try Chapters.run("chapter04-celeba-gan", arguments(resumed, epochs: 2) + ["--resume"])
+        #expect(b2.status == 0 && b2.output.contains("Resuming after epoch 1"), "\(b2.errors)")
+        for file in ["epoch-002.png", "samples.png", "interpolation.png", "loss.dat", "real.png"] {
+            let one = try Data(contentsOf: straight.appendingPathComponent(file))
+            let two = try Data(contentsOf: resumed.appendingPathComponent(file))
+            #expect(one == two, "\(file) differs after a resume")
+        }
+        let samples = try PNG.read(straight.appendingPathComponent("samples.png"))
+        #expect(samples.channels == 3 && samples.width == 8 * 66 + 2 && samples.height == 8 * 66 + 2)
+        let report = try String(contentsOf: straight.appendingPathComponent("report.md"), encoding: .utf8)
+        for fragment in ["cut-short.jpg", "truncated JPEG", "download.jpg", "not an image", "1 other files", "| 2 |", "peak memory"] {
+            #expect(report.contains(fragment), "the report lacks «\(fragment)»")
+        }
+        let drawn = try Chapters.run("chapter04-celeba-gan", ["--generate", "5", "--output-dir", straight.path])
+        #expect(drawn.status == 0, "\(drawn.errors)")
+        let face = try PNG.read(straight.appendingPathComponent("generated/000005.png"))
+        #expect(face.width == 64 && face.height == 64 && face.channels == 3)
+    }
+
+    @Test func missingOrEmptyFoldersAndBadFlagsAreClearErrors() throws {
+        let empty = Chapters.folder("faces-empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let output = Chapters.folder("faces-errors")
+        let none = try Chapters.run("chapter04-celeba-gan", ["--images", empty.path, "--output-dir", output.path])
+        #expect(none.status == 1 && none.errors.contains("no .jpg, .jpeg or .png files") && none.errors.contains("img_align_celeba"), "\(none.errors)")
+        // Without --images the faces are looked for in celeba/ under the data folder (absent here).
+        let missing = try Chapters.run("chapter04-celeba-gan", ["--output-dir", output.path])
+        #expect(missing.status == 1 && missing.errors.contains("celeba does not exist"), "\(missing.errors)")
+        for (flags, fragment) in [(["--epochs", "0"], "--epochs"), (["--batch-size", "0"], "--batch-size"), (["--lr", "2"], "--lr"),
+                                  (["--generate", "0"], "--generate")] {
+            let result = try Chapters.run("chapter04-celeba-gan", flags + ["--output-dir", output.path])
+            #expect(result.status != 0 && result.errors.contains(fragment), "\(flags): \(result.errors)")
+        }
+    }
+}
