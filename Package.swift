@@ -53,6 +53,9 @@ let package = Package(
         .executableTarget(name: "chapter03-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter04-celeba-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
 
+        // Appendix A: the digit classifier that scores chapter 3's samples, and its calibration.
+        .executableTarget(name: "score-digits", dependencies: chapterDependencies, swiftSettings: fastMath),
+
         .executableTarget(name: "bench", dependencies: ["Backprop"], swiftSettings: fastMath),
 
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"], swiftSettings: fastMath),
@@ -60,7 +63,7 @@ let package = Package(
         // Runs the chapter programs end to end (so it depends on them: they are built first).
         .testTarget(name: "ChapterTests",
                     dependencies: ["Workbook", "Backprop", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
-                                   "chapter04-celeba-gan"]),
+                                   "chapter04-celeba-gan", "score-digits"]),
     ],
     swiftLanguageModes: [.v5]
 )

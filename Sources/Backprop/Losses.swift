@@ -79,3 +79,48 @@ public final class BCEWithLogitsLoss {
 
     public func backward() -> Tensor { gradient }
 }
+
+/// Cross-entropy of a softmax over classes, for classifiers: logits z [B, C], one class label
+/// per row. With p = softmax(z) row by row (p_c = e^(z_c) / Σ_k e^(z_k)):
+///     L = mean over rows of -log p_label;   dL/dz = (p - onehot(label)) / B.
+/// The softmax is computed after subtracting each row's largest logit, which changes nothing
+/// mathematically but keeps e^z from overflowing.
+public final class SoftmaxCrossEntropyLoss {
+    private let gradient = Tensor(shape: [0])
+    public init() {}
+
+    public func forward(_ logits: Tensor, labels: [Int]) -> Float {
+        let b = logits.rows, c = logits.columns
+        precondition(labels.count == b, "SoftmaxCrossEntropy: \(labels.count) labels for \(b) rows")
+        gradient.reshape(to: logits.shape)
+        var sum = 0.0
+        for row in 0..<b {
+            let z = logits.data + row * c, g = gradient.data + row * c
+            precondition(labels[row] >= 0 && labels[row] < c, "label \(labels[row]) is not one of \(c) classes")
+            let largest = (0..<c).reduce(-Float.infinity) { max($0, z[$1]) }
+            var total = 0.0
+            for k in 0..<c { total += exp(Double(z[k] - largest)) }
+            let logTotal = log(total)
+            for k in 0..<c {
+                let p = exp(Double(z[k] - largest) - logTotal)                  // softmax, stably
+                g[k] = Float((p - (k == labels[row] ? 1 : 0)) / Double(b))
+            }
+            sum -= Double(z[labels[row]] - largest) - logTotal                  // -log p_label
+        }
+        return Float(sum / Double(b))
+    }
+
+    public func backward() -> Tensor { gradient }
+}
+
+/// Softmax of each row of `logits` [B, C], in place: probabilities that sum to 1 per row.
+public func softmaxRows(_ logits: Tensor) {
+    let c = logits.columns
+    for row in 0..<logits.rows {
+        let z = logits.data + row * c
+        let largest = (0..<c).reduce(-Float.infinity) { max($0, z[$1]) }
+        var total: Float = 0
+        for k in 0..<c { z[k] = exp(z[k] - largest); total += z[k] }
+        for k in 0..<c { z[k] /= total }
+    }
+}

@@ -33,6 +33,10 @@ public final class GANTraining {
     /// The per-step numbers averaged over every few steps, for the charts.
     public private(set) var curves: [String: SmoothedCurve]
     public static let curveNames = ["D", "G", "D(x)", "D(G(z))"]
+    /// More numbers per epoch that a chapter records (a score, say): kept in checkpoints with the rest.
+    public var extraHistory: [String: [Double]] = [:]
+    /// The warnings about the latest epoch.
+    public private(set) var latestWarnings: [String] = []
 
     // The epoch under way: its order of examples, running sums (D loss, G loss, D(x), D(G(z))).
     public private(set) var epoch = 0
@@ -87,6 +91,7 @@ public final class GANTraining {
         rng.restore(stateWords: saved.randomState)
         history = GANEpoch.epochs(from: saved.history)
         for name in Self.curveNames { curves[name]!.restore(saved.history, as: "curve.\(name)") }
+        for (key, values) in saved.history where key.hasPrefix("extra.") { extraHistory[String(key.dropFirst(6))] = values }
         firstEpoch = saved.epoch + 1
         if let step = saved.counters["step"], step > 0, let order = saved.history["epoch.order"], order.count == exampleCount {
             stoppedInside = (order.map { Int($0) }, step, saved.history["epoch.sums"] ?? [0, 0, 0, 0], saved.history["epoch.seconds"]?.first ?? 0)
@@ -104,6 +109,7 @@ public final class GANTraining {
     func saveCheckpoint(completedEpochs: Int, insideStep: Int? = nil) throws {
         var saved = GANEpoch.history(history)
         for (name, curve) in curves { saved.merge(curve.saved(as: "curve.\(name)")) { $1 } }
+        for (key, values) in extraHistory { saved["extra.\(key)"] = values }
         var checkpoint = Checkpoint(epoch: completedEpochs, randomState: rng.stateWords, configuration: configuration, history: saved)
         checkpoint.add(generator, as: "G")
         checkpoint.add(discriminator, as: "D")
@@ -189,16 +195,17 @@ public final class GANTraining {
     }
 
     /// Ends the epoch: records it (with `diversity`, the fixed-z samples' variety), prints any
-    /// warnings, and saves a checkpoint.
+    /// warnings (the diagnosis's and the chapter's `warnings`), and saves a checkpoint.
     @discardableResult
-    public func endEpoch(diversity: Double) -> GANEpoch {
+    public func endEpoch(diversity: Double, warnings: [String] = []) -> GANEpoch {
         for name in Self.curveNames { curves[name]!.endEpoch() }
         let n = Double(stepsPerEpoch)
         let record = GANEpoch(epoch: epoch, discriminatorLoss: sums[0] / n, generatorLoss: sums[1] / n, realScore: sums[2] / n,
                               fakeScore: sums[3] / n, diversity: diversity, seconds: earlierSeconds + Date().timeIntervalSince(epochStart))
         history.append(record)
         progress?.finish(status: status(steps: stepsPerEpoch) + " variety \(fixed(diversity, 2))")
-        for warning in GANDiagnosis.warnings(for: history) { print("warning: \(warning)") }
+        latestWarnings = GANDiagnosis.warnings(for: history, stepsPerEpoch: stepsPerEpoch) + warnings
+        for warning in latestWarnings { print("warning: \(warning)") }
         exitOnError { try saveCheckpoint(completedEpochs: epoch) }
         return record
     }
@@ -221,9 +228,8 @@ public final class GANTraining {
 }
 
 public extension Report {
-    /// The GAN's warnings (if any) and its epoch-by-epoch table.
-    func ganEpochs(_ history: [GANEpoch], dLossMeaning: String) {
-        let warnings = GANDiagnosis.warnings(for: history)
+    /// The GAN's warnings about its last epoch (if any) and its epoch-by-epoch table.
+    func ganEpochs(_ history: [GANEpoch], warnings: [String], dLossMeaning: String) {
         if !warnings.isEmpty {
             heading("Warnings")
             bullets(warnings)

@@ -57,6 +57,10 @@ struct Options: ParsableCommand {
     var discriminatorDropout: Float?
     @Option(name: .customLong("d-steps"), help: "Discriminator steps per generator step (more: a stronger D).")
     var discriminatorSteps = 1
+    @Flag(inversion: .prefixedNo, help: "Score 2,000 samples every epoch with a digit classifier (trained once, then cached).")
+    var score = true
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Where the digit classifier is cached.", valueName: "folder"))
+    var cacheDir = "output/cache"
     @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
     var resume = false
     @Option(help: ArgumentHelp("Only draw N samples from a trained generator (see --checkpoint); no training.", valueName: "N"))
@@ -174,7 +178,8 @@ if let count = options.generate {
 // MARK: - 3. Data
 // MNIST digits scaled from [0, 255] to [-1, 1], the range of G's tanh.
 
-let train = exitOnError { try MNIST.load(.train, root: run.dataRoot) }.prefix(options.run.limit)
+let fullTrain = exitOnError { try MNIST.load(.train, root: run.dataRoot) }
+let train = fullTrain.prefix(options.run.limit)
 let test = exitOnError { try MNIST.load(.test, root: run.dataRoot) }
 print("MNIST: \(train.count) training images from \(run.dataRoot.path)")
 print("G \(generatorSizes.map(String.init).joined(separator: "-")): \(generator.parameterCount) parameters; "
@@ -188,6 +193,18 @@ let realVariety = meanPairwiseDistance(realSample)
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.
 let fixedZ = Tensor(shape: [0])
 sampleLatent(fixedZ, count: 64, using: RandomGenerator(seed: options.run.seed &+ 7919))
+
+// A number that moves: a digit classifier (appendix A, trained once on all 60,000 training digits
+// and cached) judges 2,000 samples from fixed z every epoch. It has its own random numbers, so
+// scoring changes nothing in the training run.
+let scorer: DigitScorer? = !options.score ? nil : exitOnError {
+    let (classifier, file, fresh) = try DigitClassifier.trained(on: fullTrain, cacheFolder: URL(fileURLWithPath: options.cacheDir))
+    print("Digit classifier\(fresh ? " trained" : ""): \(fixed(100 * classifier.accuracy(on: test), 2))% right on the test digits"
+          + (file.map { " (\(fresh ? "saved to" : "from") \($0.path))" } ?? ""))
+    return DigitScorer(classifier: classifier, reference: test)
+}
+let scoreZ = Tensor(shape: [0])
+sampleLatent(scoreZ, count: 2000, using: RandomGenerator(seed: options.run.seed &+ 31_337))
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (in Workbook/GANTraining.swift)
 
@@ -251,7 +268,22 @@ for epoch in training.epochs {
     // The same 64 z as every epoch: how does G draw them now?
     let samples = draw(fixedZ)
     exitOnError { try PNG.write(grid(samples, count: 64, perRow: 8), to: run.output(String(format: "epoch-%03d.png", epoch))) }
-    training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety)   // history, warnings, checkpoint
+    var score: DigitScore?
+    if let scorer {
+        let result = scorer.score(draw(scoreZ), range: -1...1)
+        for (key, value) in [("frechet", result.frechetDistance), ("confidence", result.meanConfidence),
+                             ("rarest", result.rarestShare), ("common", result.commonShare)] {
+            training.extraHistory["score.\(key)", default: []].append(value)
+        }
+        score = result
+    }
+    training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety,           // history, warnings, checkpoint
+                      warnings: GANDiagnosis.pastEarlyBlur(epoch, stepsPerEpoch: training.stepsPerEpoch)
+                          ? [score?.coverageWarning(epoch: epoch)].compactMap { $0 } : [])
+    if let score {
+        print("  digit score: Fréchet distance \(fixed(score.frechetDistance, 2)), confidence \(fixed(score.meanConfidence, 2)), "
+              + "digits from \(fixed(100 * score.rarestShare, 1))% (\(score.rarestDigit)) to \(fixed(100 * score.commonShare, 1))% (\(score.commonDigit))")
+    }
 }
 
 // MARK: - 6. Outputs
@@ -281,8 +313,23 @@ exitOnError { try PNG.write(grid(draw(path), count: 80, perRow: 10), to: run.out
 
 let (lossChart, scoreChart) = training.charts(subject: "MNIST")
 let lossFile = exitOnError { try lossChart.draw(into: run.outputFolder, name: "loss") }
-let scoreFile = exitOnError { try scoreChart.draw(into: run.outputFolder, name: "scores") }
+let beliefFile = exitOnError { try scoreChart.draw(into: run.outputFolder, name: "scores") }
 let varietyFile = exitOnError { try training.varietyChart().draw(into: run.outputFolder, name: "variety") }
+
+var scoreFile: URL?, digitsFile: URL?
+var finalScore: DigitScore?
+if let scorer, let frechet = training.extraHistory["score.frechet"] {
+    finalScore = scorer.score(draw(scoreZ), range: -1...1)
+    let epochs = training.history.suffix(frechet.count).map { Double($0.epoch) }
+    let chart = Chart(title: "Digit score: Fréchet distance to the test digits (lower is better)", xLabel: "epoch",
+                      yLabel: "Fréchet distance of classifier features", series: [.init("2,000 samples", Array(zip(epochs, frechet)).map { (x: $0.0, y: $0.1) }, style: "linespoints")],
+                      logScaleY: true)
+    scoreFile = exitOnError { try chart.draw(into: run.outputFolder, name: "frechet") }
+    let histogram = Chart(title: "Which digits G draws (2,000 samples, epoch \(training.history.last!.epoch))", xLabel: "digit",
+                          yLabel: "share of the samples", series: [.init("samples", finalScore!.classShares.enumerated().map { (x: Double($0.offset), y: $0.element) }, style: "boxes fill solid 0.5"),
+                                                                    .init("perfect coverage", [(x: -0.5, y: 0.1), (x: 9.5, y: 0.1)])], key: "top left")
+    digitsFile = exitOnError { try histogram.draw(into: run.outputFolder, name: "digits") }
+}
 
 let history = training.history
 let last = history.last!
@@ -309,10 +356,27 @@ report.paragraph("Progress: the first row of the fixed-z grid after epochs \(str
 report.image("one row of samples per chosen epoch", "progress.png")
 report.paragraph("Interpolation: each row walks in a straight line from one random z to another; G turns every point on the way into a digit.")
 report.image("latent interpolation", "interpolation.png")
-report.ganEpochs(history, dLossMeaning: "the sum of its losses on real and fake images")
+report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the sum of its losses on real and fake images")
 report.chart(lossFile, heading: "Losses", caption: "D and G losses")
-report.chart(scoreFile, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
+report.chart(beliefFile, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
 report.chart(varietyFile, heading: "Variety", caption: "variety of the samples")
+if let finalScore, let frechet = training.extraHistory["score.frechet"] {
+    report.heading("Digit score")
+    report.paragraph("A digit classifier (appendix A, \(DigitClassifier.sizes.map(String.init).joined(separator: "-"))) judges 2,000 samples "
+                     + "from fixed z after every epoch: the Fréchet distance between its penultimate features of the samples and of the "
+                     + "10,000 test digits (lower is better; see `chapters/A-measuring-a-gan.md` for what the numbers mean), its mean "
+                     + "confidence, and the shares of the rarest and the most common digit (10% each is perfect coverage).")
+    let extra = training.extraHistory
+    report.table(["epoch", "Fréchet distance", "confidence", "rarest digit", "most common digit"],
+                 history.suffix(frechet.count).enumerated().map { i, e in
+                     ["\(e.epoch)", fixed(frechet[i], 2), fixed(extra["score.confidence"]![i], 3),
+                      "\(fixed(100 * extra["score.rarest"]![i], 1))%", "\(fixed(100 * extra["score.common"]![i], 1))%"]
+                 })
+    report.chart(scoreFile, heading: "Fréchet distance", caption: "Fréchet distance per epoch")
+    report.paragraph("The final samples by digit:")
+    report.table((0..<10).map(String.init), [finalScore.classShares.map { "\(fixed(100 * $0, 1))%" }])
+    report.chart(digitsFile, heading: "Digits drawn", caption: "class histogram of the final samples")
+}
 report.epochPictures(history.map(\.epoch))
 report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * history.count, unit: "real images",
               ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])

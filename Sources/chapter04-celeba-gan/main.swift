@@ -288,7 +288,7 @@ report.paragraph("Progress: the first row of the fixed-z grid after epochs \(str
 report.image("one row of samples per chosen epoch", "progress.png")
 report.paragraph("Interpolation: each row walks in a straight line from one random z to another.")
 report.image("latent interpolation", "interpolation.png")
-report.ganEpochs(history, dLossMeaning: "the mean of its losses on real and fake faces, (real + fake) / 2")
+report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the mean of its losses on real and fake faces, (real + fake) / 2")
 report.chart(lossFile, heading: "Losses", caption: "D and G losses")
 report.chart(scoreFile, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
 report.chart(varietyFile, heading: "Variety", caption: "variety of the samples")

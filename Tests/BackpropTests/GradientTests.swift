@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Backprop
 
@@ -98,6 +99,20 @@ struct GradientTests {
         expectAllPass(checkLoss(prediction: logits, target: target, forward: { loss.forward($0, $1, weight: 0.5) }, backward: loss.backward),
                       "BCEWithLogits, weight 0.5")
         #expect(abs(loss.forward(logits, target, weight: 0.5) * 2 - loss.forward(logits, target)) < 1e-6)
+    }
+
+    @Test func softmaxCrossEntropy() {
+        let loss = SoftmaxCrossEntropyLoss()
+        let logits = Tensor(shape: [5, 4]); logits.fillUniform(using: rng, low: -3, high: 3)
+        let labels = [0, 3, 1, 1, 2]
+        expectAllPass(checkLoss(prediction: logits, target: logits, forward: { z, _ in loss.forward(z, labels: labels) },
+                                backward: loss.backward), "SoftmaxCrossEntropy")
+        // A known case: equal logits over 4 classes cost log 4, and huge logits stay finite.
+        #expect(abs(loss.forward(Tensor(shape: [1, 4]), labels: [2]) - log(4)) < 1e-6)
+        #expect(abs(loss.forward(Tensor(shape: [1, 3], values: [1000, 0, -1000]), labels: [1]) - 1000) < 1e-3)
+        let probabilities = Tensor(shape: [1, 3], values: [1000, 0, -1000])
+        softmaxRows(probabilities)
+        #expect(probabilities.values == [1, 0, 0])
     }
 
     @Test func bceWithLogitsIsStableForHugeLogits() {

@@ -36,6 +36,14 @@ enum Chapters {
         return root
     }()
 
+    /// The programs run in a folder of their own, so their default outputs and caches
+    /// (output/...) never land in the repository.
+    static let workingFolder: URL = {
+        let working = Chapters.folder("working-folder")
+        try! FileManager.default.createDirectory(at: working, withIntermediateDirectories: true)
+        return working
+    }()
+
     struct Result { let status: Int32; let output: String; let errors: String }
 
     /// Runs `chapter` with `arguments` (plus the synthetic data folder) and waits for it.
@@ -43,6 +51,7 @@ enum Chapters {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(chapter)
         process.arguments = arguments + ["--data-dir", dataRoot.path]
+        process.currentDirectoryURL = workingFolder
         if let environment { process.environment = environment }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
@@ -79,6 +88,7 @@ enum Chapters {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(chapter)
         process.arguments = arguments + ["--data-dir", dataRoot.path]
+        process.currentDirectoryURL = workingFolder
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -130,7 +140,8 @@ struct GANChapterTests {
             #expect(p.name == q.name && p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs")
         }
         #expect(x.history["epochs.dLoss"] == y.history["epochs.dLoss"])
-        for chart in ["loss.dat", "scores.dat", "variety.dat"] {   // the charts' numbers continue seamlessly
+        #expect(x.history["extra.score.frechet"]?.count == 3 && x.history["extra.score.frechet"] == y.history["extra.score.frechet"])
+        for chart in ["loss.dat", "scores.dat", "variety.dat", "frechet.dat", "digits.dat"] {   // the charts' numbers continue seamlessly
             let one = try String(contentsOf: straight.appendingPathComponent(chart), encoding: .utf8)
             let two = try String(contentsOf: resumed.appendingPathComponent(chart), encoding: .utf8)
             let dataLines = one.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
@@ -139,6 +150,7 @@ struct GANChapterTests {
         // The report and charts of the resumed run cover all three epochs.
         let report = try String(contentsOf: resumed.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("| 1 |") && report.contains("| 3 |"))
+        #expect(report.contains("## Digit score") && report.contains("Fréchet distance per epoch"))
     }
 
     @Test func ctrlCStopsAfterTheStepAndTheRunResumesBitForBit() throws {
@@ -334,5 +346,25 @@ struct FacesChapterTests {
             let result = try Chapters.run("chapter04-celeba-gan", flags + ["--output-dir", output.path])
             #expect(result.status != 0 && result.errors.contains(fragment), "\(flags): \(result.errors)")
         }
+    }
+}
+
+@Suite("Appendix A end to end", .serialized)
+struct ScoreDigitsTests {
+    @Test func calibrationPutsRealDigitsFarBelowNoiseAndRefusesABadFile() throws {
+        let output = Chapters.folder("score-digits"), cache = Chapters.folder("score-cache")
+        let result = try Chapters.run("score-digits", ["--output-dir", output.path, "--cache-dir", cache.path])
+        #expect(result.status == 0, "\(result.errors)")
+        func frechet(_ name: String) -> Double? {
+            result.output.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                .flatMap { Double($0.split(separator: " ")[$0.split(separator: " ").firstIndex(of: "distance")! + 1].dropLast()) }
+        }
+        let real = try #require(frechet("real training digits")), noise = try #require(frechet("uniform noise"))
+        #expect(real < noise / 10, "real digits \(real), noise \(noise)")
+        let report = try String(contentsOf: output.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("## The ruler") && report.contains("one digit, repeated"))
+        let bad = try Chapters.run("score-digits", ["--output-dir", output.path, "--cache-dir", cache.path,
+                                                     "--idx", output.appendingPathComponent("report.md").path])
+        #expect(bad.status == 1 && bad.errors.contains("report.md"), "\(bad.errors)")
     }
 }
