@@ -56,6 +56,9 @@ let package = Package(
         // Appendix A: the digit classifier that scores chapter 3's samples, and its calibration.
         .executableTarget(name: "score-digits", dependencies: chapterDependencies, swiftSettings: fastMath),
 
+        // Compares a run with the committed reference run of its chapter.
+        .executableTarget(name: "compare", dependencies: chapterDependencies, swiftSettings: fastMath),
+
         .executableTarget(name: "bench", dependencies: ["Backprop"], swiftSettings: fastMath),
 
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"], swiftSettings: fastMath),
@@ -63,7 +66,7 @@ let package = Package(
         // Runs the chapter programs end to end (so it depends on them: they are built first).
         .testTarget(name: "ChapterTests",
                     dependencies: ["Workbook", "Backprop", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
-                                   "chapter04-celeba-gan", "score-digits"]),
+                                   "chapter04-celeba-gan", "score-digits", "compare"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -178,7 +178,9 @@ report.chart(chartFile, heading: "Loss", caption: "training loss and test MSE pe
 report.epochPictures(results.map(\.epoch))
 report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * options.epochs,
               ["final test MSE: \(fixed(final.testMSE, 4)) after \(final.epoch) epochs"])
-exitOnError { try report.write(to: run.output("report.md")) }
+run.finish(report, configuration: ["epochs": "\(options.epochs)", "batch size": "\(options.batchSize)", "learning rate": "\(options.learningRate)",
+                                   "limit": options.run.limit.map(String.init) ?? "none"],
+           metrics: ["test MSE": final.testMSE, "training loss": final.trainLoss], pictures: ["reconstructions.png"])
 
 print("Final test MSE \(fixed(final.testMSE, 4)) after \(final.epoch) epochs; \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
 print("Wrote \(run.outputFolder.path)/: reconstructions.png, epoch-*.png, \(chartFile == nil ? "" : "loss.png, ")loss.dat, loss.gp, report.md")

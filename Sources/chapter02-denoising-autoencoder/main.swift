@@ -241,7 +241,11 @@ report.chart(psnrFile, heading: "PSNR", caption: "test PSNR per epoch")
 report.epochPictures(results.map(\.epoch))
 report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * options.epochs,
               ["final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(final.psnr, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input"])
-exitOnError { try report.write(to: run.output("report.md")) }
+run.finish(report, configuration: ["epochs": "\(options.epochs)", "batch size": "\(options.batchSize)", "learning rate": "\(options.learningRate)",
+                                   "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
+                                   "limit": options.run.limit.map(String.init) ?? "none"],
+           metrics: ["test MSE": final.testMSE, "test PSNR (dB)": final.psnr, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainLoss],
+           pictures: ["denoising.png"])
 
 print("Final test PSNR \(fixed(final.psnr, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), MSE \(fixed(final.testMSE, 4)); \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
 print("Wrote \(run.outputFolder.path)/: denoising.png, epoch-*.png, loss and psnr charts, report.md")

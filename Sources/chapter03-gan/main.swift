@@ -380,6 +380,13 @@ if let finalScore, let frechet = training.extraHistory["score.frechet"] {
 report.epochPictures(history.map(\.epoch))
 report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * history.count, unit: "real images",
               ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
-exitOnError { try report.write(to: run.output("report.md")) }
+var finalNumbers = ["D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore, "D(G(z))": last.fakeScore,
+                    "variety": last.diversity]
+if let finalScore {
+    finalNumbers["Fréchet distance"] = finalScore.frechetDistance
+    finalNumbers["rarest digit share"] = finalScore.rarestShare
+}
+run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)"]) { a, _ in a }, metrics: finalNumbers,
+           pictures: ["samples.png", "interpolation.png"])
 
 print("Done: \(history.count) epochs, \(formatDuration(trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: samples.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")

@@ -295,7 +295,12 @@ report.chart(varietyFile, heading: "Variety", caption: "variety of the samples")
 report.epochPictures(history.map(\.epoch))
 report.timing(run, trainingSeconds: training.trainingSeconds, samples: faces.count * history.count, unit: "real faces",
               ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
-exitOnError { try report.write(to: run.output("report.md")) }
+let last = history.last!
+// For comparisons the folders count by name (the reference was made on another machine).
+run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "images": folders.map(\.lastPathComponent).joined(separator: ", ")]) { _, new in new },
+           metrics: ["D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore, "D(G(z))": last.fakeScore,
+                     "variety": last.diversity, "faces": Double(faces.count)],
+           pictures: ["samples.png", "interpolation.png"])
 
 print("Done: \(history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: "
       + "samples.png, real.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")

@@ -1,0 +1,159 @@
+import Foundation
+
+/// What a run produced, in numbers: `metrics.json` beside the report. The reference runs' files
+/// are committed in `output/reference/<chapter>/`, so any run can be compared with them.
+public struct RunMetrics: Codable, Equatable {
+    public var chapter: String
+    public var command: String
+    /// Everything that decides the results: the chapter's settings, the seed, the limit. Not the
+    /// thread count or the folders, which change nothing (a test checks it for the threads).
+    public var configuration: [String: String]
+    /// The final numbers: losses, test error, scores.
+    public var metrics: [String: Double]
+    /// The pictures compared image by image.
+    public var pictures: [String]
+    public var threads: Int
+    public var date: String
+
+    public static let fileName = "metrics.json"
+
+    public func write(to folder: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do { try encoder.encode(self).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic) } catch {
+            throw WorkbookError("cannot write \(folder.appendingPathComponent(Self.fileName).path): \(error.localizedDescription)")
+        }
+    }
+
+    public init(contentsOf folder: URL) throws {
+        let file = folder.appendingPathComponent(Self.fileName)
+        guard let data = try? Data(contentsOf: file) else {
+            throw WorkbookError("\(file.path) is missing: is \(folder.path) the output folder of a finished run?")
+        }
+        do { self = try JSONDecoder().decode(RunMetrics.self, from: data) } catch {
+            throw WorkbookError("\(file.path) is not a readable metrics file (\(error.localizedDescription))")
+        }
+    }
+
+    public init(chapter: String, command: String, configuration: [String: String], metrics: [String: Double],
+                pictures: [String], threads: Int, date: Date = Date()) {
+        self.chapter = chapter
+        self.command = command
+        self.configuration = configuration
+        self.metrics = metrics
+        self.pictures = pictures
+        self.threads = threads
+        self.date = ISO8601DateFormatter().string(from: date)
+    }
+}
+
+/// A run compared with a reference run: a plain verdict, then the details.
+public struct Comparison {
+    public var matches: Bool
+    public var verdict: String
+    public var details: [String]
+
+    /// Compares the finished run in `runFolder` with the one in `referenceFolder`: settings,
+    /// pictures (byte for byte, else PSNR) and final numbers.
+    public static func compare(run runFolder: URL, reference referenceFolder: URL) throws -> Comparison {
+        let run = try RunMetrics(contentsOf: runFolder), reference = try RunMetrics(contentsOf: referenceFolder)
+        guard run.chapter == reference.chapter else {
+            throw WorkbookError("\(runFolder.path) is a run of \(run.chapter), the reference \(referenceFolder.path) one of \(reference.chapter)")
+        }
+        var details: [String] = []
+
+        // Settings.
+        let keys = Set(run.configuration.keys).union(reference.configuration.keys).sorted()
+        let differences = keys.filter { run.configuration[$0] != reference.configuration[$0] }
+        for key in differences {
+            details.append("setting \(key): \(run.configuration[key] ?? "(not set)") here, \(reference.configuration[key] ?? "(not set)") in the reference")
+        }
+
+        // Pictures.
+        var identical = 0, compared = 0
+        for name in reference.pictures {
+            let mine = runFolder.appendingPathComponent(name), theirs = referenceFolder.appendingPathComponent(name)
+            guard let a = try? Data(contentsOf: mine) else { details.append("\(name): missing in this run"); continue }
+            guard let b = try? Data(contentsOf: theirs) else { details.append("\(name): missing in the reference"); continue }
+            compared += 1
+            if a == b { identical += 1; details.append("\(name): identical, byte for byte"); continue }
+            guard let x = try? PNG.decode(a), let y = try? PNG.decode(b) else { details.append("\(name): differs (not comparable as PNG)"); continue }
+            if x.width != y.width || x.height != y.height || x.channels != y.channels {
+                details.append("\(name): differs in size (\(x.width)x\(x.height) here, \(y.width)x\(y.height) in the reference)")
+            } else {
+                details.append("\(name): differs, PSNR \(fixed(psnr(x.pixels, y.pixels), 1)) dB (identical would be infinite; above 40 dB is invisible)")
+            }
+        }
+
+        // Numbers.
+        for key in Set(run.metrics.keys).intersection(reference.metrics.keys).sorted() {
+            let here = run.metrics[key]!, there = reference.metrics[key]!
+            let relative = there != 0 ? " (\(here >= there ? "+" : "")\(fixed(100 * (here - there) / abs(there), 1))%)" : ""
+            details.append("\(key): \(significant(here)) here, \(significant(there)) in the reference\(here == there ? ", the same" : relative)")
+        }
+
+        let allIdentical = compared == reference.pictures.count && identical == compared
+        let numbersEqual = Set(run.metrics.keys).intersection(reference.metrics.keys).allSatisfy { run.metrics[$0] == reference.metrics[$0] }
+        if differences.isEmpty && allIdentical && numbersEqual {
+            return Comparison(matches: true, verdict: "matches the reference: the same settings and seed gave byte-identical pictures and the same numbers.",
+                              details: details)
+        }
+        var verdict: String
+        if differences.isEmpty {
+            verdict = "differs from the reference although the settings and seed are the same (\(identical) of \(reference.pictures.count) pictures identical). "
+                + "Likely another machine (a CPU without FMA, another math library) or a changed program; see the differences in the numbers below."
+        } else {
+            let reasons = differences.map { key -> String in
+                let here = run.configuration[key] ?? "(not set)", there = reference.configuration[key] ?? "(not set)"
+                switch key {
+                case "seed": return "another seed (\(here), reference \(there)): a different random start, so other pictures; the numbers should be close"
+                case "epochs":
+                    let fewer = (Int(here) ?? 0) < (Int(there) ?? 0)
+                    return "\(fewer ? "fewer" : "more") epochs (\(here), reference \(there)): expect \(fewer ? "less" : "more") trained results"
+                case "limit": return "another --limit (\(here), reference \(there)): trained on other data"
+                default: return "other flags (\(key): \(here), reference \(there))"
+                }
+            }
+            verdict = "differs from the reference, as expected: " + reasons.joined(separator: "; ") + "."
+        }
+        return Comparison(matches: false, verdict: verdict, details: details)
+    }
+
+    /// The peak signal-to-noise ratio between two 8-bit pictures, in dB.
+    static func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        let mse = zip(a, b).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) } / Double(max(a.count, 1))
+        return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
+    }
+
+    static func significant(_ value: Double) -> String {
+        abs(value) >= 100 ? fixed(value, 1) : abs(value) >= 1 ? fixed(value, 3) : String(format: "%.4g", value)
+    }
+}
+
+public extension Run {
+    /// The reference run of this chapter: `output/reference/<chapter>/` under the current folder.
+    var referenceFolder: URL { URL(fileURLWithPath: "output/reference/\(chapter)") }
+
+    /// Ends a run: writes `metrics.json`, compares the run with the chapter's reference (when
+    /// there is one, and this run is not it) in a report section and one printed line, then
+    /// writes the report.
+    func finish(_ report: Report, configuration: [String: String], metrics: [String: Double], pictures: [String]) {
+        let record = RunMetrics(chapter: chapter, command: command, configuration: configuration.merging(["seed": "\(seed)"]) { a, _ in a },
+                                metrics: metrics, pictures: pictures, threads: threads)
+        exitOnError { try record.write(to: outputFolder) }
+        let reference = referenceFolder
+        if outputFolder.standardizedFileURL.resolvingSymlinksInPath() != reference.standardizedFileURL.resolvingSymlinksInPath(),
+           FileManager.default.fileExists(atPath: reference.appendingPathComponent(RunMetrics.fileName).path) {
+            do {
+                let comparison = try Comparison.compare(run: outputFolder, reference: reference)
+                report.heading("Compared with the reference run")
+                report.paragraph("This run \(comparison.verdict) (reference: `\(reference.path)`; `swift run compare \(outputFolder.path)` repeats this.)")
+                report.bullets(comparison.details)
+                print("Compared with the reference run: \(comparison.verdict)")
+            } catch {
+                print("warning: could not compare with the reference run: \(error)")
+            }
+        }
+        exitOnError { try report.write(to: output("report.md")) }
+    }
+}
