@@ -4,8 +4,17 @@ import Foundation
 /// file beside it, which is renamed over the old file only when complete.
 enum AtomicFile {
     static func write(to url: URL, _ body: (FileHandle) throws -> Void) throws {
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial")
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial")
+        // A process killed while writing leaves its partial file behind: remove such leftovers
+        // (they can be hundreds of MB), but never a partial file of a process still running.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            where name.hasPrefix(".\(url.lastPathComponent).") && name.hasSuffix(".partial") {
+            let pid = Int32(name.dropFirst(url.lastPathComponent.count + 2).dropLast(8)) ?? 0
+            if pid > 0 && pid != ProcessInfo.processInfo.processIdentifier && kill(pid, 0) != 0 {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
+        }
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
             throw WorkbookError("cannot create \(temporary.path)")
         }

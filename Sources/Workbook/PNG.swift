@@ -85,7 +85,7 @@ public enum PNG {
         png.format = isColor ? UInt32(PNG_FORMAT_RGB) : UInt32(PNG_FORMAT_GRAY)
         let channels = isColor ? 3 : 1
         let width = Int(png.width), height = Int(png.height)
-        guard width > 0, height > 0, width * height <= 1 << 28 else {
+        guard width > 0, height > 0, width * height <= 1 << 26 else {
             png_image_free(&png)
             throw WorkbookError("PNG of unsupported size \(width)x\(height)")
         }
