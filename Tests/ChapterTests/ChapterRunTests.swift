@@ -50,7 +50,7 @@ enum Chapters {
     static func run(_ chapter: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(chapter)
-        process.arguments = arguments + ["--data-dir", dataRoot.path]
+        process.arguments = arguments + (chapter == "compare" ? [] : ["--data-dir", dataRoot.path])
         process.currentDirectoryURL = workingFolder
         if let environment { process.environment = environment }
         let output = Pipe(), errors = Pipe()
@@ -250,6 +250,27 @@ struct AutoencoderChapterTests {
         }
         let grid = try PNG.read(folder.appendingPathComponent("reconstructions.png"))
         #expect(grid.width == 10 * 30 + 2 && grid.height == 4 * 30 + 2)   // 2 per digit: 4 rows of 10
+    }
+
+    @Test func aRunComparesItselfWithTheReferenceRun() throws {
+        // The reference lives where a reader's checkout keeps it: output/reference/<chapter>/ under
+        // the folder the program runs in. A second run with the same flags matches it byte for
+        // byte, on another thread count too; one with another seed is told why it differs.
+        let reference = Chapters.workingFolder.appendingPathComponent("output/reference/chapter01-autoencoder")
+        defer { try? FileManager.default.removeItem(at: reference) }
+        let flags = ["--epochs", "1", "--limit", "300"]
+        #expect(try Chapters.run("chapter01-autoencoder", flags + ["--threads", "2", "--output-dir", reference.path]).status == 0)
+        let same = Chapters.folder("compare-same"), other = Chapters.folder("compare-other")
+        let a = try Chapters.run("chapter01-autoencoder", flags + ["--threads", "1", "--output-dir", same.path])
+        #expect(a.output.contains("Compared with the reference run: matches the reference"), "\(a.output)")
+        let report = try String(contentsOf: same.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("## Compared with the reference run") && report.contains("reconstructions.png: identical, byte for byte"))
+        let b = try Chapters.run("chapter01-autoencoder", flags + ["--seed", "2", "--output-dir", other.path])
+        #expect(b.output.contains("another seed (2, reference 1)"), "\(b.output)")
+        let compared = try Chapters.run("compare", [other.path])
+        #expect(compared.status == 0 && compared.output.contains("another seed") && compared.output.contains("test MSE:"), "\(compared.output)\(compared.errors)")
+        let missing = try Chapters.run("compare", [Chapters.folder("compare-nothing").path])
+        #expect(missing.status == 1 && missing.errors.contains("metrics.json is missing"))
     }
 
     @Test func withoutGnuplotTheChartFilesStayAndOneWarningSaysSo() throws {
