@@ -96,3 +96,34 @@ public func fixed(_ value: Float, _ decimals: Int) -> String { fixed(Double(valu
 public func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw ValidationError(message()) }
 }
+
+/// The options the GAN chapters share: continuing a run, drawing from a trained generator, and
+/// where trained helpers and decoded data are cached.
+public struct GANOptions: ParsableArguments {
+    @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
+    public var resume = false
+
+    @Option(help: ArgumentHelp("Only draw N samples from a trained generator (see --checkpoint); no training.", valueName: "N"))
+    public var generate: Int?
+
+    @Option(help: ArgumentHelp("The checkpoint to draw from with --generate (default: checkpoint.bin in the output folder).",
+                               valueName: "path"))
+    public var checkpoint: String?
+
+    @Option(name: .customLong("cache-dir"),
+            help: ArgumentHelp("Where trained helpers and decoded data are kept between runs (the digit classifier, the decoded faces; 'none': nowhere).",
+                               valueName: "folder"))
+    public var cacheDir = "output/cache"
+
+    /// The cache folder, or nil for `--cache-dir none`.
+    public var cacheFolder: URL? { cacheDir == "none" ? nil : URL(fileURLWithPath: cacheDir) }
+
+    public init() {}
+
+    public mutating func validate() throws {
+        try require((1...1_000_000).contains(generate ?? 1), "--generate takes a number of samples from 1 to 1000000")
+        try require(checkpoint == nil || generate != nil, "--checkpoint goes with --generate (to continue training, use --resume)")
+        try require(!(resume && generate != nil), "--resume trains and --generate does not: use one of them")
+        try require(!cacheDir.isEmpty, "--cache-dir needs a folder")
+    }
+}

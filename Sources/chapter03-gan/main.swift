@@ -59,14 +59,7 @@ struct Options: ParsableCommand {
     var discriminatorSteps = 1
     @Flag(inversion: .prefixedNo, help: "Score 2,000 samples every epoch with a digit classifier (trained once, then cached).")
     var score = true
-    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Where the digit classifier is cached.", valueName: "folder"))
-    var cacheDir = "output/cache"
-    @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
-    var resume = false
-    @Option(help: ArgumentHelp("Only draw N samples from a trained generator (see --checkpoint); no training.", valueName: "N"))
-    var generate: Int?
-    @Option(help: ArgumentHelp("The checkpoint to draw from with --generate (default: checkpoint.bin in the output folder).", valueName: "path"))
-    var checkpoint: String?
+    @OptionGroup var gan: GANOptions
     @OptionGroup var run: RunOptions
 
     func validate() throws {
@@ -76,9 +69,6 @@ struct Options: ParsableCommand {
         try require(realLabel.isFinite && realLabel > 0.5 && realLabel <= 1, "--real-label must be in (0.5, 1] (got \(realLabel))")
         try require(discriminatorDropout.map { $0 >= 0 && $0 < 1 } ?? true, "--d-dropout must be in [0, 1) (got \(discriminatorDropout ?? 0))")
         try require((1...10).contains(discriminatorSteps), "--d-steps must be between 1 and 10 (got \(discriminatorSteps))")
-        try require((1...1_000_000).contains(generate ?? 1), "--generate takes a number of samples from 1 to 1000000")
-        try require(checkpoint == nil || generate != nil, "--checkpoint goes with --generate (to continue training, use --resume)")
-        try require(!(resume && generate != nil), "--resume trains and --generate does not: use one of them")
     }
 }
 
@@ -153,8 +143,8 @@ let configuration: [String: String] = [
 
 // MARK: - Generating only: --generate N
 
-if let count = options.generate {
-    let file = options.checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin")
+if let count = options.gan.generate {
+    let file = options.gan.checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin")
     let saved = exitOnError {
         try GANTraining.loadGenerator(generator, from: file, configuration: configuration, mustMatch: ["generator", "latent", "preset"],
                                       hint: "pass the same --preset/--latent to draw from it")
@@ -198,7 +188,7 @@ sampleLatent(fixedZ, count: 64, using: RandomGenerator(seed: options.run.seed &+
 // and cached) judges 2,000 samples from fixed z every epoch. It has its own random numbers, so
 // scoring changes nothing in the training run.
 let scorer: DigitScorer? = !options.score ? nil : exitOnError {
-    let (classifier, file, fresh) = try DigitClassifier.trained(on: fullTrain, cacheFolder: URL(fileURLWithPath: options.cacheDir))
+    let (classifier, file, fresh) = try DigitClassifier.trained(on: fullTrain, cacheFolder: options.gan.cacheFolder)
     print("Digit classifier\(fresh ? " trained" : ""): \(fixed(100 * classifier.accuracy(on: test), 2))% right on the test digits"
           + (file.map { " (\(fresh ? "saved to" : "from") \($0.path))" } ?? ""))
     return DigitScorer(classifier: classifier, reference: test)
@@ -211,7 +201,7 @@ sampleLatent(scoreZ, count: 2000, using: RandomGenerator(seed: options.run.seed 
 let training = GANTraining(run: run, generator: generator, discriminator: discriminator, generatorOptimizer: generatorOptimizer,
                            discriminatorOptimizer: discriminatorOptimizer, rng: rng, configuration: configuration,
                            examples: train.count, batchSize: batchSize, epochs: epochCount)
-if options.resume { exitOnError { try training.resume() } }
+if options.gan.resume { exitOnError { try training.resume() } }
 
 // MARK: - 5. Training: D and G take turns
 

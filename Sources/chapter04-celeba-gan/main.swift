@@ -30,14 +30,7 @@ struct Options: ParsableCommand {
     var batchSize = 128
     @Option(name: .customLong("lr"), help: "Adam's learning rate for both networks.")
     var learningRate: Float = 2e-4
-    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Where the decoded images are cached ('none': no cache).", valueName: "folder"))
-    var cacheDir = "output/cache"
-    @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
-    var resume = false
-    @Option(help: ArgumentHelp("Only draw N faces from a trained generator (see --checkpoint); no training.", valueName: "N"))
-    var generate: Int?
-    @Option(help: ArgumentHelp("The checkpoint to draw from with --generate (default: checkpoint.bin in the output folder).", valueName: "path"))
-    var checkpoint: String?
+    @OptionGroup var gan: GANOptions
     @OptionGroup var run: RunOptions
 
     func validate() throws {
@@ -45,9 +38,6 @@ struct Options: ParsableCommand {
         try require((1...4096).contains(batchSize), "--batch-size must be between 1 and 4096 (got \(batchSize))")
         try require(learningRate.isFinite && learningRate > 0 && learningRate < 1, "--lr must be a positive number below 1 (got \(learningRate))")
         try require(imageFolders.allSatisfy { !$0.isEmpty }, "--images needs a folder")
-        try require((1...100_000).contains(generate ?? 1), "--generate takes a number of faces from 1 to 100000")
-        try require(checkpoint == nil || generate != nil, "--checkpoint goes with --generate (to continue training, use --resume)")
-        try require(!(resume && generate != nil), "--resume trains and --generate does not: use one of them")
     }
 }
 
@@ -104,8 +94,8 @@ let configuration: [String: String] = [
 
 // MARK: - Generating only: --generate N
 
-if let count = options.generate {
-    let file = options.checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin")
+if let count = options.gan.generate {
+    let file = options.gan.checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin")
     let saved = exitOnError {
         try GANTraining.loadGenerator(generator, from: file, configuration: configuration, mustMatch: ["generator"],
                                       hint: "it is not a chapter-4 checkpoint")
@@ -144,7 +134,7 @@ let howToGetCelebA = """
 let decodeStart = Date()
 let faces = exitOnError {
     try ImageFolder.load(folders: folders, side: side, limit: options.run.limit,
-                         cacheFolder: options.cacheDir == "none" ? nil : URL(fileURLWithPath: options.cacheDir), help: howToGetCelebA)
+                         cacheFolder: options.gan.cacheFolder, help: howToGetCelebA)
 }
 let decodeSeconds = Date().timeIntervalSince(decodeStart)
 print("Faces: \(faces.count) images from \(folders.map(\.path).joined(separator: ", "))"
@@ -171,7 +161,7 @@ fixedZ.fillNormal(using: RandomGenerator(seed: options.run.seed &+ 7919))
 let training = GANTraining(run: run, generator: generator, discriminator: discriminator, generatorOptimizer: generatorOptimizer,
                            discriminatorOptimizer: discriminatorOptimizer, rng: rng, configuration: configuration,
                            examples: faces.count, batchSize: batchSize, epochs: epochCount)
-if options.resume { exitOnError { try training.resume() } }
+if options.gan.resume { exitOnError { try training.resume() } }
 
 // MARK: - 5. Training: D and G take turns (as in chapter 3, without its tricks)
 
