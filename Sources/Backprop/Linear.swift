@@ -46,11 +46,7 @@ public final class Linear: Layer {
         precondition(dy.shape == [batch, outputSize], "Linear.backward: dy has shape \(dy.shape), expected \([batch, outputSize])")
         if !isFrozen {
             matmulBackwardWeights(weight.gradient.data, x.data, dy.data, m: batch, k: inputSize, n: outputSize)
-            let db = bias.gradient.data
-            for row in 0..<batch {
-                let dyRow = dy.data + row * outputSize
-                for j in 0..<outputSize { db[j] += dyRow[j] }
-            }
+            addColumnSums(of: dy.data, rows: batch, columns: outputSize, to: bias.gradient.data)   // db += sum over the batch of dy
         }
         inputGradient.reshape(to: [batch, inputSize])
         if needsInputGradient {
