@@ -102,7 +102,10 @@ public final class ImageFolder {
         var fingerprint = SHA256()
         fingerprint.update(data: Data("GWIMG version \(version), side \(side)\n".utf8))
         for folder in folders {
-            let (files, otherCount) = try listing(folder)
+            let (files, otherCount): ([(path: String, size: Int, modified: Double)], Int)
+            do { (files, otherCount) = try listing(folder) } catch let error as WorkbookError {
+                throw WorkbookError("\(error.message).\n\(help)")
+            }
             others += otherCount
             fingerprint.update(data: Data("folder \(folder.standardizedFileURL.path)\n".utf8))
             for file in files.prefix(max(0, (limit ?? Int.max) - sources.count)) {
