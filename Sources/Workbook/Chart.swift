@@ -22,6 +22,8 @@ public struct Chart {
     public var logScaleY = false
     /// Where gnuplot puts the legend ("top right", "bottom right", "center right", ...).
     public var key = "top right"
+    /// More gnuplot commands for this chart, such as "set yrange [0:*]".
+    public var settings: [String] = []
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], logScaleY: Bool = false, key: String = "top right") {
         self.title = title
@@ -57,7 +59,7 @@ public struct Chart {
             set ylabel "\(quoted(yLabel))"
             set grid
             set key \(key)
-            \(logScaleY ? "set logscale y" : "unset logscale y")
+            \(logScaleY ? "set logscale y" : "unset logscale y")\(settings.map { "\n" + $0 }.joined())
             plot \(plots.isEmpty ? "0 notitle" : plots.joined(separator: ", \\\n     "))
 
             """

@@ -23,10 +23,18 @@ let modelFilter = option("--model")   // only the step benchmarks whose name con
 let jsonPath = option("--json")
 let runs = Int(option("--runs") ?? "") ?? 5
 if arguments.contains("--help") {
-    print("usage: bench [--only steps|kernels] [--model ae|dae|gan|gan-tiny|celeba] [--runs N] [--threads T] [--json FILE]")
+    print("usage: bench [--only steps|kernels] [--model ae|dae|gan|gan-tiny|celeba] [--runs N] [--threads T] [--ghz G] [--json FILE]")
     exit(0)
 }
 if let t = option("--threads").flatMap(Int.init) { Parallel.threads = t }
+
+/// The clock rate the kernel reports (Linux's /proc/cpuinfo), in GHz.
+func cpuGigahertz() -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu MHz") }),
+          let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) else { return nil }
+    return value / 1000
+}
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
@@ -144,6 +152,10 @@ if only == nil || only == "kernels" {
         ("1024->784 b128", 128, 1024, 784), ("12288->1024 b128", 128, 12288, 1024), ("1024->12288 b128", 128, 1024, 12288),
     ]
     let threadCounts = [1, 2].filter { $0 <= max(Parallel.threads, 2) }
+    // The core's peak: two 8-wide FMA instructions per cycle (AVX2), 2 FLOP each: 32 FLOP a cycle.
+    let gigahertz = option("--ghz").flatMap(Double.init) ?? cpuGigahertz() ?? 0
+    let peak = 32 * gigahertz
+    if peak > 0 { print("\nOne core's AVX2 FMA peak: 32 FLOP/cycle x \(String(format: "%.2f", gigahertz)) GHz = \(String(format: "%.0f", peak)) GFLOP/s (the clock from /proc/cpuinfo; --ghz overrides)") }
     let savedThreads = Parallel.threads
     print("\nMatmul kernels, GFLOP/s (median of \(runs) runs): X*W forward, dY*W^T input gradient, X^T*dY weight gradient")
     print("shape               threads        X*W     dY*W^T     X^T*dY")
@@ -161,7 +173,8 @@ if only == nil || only == "kernels" {
                 medianSeconds { for _ in 0..<repeats { matmulBackwardWeights(dw.data, x.data, dy.data, m: m, k: k, n: n) } },
             ].map { flops * Double(repeats) / $0 / 1e9 }
             print(shape.label.padding(toLength: 20, withPad: " ", startingAt: 0) + "\(threads)      "
-                  + rates.map { String(format: "%10.1f", $0) }.joined(separator: " "))
+                  + rates.map { String(format: "%10.1f", $0) }.joined(separator: " ")
+                  + (threads == 1 && peak > 0 ? "   (" + rates.map { String(format: "%.0f%%", 100 * $0 / peak) }.joined(separator: " ") + " of peak)" : ""))
             json.append(["kind": "kernel", "shape": shape.label, "m": m, "k": k, "n": n, "threads": threads,
                          "forward_gflops": rates[0], "input_gradient_gflops": rates[1], "weight_gradient_gflops": rates[2]])
         }

@@ -315,9 +315,10 @@ if let scorer, let frechet = training.extraHistory["score.frechet"] {
                       yLabel: "Fréchet distance of classifier features", series: [.init("2,000 samples", Array(zip(epochs, frechet)).map { (x: $0.0, y: $0.1) }, style: "linespoints")],
                       logScaleY: true)
     scoreFile = exitOnError { try chart.draw(into: run.outputFolder, name: "frechet") }
-    let histogram = Chart(title: "Which digits G draws (2,000 samples, epoch \(training.history.last!.epoch))", xLabel: "digit",
+    var histogram = Chart(title: "Which digits G draws (2,000 samples, epoch \(training.history.last!.epoch))", xLabel: "digit",
                           yLabel: "share of the samples", series: [.init("samples", finalScore!.classShares.enumerated().map { (x: Double($0.offset), y: $0.element) }, style: "boxes fill solid 0.5"),
-                                                                    .init("perfect coverage", [(x: -0.5, y: 0.1), (x: 9.5, y: 0.1)])], key: "top left")
+                                                                    .init("perfect coverage", [(x: -0.5, y: 0.1), (x: 9.5, y: 0.1)])])
+    histogram.settings = ["set yrange [0:*]", "set xrange [-0.7:9.7]", "set xtics 1", "set boxwidth 0.8"]
     digitsFile = exitOnError { try histogram.draw(into: run.outputFolder, name: "digits") }
 }
 
