@@ -23,6 +23,7 @@ public final class Tensor {
         capacity = max(count, 1)
         data = .allocate(capacity: capacity)
         data.initialize(repeating: value, count: capacity)
+        Allocations.count()
     }
 
     /// A tensor holding `values`, which must have exactly `shape.reduce(1, *)` elements.
@@ -51,6 +52,7 @@ public final class Tensor {
             capacity = newCount
             data = .allocate(capacity: capacity)
             data.initialize(repeating: 0, count: capacity)
+            Allocations.count()
         }
         shape = newShape
         count = newCount
@@ -87,5 +89,29 @@ extension Tensor: CustomStringConvertible {
     public var description: String {
         let shown = values.prefix(8).map { String(format: "%.4f", $0) }.joined(separator: ", ")
         return "Tensor\(shape)[\(shown)\(count > 8 ? ", ..." : "")]"
+    }
+}
+
+/// Counts the blocks of float memory the library allocates (tensors, and the kernels' scratch
+/// buffers), so a test and the benchmark can show that a training step, once warmed up,
+/// allocates none: every layer reuses its buffers.
+public enum Allocations {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var total = 0
+
+    /// How many float buffers have been allocated so far.
+    public static var sinceStart: Int {
+        lock.lock(); defer { lock.unlock() }
+        return total
+    }
+
+    /// How many of them this thread allocated (tests run side by side in one process, so a test
+    /// counts its own thread's).
+    public static var onThisThread: Int { Thread.current.threadDictionary[key] as? Int ?? 0 }
+    private static let key = "Backprop.Allocations"
+
+    static func count() {
+        lock.lock(); total += 1; lock.unlock()
+        Thread.current.threadDictionary[key] = onThisThread + 1
     }
 }

@@ -132,12 +132,15 @@ if only == nil || only == "steps" {
         gan("celeba (chapter 4)", generator: [100, 256, 512, 1024, 12288], discriminator: [12288, 1024, 512, 256, 1], batch: 128, dropout: 0, generatorActivation: ReLU.init),
     ]
     print("Training steps on \(Parallel.threads) threads (median of \(runs) runs after a warm-up)")
-    print("model                          batch   ms/step   samples/s   GFLOP/s")
+    print("model                          batch   ms/step   samples/s   GFLOP/s  allocations")
     for b in benchmarks where modelFilter.map({ b.name.hasPrefix($0 + " ") }) ?? true {
         let steps = max(3, Int(2e10 / b.flopsPerStep))   // about 20 GFLOP per timed run
         let seconds = medianSeconds { for _ in 0..<steps { b.step() } } / Double(steps)
+        let before = Allocations.sinceStart   // warmed up: a step should allocate no float memory
+        b.step()
         print(b.name.padding(toLength: 30, withPad: " ", startingAt: 0)
-              + String(format: " %6d %9.2f %11.0f %9.1f", b.batch, seconds * 1e3, Double(b.batch) / seconds, b.flopsPerStep / seconds / 1e9))
+              + String(format: " %6d %9.2f %11.0f %9.1f %12d", b.batch, seconds * 1e3, Double(b.batch) / seconds, b.flopsPerStep / seconds / 1e9,
+                       Allocations.sinceStart - before))
         json.append(["kind": "step", "model": b.name, "batch": b.batch, "threads": Parallel.threads, "ms_per_step": seconds * 1e3,
                      "samples_per_second": Double(b.batch) / seconds, "gflops": b.flopsPerStep / seconds / 1e9])
     }

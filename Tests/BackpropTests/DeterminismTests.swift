@@ -36,3 +36,41 @@ struct DeterminismTests {
         #expect(trainedWeights(threads: 2, seed: 12).map(\.bitPattern) != two.map(\.bitPattern))
     }
 }
+
+@Suite("Memory in a training step", .serialized)
+struct AllocationTests {
+    @Test func aWarmedUpGANStepAllocatesNoFloatMemory() {
+        // Chapter 3's step in miniature: D on real and fake, then G through a frozen D.
+        let rng = RandomGenerator(seed: 3)
+        let g = Sequential(Linear(16, 64, rng: rng), LeakyReLU(slope: 0.2), Linear(64, 196, rng: rng), Tanh())
+        let d = Sequential(Linear(196, 64, rng: rng), LeakyReLU(slope: 0.2), Dropout(probability: 0.3, rng: rng), Linear(64, 1, rng: rng))
+        g.needsInputGradient = false
+        let gAdam = Adam(g.parameters, learningRate: 2e-4, beta1: 0.5), dAdam = Adam(d.parameters, learningRate: 2e-4, beta1: 0.5)
+        let bce = BCEWithLogitsLoss()
+        let real = Tensor(shape: [32, 196]), z = Tensor(shape: [32, 16])
+        let ones = Tensor(shape: [32, 1], repeating: 1), zeros = Tensor(shape: [32, 1])
+        real.fillUniform(using: rng, low: -1, high: 1)
+        func step() {
+            d.isFrozen = false; d.needsInputGradient = false
+            dAdam.zeroGradients()
+            _ = bce.forward(d.forward(real), ones); _ = d.backward(bce.backward())
+            z.fillNormal(using: rng)
+            _ = bce.forward(d.forward(g.forward(z)), zeros); _ = d.backward(bce.backward())
+            dAdam.step()
+            d.isFrozen = true; d.needsInputGradient = true
+            gAdam.zeroGradients()
+            z.fillNormal(using: rng)
+            _ = bce.forward(d.forward(g.forward(z)), ones)
+            _ = g.backward(d.backward(bce.backward()))
+            gAdam.step()
+        }
+        // The layers' tensors are made on this thread (the kernels' per-thread scratch buffers
+        // on the worker threads, which other tests share, so only this thread's are counted).
+        step(); step()                               // the first steps size every buffer
+        let before = Allocations.onThisThread
+        for _ in 0..<5 { step() }
+        #expect(Allocations.onThisThread == before, "\(Allocations.onThisThread - before) float buffers allocated in 5 warmed-up steps")
+        _ = Tensor(shape: [3])                       // and the counter does count
+        #expect(Allocations.onThisThread == before + 1)
+    }
+}
