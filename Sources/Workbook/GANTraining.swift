@@ -228,6 +228,24 @@ public final class GANTraining {
 }
 
 public extension Report {
+    /// The GAN chapters' pictures: the final fixed-z grid, the progress strip, the latent walk.
+    func ganSamples(epoch: Int, stripEpochs: [Int], walk: String) {
+        heading("Samples")
+        paragraph("The same 64 latent vectors after epoch \(epoch):")
+        image("64 samples from fixed z", "samples.png")
+        paragraph("Progress: the first row of the fixed-z grid after epochs \(stripEpochs.map(String.init).joined(separator: ", ")):")
+        image("one row of samples per chosen epoch", "progress.png")
+        paragraph("Interpolation: each row walks in a straight line from one random z to another; \(walk)")
+        image("latent interpolation", "interpolation.png")
+    }
+
+    /// The GAN chapters' charts (files as `Chart.draw` returned them: nil when gnuplot did not draw).
+    func ganCharts(losses: URL?, beliefs: URL?, variety: URL?) {
+        chart(losses, heading: "Losses", caption: "D and G losses")
+        chart(beliefs, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
+        chart(variety, heading: "Variety", caption: "variety of the samples")
+    }
+
     /// The GAN's warnings about its last epoch (if any) and its epoch-by-epoch table.
     func ganEpochs(_ history: [GANEpoch], warnings: [String], dLossMeaning: String) {
         if !warnings.isEmpty {

@@ -340,17 +340,9 @@ report.describe(run, configuration: [
     ("real label", "\(realLabel)\(realLabel < 1 ? " (one-sided label smoothing)" : "")"), ("D steps per G step", "\(discriminatorSteps)"),
     ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"), ("training images", "\(train.count)"),
 ])
-report.heading("Samples")
-report.paragraph("The same 64 latent vectors after epoch \(last.epoch):")
-report.image("64 samples from fixed z", "samples.png")
-report.paragraph("Progress: the first row of the fixed-z grid after epochs \(stripEpochs.map(String.init).joined(separator: ", ")):")
-report.image("one row of samples per chosen epoch", "progress.png")
-report.paragraph("Interpolation: each row walks in a straight line from one random z to another; G turns every point on the way into a digit.")
-report.image("latent interpolation", "interpolation.png")
+report.ganSamples(epoch: last.epoch, stripEpochs: stripEpochs, walk: "G turns every point on the way into a digit.")
 report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the sum of its losses on real and fake images")
-report.chart(lossFile, heading: "Losses", caption: "D and G losses")
-report.chart(beliefFile, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
-report.chart(varietyFile, heading: "Variety", caption: "variety of the samples")
+report.ganCharts(losses: lossFile, beliefs: beliefFile, variety: varietyFile)
 if let finalScore, let frechet = training.extraHistory["score.frechet"] {
     report.heading("Digit score")
     report.paragraph("A digit classifier (appendix A, \(DigitClassifier.sizes.map(String.init).joined(separator: "-"))) judges 2,000 samples "
