@@ -78,12 +78,7 @@ public final class GANTraining {
     /// settings, restores both models, both optimisers, the random generator, the history and the
     /// curves, and an interrupted epoch's place. Exits (status 0) if it has nothing left to train.
     public func resume() throws {
-        let saved = try Checkpoint(contentsOf: checkpointFile)
-        let differences = saved.differences(from: configuration)
-        if !differences.isEmpty {
-            throw WorkbookError("--resume: the settings differ from the checkpoint's, so the run cannot continue it:\n  "
-                                + differences.joined(separator: "\n  ") + "\nRun with the checkpoint's settings, or without --resume to start afresh.")
-        }
+        let saved = try Resuming.open(checkpointFile, configuration: configuration)
         try saved.restore(generator, as: "G")
         try saved.restore(discriminator, as: "D")
         try saved.restore(generatorOptimizer, as: "G.adam")
@@ -95,14 +90,8 @@ public final class GANTraining {
         firstEpoch = saved.epoch + 1
         if let step = saved.counters["step"], step > 0, let order = saved.history["epoch.order"], order.count == exampleCount {
             stoppedInside = (order.map { Int($0) }, step, saved.history["epoch.sums"] ?? [0, 0, 0, 0], saved.history["epoch.seconds"]?.first ?? 0)
-            print("Resuming in epoch \(firstEpoch) after step \(step) from \(checkpointFile.path)")
-        } else {
-            print("Resuming after epoch \(saved.epoch) from \(checkpointFile.path)")
         }
-        if firstEpoch > epochCount {
-            print("The checkpoint has already trained \(saved.epoch) epochs; pass --epochs above \(saved.epoch) to continue.")
-            exit(0)
-        }
+        Resuming.announce(saved, from: checkpointFile, insideStep: stoppedInside?.step, epochCount: epochCount)
     }
 
     /// Saves everything the run needs to continue: after a whole epoch, or inside one (Ctrl-C).
@@ -179,12 +168,9 @@ public final class GANTraining {
         progress?.update(completed: min((step + 1) * batchSize, exampleCount), status: status(steps: step + 1))
 
         if Interruption.requested {
-            exitOnError { try saveCheckpoint(completedEpochs: epoch - 1, insideStep: step + 1) }
-            progress?.finish(status: "stopped")
-            let again = run.command.contains("--resume") ? run.command : run.command + " --resume"
-            print("Stopped in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch); checkpoint saved to \(checkpointFile.path).")
-            print("Continue exactly where it stopped with: \(again)")
-            exit(130)
+            Resuming.stop(run, progress: progress, epoch: epoch, step: step + 1, of: stepsPerEpoch, file: checkpointFile) {
+                try saveCheckpoint(completedEpochs: epoch - 1, insideStep: step + 1)
+            }
         }
     }
 

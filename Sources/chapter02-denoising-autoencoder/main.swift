@@ -44,6 +44,8 @@ struct Options: ParsableCommand {
     @Option(help: "Size of the code (hidden layer). Above 784 the autoencoder is overcomplete.")
     var hidden = 1024
 
+    @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
+    var resume = false
     @OptionGroup var run: RunOptions
 
     var level: Float { noiseLevel ?? 0.5 }
@@ -156,24 +158,20 @@ func drawDenoising(to url: URL) {
 
 // MARK: - 5. Training
 
-struct EpochResult { let epoch: Int; let trainLoss: Double; let testMSE: Double; let psnr: Double; let seconds: Double }
-var results: [EpochResult] = []
-var trainingSeconds = 0.0
+// The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/ModelTraining.swift.
+let training = ModelTraining(run: run, model: autoencoder, optimizer: optimizer, rng: rng,
+                             configuration: ["batch size": "\(options.batchSize)", "learning rate": "\(options.learningRate)",
+                                             "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
+                                             "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
+                             examples: train.count, batchSize: options.batchSize, epochs: options.epochs)
+if options.resume { exitOnError { try training.resume() } }
 
 let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
-let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
-var trainingCurve = SmoothedCurve(every: max(1, stepsPerEpoch / 50))   // the loss averaged over every few steps, for the chart
-print("Training for \(options.epochs) epochs of \(stepsPerEpoch) steps (batch \(options.batchSize)) on \(run.threads) threads")
+print("Training for epochs \(training.epochs) of \(training.stepsPerEpoch) steps (batch \(options.batchSize)) on \(run.threads) threads")
 
-for epoch in 1...options.epochs {
-    let epochStart = Date()
-    var order = Array(0..<train.count)
-    rng.shuffle(&order)
-    let progress = ProgressBar(title: "epoch \(epoch)/\(options.epochs)", total: train.count)
-    var lossSum = 0.0, seen = 0
-
-    for step in 0..<stepsPerEpoch {
-        let indices = order[(step * options.batchSize)..<min((step + 1) * options.batchSize, train.count)]
+for epoch in training.epochs {
+    for step in training.beginEpoch(epoch) {              // a new shuffled order every epoch
+        let indices = training.batch(step)
         train.fill(clean, with: indices)                  // x: [B, 784]
         corrupt(clean, into: noisy, using: rng)           // x̃: x damaged
 
@@ -183,20 +181,21 @@ for epoch in 1...options.epochs {
         _ = autoencoder.backward(loss.backward())
         optimizer.step()
 
-        lossSum += Double(value) * Double(indices.count)
-        seen += indices.count
-        trainingCurve.add(Double(value), at: Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch))
-        progress.update(completed: seen, status: "loss \(fixed(lossSum / Double(seen), 4))")
+        training.endStep(step, loss: Double(value), count: indices.count)   // running loss, chart, progress; Ctrl-C saves here
     }
-    trainingCurve.endEpoch()
-    let seconds = Date().timeIntervalSince(epochStart)
-    trainingSeconds += seconds
-
     let (testMSE, testPSNR) = evaluate()
-    progress.finish(status: "loss \(fixed(lossSum / Double(seen), 4))  test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
-    results.append(EpochResult(epoch: epoch, trainLoss: lossSum / Double(seen), testMSE: testMSE, psnr: testPSNR, seconds: seconds))
     drawDenoising(to: run.output(String(format: "epoch-%03d.png", epoch)))
+    training.endEpoch(["test MSE": testMSE, "PSNR": testPSNR],
+                      status: "test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
 }
+
+struct EpochResult { let epoch: Int; let trainLoss: Double; let testMSE: Double; let psnr: Double; let seconds: Double }
+let results = training.history["epoch"]!.indices.map { i in
+    EpochResult(epoch: Int(training.history["epoch"]![i]), trainLoss: training.history["training loss"]![i],
+                testMSE: training.history["test MSE"]![i], psnr: training.history["PSNR"]![i], seconds: training.history["seconds"]![i])
+}
+let trainingSeconds = training.trainingSeconds
+let trainingCurve = training.curve
 
 // MARK: - 6. Outputs
 
