@@ -155,7 +155,7 @@ public final class ImageFolder {
         let pixels = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: files.count * n)
         let outcomes = UnsafeMutableBufferPointer<Outcome>.allocate(capacity: files.count)
         outcomes.initialize(repeating: .used)
-        defer { outcomes.deallocate() }
+        defer { outcomes.deinitialize(); outcomes.deallocate() }   // the reasons are Strings: release them too
         let progress = ProgressBar(title: "Decoding \(files.count) images", total: files.count)
         let block = 256
         for start in stride(from: 0, to: files.count, by: block) {
