@@ -224,11 +224,28 @@ public func matmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
     gemm(m: m, n: n, depth: k, x, lda: k, w, .rowMajor, y, bias.map { .bias($0) } ?? .store)
 }
 
-/// Fast `dX[M, K] = dY[M, N] · W[K, N]^T`: the same kernel with W read as its transpose (its
-/// panels are 16 rows of W, turned on their side while packing).
+/// The largest weight matrix (16 MB, well inside the 32 MB L3 cache) for which the input gradient
+/// is computed as its transpose (see `matmulBackwardInput`).
+private let cachedWeightFloats = 4 * 1024 * 1024
+
+/// Fast `dX[M, K] = dY[M, N] · W[K, N]^T`. One of the two factors must be packed across its rows,
+/// value by value, which is slower than copying whole rows. When W fits in the L3 cache, the
+/// kernel computes the transpose `dX^T[K, M] = W · dY^T` instead: it packs dY (one batch) rather
+/// than the whole weight matrix (8 times larger for a 1024 x 1024 layer and a batch of 128), and
+/// reads W from L3 once per 16 rows of the batch. dX^T goes to scratch memory and is turned back
+/// into dX at the end, a batch-sized copy. A larger W is packed as W^T directly, so that it is
+/// read from memory only once, and so is any batch that is not a multiple of 16 (the kernel's
+/// tile width), whose leftover columns would take the slow path. Every value is the same FMA
+/// chain either way.
 public func matmulBackwardInput(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
                                 _ w: UnsafePointer<Float>, m: Int, k: Int, n: Int) {
-    gemm(m: m, n: k, depth: n, dy, lda: n, w, .transposed, dx, .store)
+    if m % 16 == 0 && k * n <= cachedWeightFloats {
+        let dxT = Scratch.forCurrentThread.buffer(2, count: k * m)   // dX^T: [K, M]
+        gemm(m: k, n: m, depth: n, w, lda: n, dy, .transposed, dxT, .store)
+        transpose(dxT, rows: k, columns: m, into: dx)
+    } else {
+        gemm(m: m, n: k, depth: n, dy, lda: n, w, .transposed, dx, .store)
+    }
 }
 
 /// Fast `dW[K, N] += X[M, K]^T · dY[M, N]`: X is transposed into scratch memory first (a small
@@ -236,14 +253,19 @@ public func matmulBackwardInput(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafeP
 public func matmulBackwardWeights(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                   _ dy: UnsafePointer<Float>, m: Int, k: Int, n: Int) {
     let xT = Scratch.forCurrentThread.buffer(1, count: k * m)   // X^T: [K, M]
-    // Both cores copy, each a range of X's columns, in blocks of 16 so that reads and writes stay in cache.
-    Parallel.forEachRange(k, unit: 16, work: k * m * 4) { columns in
-        for start in stride(from: columns.lowerBound, to: columns.upperBound, by: 16) {
-            let end = min(start + 16, columns.upperBound)
-            for i in 0..<m { for p in start..<end { xT[p * m + i] = x[i * k + p] } }
+    transpose(x, rows: m, columns: k, into: xT)
+    gemm(m: k, n: n, depth: m, xT, lda: m, dy, .rowMajor, dw, .accumulate)
+}
+
+/// `destination[c, r] = source[r, c]` for a `[rows, columns]` source. Both cores copy, each a range
+/// of the source's columns, in blocks of 16 so that reads and writes stay in cache.
+private func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>) {
+    Parallel.forEachRange(columns, unit: 16, work: rows * columns * 4) { range in
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: 16) {
+            let end = min(start + 16, range.upperBound)
+            for r in 0..<rows { for column in start..<end { destination[column * rows + r] = source[r * columns + column] } }
         }
     }
-    gemm(m: k, n: n, depth: m, xT, lda: m, dy, .rowMajor, dw, .accumulate)
 }
 
 /// `sums[j] += Σ_i values[i, j]` for a `[rows, columns]` matrix (a bias's gradient: dY summed over

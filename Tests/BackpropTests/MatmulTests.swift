@@ -2,10 +2,12 @@ import Testing
 @testable import Backprop
 
 /// Shapes chosen to hit every path: single values, tails narrower than a SIMD register, tiles
-/// with leftover rows and columns, odd sizes, and the sizes the chapters use.
+/// with leftover rows and columns, odd sizes, the sizes the chapters use, and lopsided ones. Batches
+/// that are multiples of 16 take the transposed route of the input gradient; the others the direct one.
 let awkwardShapes: [(m: Int, k: Int, n: Int)] = [
     (1, 1, 1), (7, 13, 5), (4, 16, 16), (5, 17, 33), (3, 2, 9), (129, 257, 65), (32, 784, 128),
     (33, 9, 18), (64, 100, 1), (2, 1, 40), (13, 300, 47), (128, 1024, 784),
+    (400, 300, 40), (9, 30, 1100), (40, 2000, 24),
 ]
 
 func randomTensor(_ shape: [Int], _ rng: RandomGenerator) -> Tensor {
