@@ -39,15 +39,18 @@ public final class RandomGenerator: RandomNumberGenerator {
     private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// The next 64 random bits (xoshiro256**).
-    public func next() -> UInt64 {
-        let result = Self.rotl(state.1 &* 5, 7) &* 9
+    public func next() -> UInt64 { Self.step(&state) }
+
+    /// One step of xoshiro256**: the next 64 bits from `state`, which moves on.
+    @inline(__always) private static func step(_ state: inout (UInt64, UInt64, UInt64, UInt64)) -> UInt64 {
+        let result = rotl(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
         state.2 ^= state.0
         state.3 ^= state.1
         state.1 ^= state.2
         state.0 ^= state.3
         state.2 ^= t
-        state.3 = Self.rotl(state.3, 45)
+        state.3 = rotl(state.3, 45)
         return result
     }
 
@@ -65,23 +68,34 @@ public final class RandomGenerator: RandomNumberGenerator {
 
     /// Two independent standard normal values from two uniforms (the Box-Muller transform):
     /// radius sqrt(-2 ln u1), angle 2 pi u2.
-    public func normalPair() -> (Float, Float) {
-        let u1 = (Double(next() >> 11) + 1) * 0x1p-53          // in (0, 1]: the log stays finite
-        let u2 = Double(next() >> 11) * 0x1p-53
+    public func normalPair() -> (Float, Float) { Self.normalPair(&state) }
+
+    @inline(__always) private static func normalPair(_ state: inout (UInt64, UInt64, UInt64, UInt64)) -> (Float, Float) {
+        let u1 = (Double(step(&state) >> 11) + 1) * 0x1p-53          // in (0, 1]: the log stays finite
+        let u2 = Double(step(&state) >> 11) * 0x1p-53
         let radius = (-2 * log(u1)).squareRoot()
         let angle = 2 * Double.pi * u2
         return (Float(radius * cos(angle)), Float(radius * sin(angle)))
     }
 
     /// Fills `count` values at `pointer` with draws from N(mean, std^2).
+    ///
+    /// A pair costs two cheap draws and a dear transform (a logarithm, a cosine and a sine), so
+    /// the pairs are split over the cores: each thread first steps a copy of the state past the
+    /// draws of the pairs before its own, then transforms its pairs. The values, and the state
+    /// the generator ends in, are exactly those of one thread drawing them all in order.
     public func fillNormal(_ pointer: UnsafeMutablePointer<Float>, count: Int, mean: Float = 0, std: Float = 1) {
-        var i = 0
-        while i < count {
-            let (a, b) = normalPair()
-            pointer[i] = mean + std * a
-            if i + 1 < count { pointer[i + 1] = mean + std * b }
-            i += 2
+        let pairs = (count + 1) / 2, start = state
+        Parallel.forEachRange(pairs, unit: 64, work: pairs * 200) { range in
+            var local = start
+            for _ in 0..<(2 * range.lowerBound) { _ = Self.step(&local) }
+            for pair in range {
+                let (a, b) = Self.normalPair(&local)
+                pointer[2 * pair] = mean + std * a
+                if 2 * pair + 1 < count { pointer[2 * pair + 1] = mean + std * b }
+            }
         }
+        for _ in 0..<(2 * pairs) { _ = Self.step(&state) }
     }
 
     /// Fills `count` values at `pointer` with draws from U[low, high).

@@ -35,6 +35,24 @@ struct DeterminismTests {
         #expect(trainedWeights(threads: 2, seed: 11).map(\.bitPattern) == two.map(\.bitPattern))
         #expect(trainedWeights(threads: 2, seed: 12).map(\.bitPattern) != two.map(\.bitPattern))
     }
+
+    /// Normal draws are transformed in parallel; the values and the generator's final state must be
+    /// those of drawing the pairs one after another (an odd count leaves half a pair unused).
+    @Test(arguments: [1, 2, 12_345, 100_001])
+    func parallelNormalsEqualSequentialDraws(_ count: Int) {
+        for threads in [1, 2] {
+            let filled = RandomGenerator(seed: 11), drawn = RandomGenerator(seed: 11)
+            let t = Tensor(shape: [count])
+            withThreads(threads) { t.fillNormal(using: filled, mean: 0.5, std: 2) }
+            var expected: [Float] = []
+            while expected.count < count {
+                let (a, b) = drawn.normalPair()
+                expected += [0.5 + 2 * a, 0.5 + 2 * b]
+            }
+            #expect(t.values == Array(expected.prefix(count)), "\(count) values on \(threads) threads")
+            #expect(filled.stateWords == drawn.stateWords, "state after \(count) values on \(threads) threads")
+        }
+    }
 }
 
 @Suite("Memory in a training step", .serialized)
