@@ -35,8 +35,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
+        // Cache hints, atomics and a spin-wait pause for the kernels and their threads (C builtins).
+        .systemLibrary(name: "CHardware"),
+
         // The mathematics of learning: tensors, kernels, layers, losses, optimisers, random numbers.
-        .target(name: "Backprop", swiftSettings: fastMath),
+        .target(name: "Backprop", dependencies: ["CHardware"], swiftSettings: fastMath),
 
         // The notebook around it: data, images, charts, reports, progress, command-line options.
         .target(name: "Workbook",
