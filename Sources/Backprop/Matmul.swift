@@ -10,6 +10,8 @@
 /// and the test oracle. The fast version below it computes exactly the same sums, in the same
 /// order for every output value, using SIMD registers and both cores.
 
+import CHardware
+
 // MARK: - Naive kernels: the definition
 
 /// `Y[M, N] = X[M, K] · W[K, N] (+ bias[N])`.
@@ -63,6 +65,8 @@ public func matmulBackwardWeightsNaive(_ dw: UnsafeMutablePointer<Float>, _ x: U
 // 3. Packing: the 16 columns of B a tile needs are copied side by side into a small panel that
 //    stays in the L1 cache (see `gemm`).
 // 4. Both cores: the output is split into column ranges, one per thread.
+// 5. Memory on time: while a tile computes, it asks for the memory the next ones will need
+//    (prefetching), which in training has often been pushed out of the caches by the optimizer.
 // All three forms of a Linear layer go through this one kernel, and every output value is the
 // FMA chain `0 + a0*b0 + a1*b1 + ...` in the order of the naive kernels: fast and naive agree to
 // the bit, whatever the tile or the thread that computed a value.
@@ -111,12 +115,20 @@ private enum Layout { case rowMajor, transposed }
 /// stays in the L1 cache while every row of A passes by.
 private let depthBlock = 256
 
+/// How many floats of packed panels a thread fills at a time: 256 KB, half the L2 cache.
+private let panelGroupFloats = 64 * 1024
+
 /// The general product `C[M, N] (=, +=) A[M, depth] · B[depth, N]`, A and C row-major.
 ///
 /// B is first *packed*: 16 of its columns, one block of rows, are copied into a small contiguous
 /// panel. Read straight from a row-major B, those 16 columns lie one row apart; when a row is 4 KB
 /// (1024 floats) every one of them falls into the same L1 cache set and they evict each other. In
 /// the panel they are neighbours, and the panel is reused by every row of A.
+///
+/// The panels of several neighbouring stripes are packed together, a row of B at a time: the
+/// copy then reads B along its rows, which the hardware prefetcher follows, instead of jumping a
+/// whole row ahead for every 64 bytes. That matters in training, where the optimizer's pass over
+/// all the weights has pushed W out of the caches before the next forward pass reads it.
 ///
 /// When the sum is split into blocks, the tile stores its partial sums in C and the next block
 /// picks them up: still one FMA chain per value, in order. (Gradient accumulation, which adds to
@@ -125,25 +137,46 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
                   _ b: UnsafePointer<Float>, _ layout: Layout, _ c: UnsafeMutablePointer<Float>, _ epilogue: Epilogue) {
     let block: Int
     if case .accumulate = epilogue { block = max(depth, 1) } else { block = depthBlock }
+    let kcMax = min(block, depth)
+    let groupStripes = max(1, panelGroupFloats / max(1, kcMax * 16))
     Parallel.forEachRange(n, unit: 16, work: m * n * depth) { columns in
-        let panel = Scratch.forCurrentThread.buffer(0, count: min(block, depth) * 16)
-        var j = columns.lowerBound
-        while j + 16 <= columns.upperBound {
+        let stripes = columns.count / 16   // full 16-column stripes; the rest below
+        let panels = Scratch.forCurrentThread.buffer(0, count: min(groupStripes, max(stripes, 1)) * kcMax * 16)
+        let tilesPerStripe = (m + 5) / 6
+        for first in stride(from: 0, to: stripes, by: groupStripes) {
+            let count = min(groupStripes, stripes - first), j0 = columns.lowerBound + first * 16
             var p0 = 0
             repeat {
                 let kc = min(block, depth - p0)
-                pack(b, layout, n: n, depth: depth, rows: p0..<(p0 + kc), columns: j, into: panel)
+                pack(b, layout, n: n, depth: depth, rows: p0..<(p0 + kc), columns: j0, stripes: count, into: panels)
                 let continuing = p0 > 0, finish: Epilogue = p0 + kc >= depth ? epilogue : .store
-                var i = 0
-                while i < m {   // six rows at a time (the last tile may be shorter)
-                    tile6x16(a + i * lda + p0, lda: lda, rows: min(6, m - i), panel, depth: kc, c + i * n + j, ldc: n,
-                             column: j, continuing: continuing, finish)
-                    i += 6
+                // While the tiles compute, the memory system fetches what they will need next:
+                // the rows of C they add to, and the rows of B that the next pack copies.
+                let readsC: Bool
+                if case .accumulate = finish { readsC = true } else { readsC = continuing }
+                let nextFirst = p0 + kc < depth ? first : first + groupStripes   // the next block of the sum, or the next group
+                let nextP0 = p0 + kc < depth ? p0 + kc : 0
+                let nextRows = nextP0..<(nextP0 + min(block, depth - nextP0))
+                let nextCount = layout == .rowMajor ? min(groupStripes, stripes - nextFirst) : 0
+                for s in 0..<count {
+                    let j = j0 + 16 * s, panel = panels + s * kc * 16
+                    if readsC { prefetchTile(c, row: 0, column: j, ldc: n, rows: m) }
+                    var i = 0
+                    while i < m {   // six rows at a time (the last tile may be shorter)
+                        if readsC { prefetchTile(c, row: i + 6, column: j, ldc: n, rows: m) }
+                        if s < nextCount {
+                            prefetchRows(of: b, n: n, nextRows, column: columns.lowerBound + (nextFirst + s) * 16,
+                                         part: i / 6, of: tilesPerStripe)
+                        }
+                        tile6x16(a + i * lda + p0, lda: lda, rows: min(6, m - i), panel, depth: kc, c + i * n + j, ldc: n,
+                                 column: j, continuing: continuing, finish)
+                        i += 6
+                    }
                 }
                 p0 += kc
             } while p0 < depth
-            j += 16
         }
+        let j = columns.lowerBound + stripes * 16
         if j < columns.upperBound {   // fewer than 16 columns left: one row, one column at a time
             for row in 0..<m {
                 for column in j..<columns.upperBound {
@@ -159,17 +192,50 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
     }
 }
 
-/// Copies B[rows, j..<j+16] into `panel`, 16 values per row of B, side by side.
+/// Asks for the six rows of C that the tile at `row` will read when it finishes, so that they
+/// arrive while the tiles before it are still computing.
+@inline(__always)
+private func prefetchTile(_ c: UnsafeMutablePointer<Float>, row: Int, column: Int, ldc: Int, rows: Int) {
+    for r in row..<max(row, min(row + 6, rows)) {
+        prefetchForWriting(c + r * ldc + column)
+        prefetchForWriting(c + r * ldc + column + 15)
+    }
+}
+
+/// Asks for part `part` of `parts` of the rows of a row-major B, 16 columns from `column`: spread
+/// over the tiles of a stripe, a few rows each, so that the requests never pile up.
+@inline(__always)
+private func prefetchRows(of b: UnsafePointer<Float>, n: Int, _ rows: Range<Int>, column: Int, part: Int, of parts: Int) {
+    let perPart = (rows.count + parts - 1) / parts
+    let start = rows.lowerBound + part * perPart
+    for p in start..<max(start, min(start + perPart, rows.upperBound)) {
+        prefetchForReading(b + p * n + column)
+        prefetchForReading(b + p * n + column + 15)
+    }
+}
+
+/// Copies B[rows, j..<j+16 * stripes] into `stripes` panels, one after the other: in each, the
+/// 16 values of a row of B side by side.
 @inline(__always)
 private func pack(_ b: UnsafePointer<Float>, _ layout: Layout, n: Int, depth: Int, rows: Range<Int>, columns j: Int,
-                  into panel: UnsafeMutablePointer<Float>) {
+                  stripes: Int, into panels: UnsafeMutablePointer<Float>) {
+    let kc = rows.count
     switch layout {
-    case .rowMajor:
-        for p in rows { (panel + (p - rows.lowerBound) * 16).update(from: b + p * n + j, count: 16) }
+    case .rowMajor:   // along each row of B, 16 values to each panel
+        for p in rows {
+            let source = b + p * n + j, row = panels + (p - rows.lowerBound) * 16
+            for s in 0..<stripes {
+                load8(source + 16 * s).store(to: row + s * kc * 16)
+                load8(source + 16 * s + 8).store(to: row + s * kc * 16 + 8)
+            }
+        }
     case .transposed:   // column j + q of B is row j + q of the stored matrix
-        for q in 0..<16 {
-            let source = b + (j + q) * depth
-            for p in rows { panel[(p - rows.lowerBound) * 16 + q] = source[p] }
+        for s in 0..<stripes {
+            let panel = panels + s * kc * 16
+            for q in 0..<16 {
+                let source = b + (j + 16 * s + q) * depth
+                for p in rows { panel[(p - rows.lowerBound) * 16 + q] = source[p] }
+            }
         }
     }
 }
@@ -258,12 +324,16 @@ public func matmulBackwardWeights(_ dw: UnsafeMutablePointer<Float>, _ x: Unsafe
 }
 
 /// `destination[c, r] = source[r, c]` for a `[rows, columns]` source. Both cores copy, each a range
-/// of the source's columns, in blocks of 16 so that reads and writes stay in cache.
+/// of the source's columns. Eight rows are read side by side, along their length: the hardware
+/// prefetcher follows eight such streams, and each column's eight values land next to each other.
 private func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>) {
     Parallel.forEachRange(columns, unit: 16, work: rows * columns * 4) { range in
-        for start in stride(from: range.lowerBound, to: range.upperBound, by: 16) {
-            let end = min(start + 16, range.upperBound)
-            for r in 0..<rows { for column in start..<end { destination[column * rows + r] = source[r * columns + column] } }
+        for band in stride(from: 0, to: rows, by: 8) {
+            let bandEnd = min(band + 8, rows)
+            for column in range {
+                let target = destination + column &* rows
+                for r in band..<bandEnd { target[r] = source[r &* columns &+ column] }
+            }
         }
     }
 }
