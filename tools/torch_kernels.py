@@ -1,7 +1,7 @@
 """The matmul kernels of the chapters' shapes in PyTorch (MKL on x86), for a side-by-side run with
 `swift run -c release bench --only kernels`. Same shapes, same three forms, GFLOP/s, median of runs.
 
-    ~/peer/bin/python tools/torch_kernels.py [--threads 2] [--runs 5]
+    ~/peer/bin/python tools/torch_kernels.py [--threads 2] [--runs 5] [--shape "784->1024 b128"]
 """
 import argparse, time
 import torch
@@ -20,11 +20,13 @@ def median_seconds(body, runs):
 ap = argparse.ArgumentParser()
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--runs", type=int, default=5)
+ap.add_argument("--shape", help='only this shape, e.g. "784->1024 b128"')
 a = ap.parse_args()
 print("shape               threads        X*W     dY*W^T     X^T*dY   (PyTorch %s)" % torch.__version__)
 for threads in [1, a.threads] if a.threads > 1 else [1]:
     torch.set_num_threads(threads)
     for label, m, k, n in SHAPES:
+        if a.shape and label != a.shape: continue
         x, w, dy = torch.randn(m, k), torch.randn(k, n), torch.randn(m, n)
         y, dx, dw = torch.empty(m, n), torch.empty(m, k), torch.zeros(k, n)
         flops = 2.0 * m * k * n

@@ -23,7 +23,7 @@ let modelFilter = option("--model")   // only the step benchmarks whose name con
 let jsonPath = option("--json")
 let runs = Int(option("--runs") ?? "") ?? 5
 if arguments.contains("--help") {
-    print("usage: bench [--only steps|kernels] [--model ae|dae|gan|gan-tiny|celeba] [--runs N] [--threads T] [--ghz G] [--json FILE]")
+    print("usage: bench [--only steps|kernels] [--model ae|dae|gan|gan-tiny|celeba] [--runs N] [--threads T] [--shape LABEL] [--ghz G] [--json FILE]")
     exit(0)
 }
 if let t = option("--threads").flatMap(Int.init) { Parallel.threads = t }
@@ -155,7 +155,7 @@ if only == nil || only == "kernels" {
         ("784->128 b32", 32, 784, 128), ("784->1024 b64", 64, 784, 1024), ("1024->784 b64", 64, 1024, 784),
         ("784->1024 b128", 128, 784, 1024), ("1024->512 b128", 128, 1024, 512), ("512->256 b128", 128, 512, 256),
         ("1024->784 b128", 128, 1024, 784), ("12288->1024 b128", 128, 12288, 1024), ("1024->12288 b128", 128, 1024, 12288),
-    ]
+    ].filter { shape in option("--shape").map { $0 == shape.label } ?? true }
     let threadCounts = [1, 2].filter { $0 <= max(Parallel.threads, 2) }
     // The core's peak: two 8-wide FMA instructions per cycle (AVX2), 2 FLOP each: 32 FLOP a cycle.
     let gigahertz = option("--ghz").flatMap(Double.init) ?? cpuGigahertz() ?? 0
