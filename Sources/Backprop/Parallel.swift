@@ -8,7 +8,14 @@ import Foundation
 /// bit-identical whatever the thread count: `--threads 1` and `--threads 2` draw the same pictures.
 public enum Parallel {
     /// How many threads the kernels may use; all cores unless the reader says otherwise.
-    nonisolated(unsafe) public static var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    nonisolated(unsafe) public static var threads: Int = availableCores
+
+    /// The cores this process may run on: on Linux those of its CPU affinity (`taskset`, a
+    /// container's cpuset), which `activeProcessorCount` does not look at.
+    public static var availableCores: Int {
+        let allowed = Int(allowedCoreCount())
+        return allowed > 0 ? min(allowed, ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+    }
 
     /// Calls `body(piece)` for every piece in `0..<pieces`, with up to `threads` threads, each taking
     /// a contiguous run of pieces.
@@ -103,7 +110,13 @@ final class WorkerTeam: @unchecked Sendable {
             pthread_mutex_unlock(lock)
         }
         for piece in Self.share(of: 0, pieces: pieces, workers: workers) { body(piece) }
-        while atomicLoad(pending) > 0 { spinPause() }
+        // Wait for the workers (yielding now and then, see `waitForNewGeneration`).
+        var spins = 0
+        while atomicLoad(pending) > 0 {
+            spinPause()
+            spins += 1
+            if spins % 256 == 0 { sched_yield() }
+        }
         self.body = nil
         atomicStore(busy, 0)
         return true
@@ -141,7 +154,12 @@ final class WorkerTeam: @unchecked Sendable {
             if current != seen { return current }
             spinPause()
             spins += 1
-            if spins % 256 == 0 && DispatchTime.now().uptimeNanoseconds > deadline { break }
+            if spins % 256 == 0 {
+                // Every few microseconds, let another thread have this core if one is waiting
+                // for it (more threads than cores: a spinning thread would hold up the others).
+                sched_yield()
+                if DispatchTime.now().uptimeNanoseconds > deadline { break }
+            }
         }
         // Asleep. Counting itself a sleeper before the last look at the generation means that
         // `run`, which moves the generation before it looks for sleepers, cannot miss this thread.

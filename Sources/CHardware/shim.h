@@ -1,5 +1,9 @@
 // A few things the kernels ask of the processor that Swift has no portable word for (Swift's own
 // atomics need macOS 15). Each is one compiler builtin; none changes a computed value.
+#if defined(__linux__)
+#define _GNU_SOURCE
+#include <sched.h>
+#endif
 #include <stdbool.h>
 
 // Cache hints: start loading the line at `address` now, because it will be read (or written) soon.
@@ -22,4 +26,14 @@ static inline void spinPause(void) {
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
+}
+
+// How many cores this process may run on (its CPU affinity: `taskset`, a container's cpuset),
+// or 0 where the system does not say.
+static inline int allowedCoreCount(void) {
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+    return 0;
 }

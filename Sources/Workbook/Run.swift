@@ -22,7 +22,7 @@ public struct RunOptions: ParsableArguments {
                                valueName: "path"))
     public var outputDir: String?
 
-    @Option(help: "Threads for the math kernels (default: all cores). Results do not depend on it.")
+    @Option(help: "Threads for the math kernels (default: every core this process may use). Results do not depend on it.")
     public var threads: Int?
 
     public init() {}
@@ -53,7 +53,7 @@ public struct Run {
         dataRoot = DataLocation.root(flag: options.dataDir)
         dataOrigin = DataLocation.origin(flag: options.dataDir)
         outputFolder = URL(fileURLWithPath: options.outputDir ?? "output/\(chapter)")
-        threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        threads = options.threads ?? Parallel.availableCores
         seed = options.seed
         Parallel.threads = threads
         command = (["swift run \(chapter)"] + CommandLine.arguments.dropFirst().map(Run.shellQuoted)).joined(separator: " ")
