@@ -290,22 +290,26 @@ public func matmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<F
     gemm(m: m, n: n, depth: k, x, lda: k, w, .rowMajor, y, bias.map { .bias($0) } ?? .store)
 }
 
-/// The largest weight matrix (16 MB, well inside the 32 MB L3 cache) for which the input gradient
-/// is computed as its transpose (see `matmulBackwardInput`).
+/// The largest weight matrix (16 MB, well inside the 32 MB L3 cache) that the input gradient
+/// reads again for every group of panels (see `matmulBackwardInput`).
 private let cachedWeightFloats = 4 * 1024 * 1024
 
 /// Fast `dX[M, K] = dY[M, N] · W[K, N]^T`. One of the two factors must be packed across its rows,
-/// value by value, which is slower than copying whole rows. When W fits in the L3 cache, the
-/// kernel computes the transpose `dX^T[K, M] = W · dY^T` instead: it packs dY (one batch) rather
-/// than the whole weight matrix (8 times larger for a 1024 x 1024 layer and a batch of 128), and
-/// reads W from L3 once per 16 rows of the batch. dX^T goes to scratch memory and is turned back
-/// into dX at the end, a batch-sized copy. A larger W is packed as W^T directly, so that it is
-/// read from memory only once, and so is any batch that is not a multiple of 16 (the kernel's
-/// tile width), whose leftover columns would take the slow path. Every value is the same FMA
-/// chain either way.
+/// value by value, which is slower than copying whole rows. So the kernel computes the transpose
+/// `dX^T[K, M] = W · dY^T` instead: it packs dY (one batch) rather than the whole weight matrix
+/// (8 times larger for a 1024 x 1024 layer and a batch of 128), and W is read in place, six rows
+/// at a time. dX^T goes to scratch memory and is turned back into dX at the end, a batch-sized
+/// copy. W is read for every group of panels a thread packs (`gemm`), from the L3 cache when it
+/// fits there. A larger W is read block by block (its K rows, 256 columns of the sum), each block
+/// once per stripe of the batch: that pays when the block stays in the caches meanwhile (at most
+/// 1 MB) and a thread's stripes make one group (a batch of up to 256). Otherwise W is packed as
+/// W^T directly, so that it is read from memory only once, and so is any batch that is not a
+/// multiple of 16 (the kernel's tile width), whose leftover columns would take the slow path.
+/// Every value is the same FMA chain either way.
 public func matmulBackwardInput(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
                                 _ w: UnsafePointer<Float>, m: Int, k: Int, n: Int) {
-    if m % 16 == 0 && k * n <= cachedWeightFloats {
+    let blockStaysCached = m <= 256 && k * depthBlock <= 256 * 1024
+    if m % 16 == 0 && (k * n <= cachedWeightFloats || blockStaysCached) {
         let dxT = Scratch.forCurrentThread.buffer(2, count: k * m)   // dX^T: [K, M]
         gemm(m: k, n: m, depth: n, w, lda: n, dy, .transposed, dxT, .store)
         transpose(dxT, rows: k, columns: m, into: dx)
