@@ -7,7 +7,8 @@ import Foundation
 /// every value in it in a fixed order. No value is ever summed by two threads, so the results are
 /// bit-identical whatever the thread count: `--threads 1` and `--threads 2` draw the same pictures.
 public enum Parallel {
-    /// How many threads the kernels may use; all cores unless the reader says otherwise.
+    /// How many threads the kernels may use; every core this process may run on, unless the
+    /// reader says otherwise.
     nonisolated(unsafe) public static var threads: Int = availableCores
 
     /// The cores this process may run on: on Linux those of its CPU affinity (`taskset`, a
