@@ -12,7 +12,7 @@ fastMath.append(.unsafeFlags(["-Xcc", "-march=native"]))
 #endif
 
 let chapterDependencies: [Target.Dependency] = [
-    "Backprop", "Workbook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    "Backprop", "Models", "Workbook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
 ]
 
 let package = Package(
@@ -20,6 +20,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Backprop", targets: ["Backprop"]),
+        .library(name: "Models", targets: ["Models"]),
         .library(name: "Workbook", targets: ["Workbook"]),
     ],
     dependencies: [
@@ -40,6 +41,9 @@ let package = Package(
 
         // The mathematics of learning: tensors, kernels, layers, losses, optimisers, random numbers.
         .target(name: "Backprop", dependencies: ["CHardware"], swiftSettings: fastMath),
+
+        // The chapters' networks, and their training steps as the benchmark and the tests run them.
+        .target(name: "Models", dependencies: ["Backprop"], swiftSettings: fastMath),
 
         // The notebook around it: data, images, charts, reports, progress, command-line options.
         .target(name: "Workbook",
@@ -62,13 +66,14 @@ let package = Package(
         // Compares a run with the committed reference run of its chapter.
         .executableTarget(name: "compare", dependencies: chapterDependencies, swiftSettings: fastMath),
 
-        .executableTarget(name: "bench", dependencies: ["Backprop"], swiftSettings: fastMath),
+        // Training steps of every chapter and the matmul kernels, timed (appendix B).
+        .executableTarget(name: "bench", dependencies: chapterDependencies, swiftSettings: fastMath),
 
-        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], swiftSettings: fastMath),
-        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "Backprop"], swiftSettings: fastMath),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop", "Models"], swiftSettings: fastMath),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "Backprop", "Models"], swiftSettings: fastMath),
         // Runs the chapter programs end to end (so it depends on them: they are built first).
         .testTarget(name: "ChapterTests",
-                    dependencies: ["Workbook", "Backprop", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
+                    dependencies: ["Workbook", "Backprop", "Models", "bench", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
                                    "chapter04-celeba-gan", "score-digits", "compare"]),
     ],
     swiftLanguageModes: [.v5]

@@ -8,37 +8,27 @@
 import ArgumentParser
 import Backprop
 import Foundation
+import Models
 import Workbook
 
 // MARK: - 1. Configuration
+
+enum Defaults: TrainingDefaults {
+    static let epochs = 10, batchSize = 32
+    static let learningRate: Float = 1e-3
+}
 
 struct Options: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter01-autoencoder",
         abstract: "Train an autoencoder that squeezes MNIST digits into 9 numbers and rebuilds them.")
 
-    @Option(help: "Passes over the training set.")
-    var epochs = 10
-
-    @Option(name: .customLong("batch-size"), help: "Images per training step.")
-    var batchSize = 32
-
-    @Option(name: .customLong("lr"), help: "Adam's learning rate.")
-    var learningRate: Float = 1e-3
-
-    @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
-    var resume = false
+    @OptionGroup var training: TrainingOptions<Defaults>
     @OptionGroup var run: RunOptions
-
-    func validate() throws {
-        try require((1...10_000).contains(epochs), "--epochs must be between 1 and 10000 (got \(epochs))")
-        try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))")
-        try require(learningRate.isFinite && learningRate > 0 && learningRate < 10,
-                    "--lr must be a positive number below 10 (got \(learningRate))")
-    }
 }
 
 let options = Options.parseOrExit()
+let epochs = options.training.epochCount, batchSize = options.training.batch, learningRate = options.training.rate
 let run = exitOnError { try Run(chapter: "chapter01-autoencoder", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)   // the one source of randomness: same seed, same run
 
@@ -51,26 +41,14 @@ print("MNIST: \(train.count) training and \(test.count) test images from \(run.d
 
 // MARK: - 3. Model
 // The encoder squeezes 784 pixels into 9 numbers, the latent vector z. The decoder has to rebuild
-// all 784 pixels from those 9 alone, so z must keep what matters about the digit.
+// all 784 pixels from those 9 alone, so z must keep what matters about the digit:
+//     encoder 784-128-64-36-18-9, decoder 9-18-36-64-128-784, ReLU between, sigmoid at the end
+// (written out in Sources/Models/Autoencoders.swift).
 
-let encoder = Sequential(
-    Linear(784, 128, rng: rng), ReLU(),
-    Linear(128, 64, rng: rng), ReLU(),
-    Linear(64, 36, rng: rng), ReLU(),
-    Linear(36, 18, rng: rng), ReLU(),
-    Linear(18, 9, rng: rng))                 // z: [B, 9]
-let decoder = Sequential(
-    Linear(9, 18, rng: rng), ReLU(),
-    Linear(18, 36, rng: rng), ReLU(),
-    Linear(36, 64, rng: rng), ReLU(),
-    Linear(64, 128, rng: rng), ReLU(),
-    Linear(128, 784, rng: rng), Sigmoid())   // x̂: [B, 784], each pixel in (0, 1)
-let autoencoder = Sequential(encoder, decoder)
-autoencoder.needsInputGradient = false      // the input is data: no gradient needed for it
-
+let (encoder, decoder, autoencoder) = Autoencoder.undercomplete(rng: rng)   // x [B, 784] -> z [B, 9] -> x̂ [B, 784]
 let loss = MSELoss()
-let optimizer = Adam(autoencoder.parameters, learningRate: options.learningRate, weightDecay: 1e-8)
-print("Autoencoder 784-128-64-36-18-9-18-36-64-128-784: \(autoencoder.parameterCount) parameters")
+let optimizer = Adam(autoencoder.parameters, learningRate: learningRate, weightDecay: 1e-8)
+print("Autoencoder \(describe(Autoencoder.encoderSizes))-\(describe(Array(Autoencoder.decoderSizes.dropFirst()))): \(autoencoder.parameterCount) parameters")
 
 // MARK: - 4. Training
 
@@ -90,7 +68,7 @@ func meanSquaredError(on data: MNIST) -> Double {
 
 /// Test digits above, their reconstructions below: two of each digit, always the same ones.
 let shownDigits = test.examplesOfEachDigit(2)
-func drawReconstructions(to url: URL) {
+func drawReconstructions(to url: URL) throws {
     autoencoder.setTraining(false)
     defer { autoencoder.setTraining(true) }
     let originals = Tensor(shape: [0])
@@ -102,55 +80,58 @@ func drawReconstructions(to url: URL) {
         tiles += row.map { Image(grayRow: $0, of: originals, width: 28, height: 28) }
         tiles += row.map { Image(grayRow: $0, of: reconstructions, width: 28, height: 28) }
     }
-    exitOnError { try PNG.write(makeGrid(tiles, perRow: 10), to: url) }
+    try PNG.write(makeGrid(tiles, perRow: 10), to: url)
 }
 
-// The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/ModelTraining.swift.
-let training = ModelTraining(run: run, model: autoencoder, optimizer: optimizer, rng: rng,
-                             configuration: ["batch size": "\(options.batchSize)", "learning rate": "\(options.learningRate)",
-                                             "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
-                             examples: train.count, batchSize: options.batchSize, epochs: options.epochs)
-if options.resume { exitOnError { try training.resume() } }
+/// What one epoch looked like.
+struct Epoch: Codable { var epoch: Int; var trainingLoss: Double; var testMSE: Double; var seconds: Double }
+
+// The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/Training/TrainingLoop.swift.
+let training = TrainingLoop<TrainingLoss, Epoch>(
+    run: run, rng: rng, configuration: ["batch size": "\(batchSize)", "learning rate": "\(learningRate)",
+                                        "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
+    models: [("model", autoencoder)], optimizers: [("adam", optimizer)],
+    examples: train.count, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 50)
+if options.training.resume { exitOnError { try training.resume() } }
 
 let batch = Tensor(shape: [0])
-print("Training for epochs \(training.epochs) of \(training.stepsPerEpoch) steps (batch \(options.batchSize)) on \(run.threads) threads")
+print("Training for epochs \(training.epochs) of \(training.stepsPerEpoch) steps (batch \(batchSize)) on \(run.threads) threads")
 
-for epoch in training.epochs {
-    for step in training.beginEpoch(epoch) {                  // a new shuffled order every epoch
-        let indices = training.batch(step)
-        train.fill(batch, with: indices)                      // x: [B, 784]
+exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
+    for epoch in training.epochs {
+        for step in training.beginEpoch(epoch) {                  // a new shuffled order every epoch
+            let indices = training.batch(step)
+            train.fill(batch, with: indices)                      // x: [B, 784]
 
-        optimizer.zeroGradients()
-        let reconstruction = autoencoder.forward(batch)       // x̂ = decoder(encoder(x))
-        let value = loss.forward(reconstruction, batch)       // L = mean((x̂ - x)^2): the target is the input
-        _ = autoencoder.backward(loss.backward())             // dL/dw for every weight, layer by layer
-        optimizer.step()                                      // every weight takes a small step downhill
+            optimizer.zeroGradients()
+            let reconstruction = autoencoder.forward(batch)       // x̂ = decoder(encoder(x))
+            let value = loss.forward(reconstruction, batch)       // L = mean((x̂ - x)^2): the target is the input
+            _ = autoencoder.backward(loss.backward())             // dL/dw for every weight, layer by layer
+            optimizer.step()                                      // every weight takes a small step downhill
 
-        training.endStep(step, loss: Double(value), count: indices.count)   // running loss, chart, progress; Ctrl-C saves here
+            try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // running loss, chart, progress; Ctrl-C saves here
+        }
+        let testMSE = meanSquaredError(on: test)
+        try drawReconstructions(to: run.output(GANPictures.epochFile(epoch)))
+        try training.endEpoch(Epoch(epoch: epoch, trainingLoss: training.epochMeans.loss, testMSE: testMSE, seconds: training.epochSeconds),
+                              status: "test MSE \(fixed(testMSE, 4))")
     }
-    let testMSE = meanSquaredError(on: test)
-    drawReconstructions(to: run.output(String(format: "epoch-%03d.png", epoch)))
-    training.endEpoch(["test MSE": testMSE], status: "test MSE \(fixed(testMSE, 4))")
 }
 
-struct EpochResult { let epoch: Int; let trainLoss: Double; let testMSE: Double; let seconds: Double }
-let results = training.history["epoch"]!.indices.map { i in
-    EpochResult(epoch: Int(training.history["epoch"]![i]), trainLoss: training.history["training loss"]![i],
-                testMSE: training.history["test MSE"]![i], seconds: training.history["seconds"]![i])
-}
-let trainingSeconds = training.trainingSeconds
-let trainingCurve = training.curve
+let results = training.history
+let trainingSeconds = results.reduce(0) { $0 + $1.seconds }
+let trainingCurve = training.curves[0]
 
 // MARK: - 5. Outputs: the final pictures, the loss chart, and the report
 
-drawReconstructions(to: run.output("reconstructions.png"))
+exitOnError { try drawReconstructions(to: run.output("reconstructions.png")) }
 let chart = Chart(title: "Autoencoder on MNIST: reconstruction error", xLabel: "epoch", yLabel: "mean squared error",
                   series: [.init("training loss (mean over \(trainingCurve.every) steps)", trainingCurve.points),
                            .init("test MSE", results.map { (x: Double($0.epoch), y: $0.testMSE) }, style: "linespoints")],
                   logScaleY: true)
 let chartFile = exitOnError { try chart.draw(into: run.outputFolder, name: "loss") }
 
-let samplesPerSecond = Double(train.count * options.epochs) / trainingSeconds
+let samplesPerSecond = Double(train.count * epochs) / trainingSeconds
 let final = results.last!
 let report = Report(title: "Chapter 1: an autoencoder on MNIST (executed notebook)")
 report.paragraph("""
@@ -160,24 +141,24 @@ report.paragraph("""
     The text of this chapter is `chapters/01-autoencoder.md`.
     """)
 report.describe(run, configuration: [
-    ("epochs", "\(options.epochs)"), ("batch size", "\(options.batchSize)"),
-    ("optimiser", "Adam, lr \(options.learningRate), betas (0.9, 0.999), weight decay 1e-8"),
+    ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
+    ("optimiser", "Adam, lr \(learningRate), betas (0.9, 0.999), weight decay 1e-8"),
     ("loss", "mean squared error"), ("parameters", "\(autoencoder.parameterCount)"),
     ("training images", "\(train.count)"), ("test images", "\(test.count)"),
 ])
 report.heading("Training, epoch by epoch")
 report.table(["epoch", "training loss", "test MSE", "seconds"],
-             results.map { ["\($0.epoch)", fixed($0.trainLoss, 5), fixed($0.testMSE, 5), fixed($0.seconds, 1)] })
+             results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.seconds, 1)] })
 report.heading("Reconstructions")
 report.paragraph("Rows alternate: test digits, then their reconstructions from 9 numbers each (epoch \(final.epoch)).")
 report.image("test digits and their reconstructions", "reconstructions.png")
 report.chart(chartFile, heading: "Loss", caption: "training loss and test MSE per epoch")
 report.epochPictures(results.map(\.epoch))
-report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * options.epochs,
+report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * epochs,
               ["final test MSE: \(fixed(final.testMSE, 4)) after \(final.epoch) epochs"])
-run.finish(report, configuration: ["epochs": "\(options.epochs)", "batch size": "\(options.batchSize)", "learning rate": "\(options.learningRate)",
+exitOnError { try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
                                    "limit": options.run.limit.map(String.init) ?? "none"],
-           metrics: ["test MSE": final.testMSE, "training loss": final.trainLoss], pictures: ["reconstructions.png"])
+           metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"]) }
 
 print("Final test MSE \(fixed(final.testMSE, 4)) after \(final.epoch) epochs; \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
 print("Wrote \(run.outputFolder.path)/: reconstructions.png, epoch-*.png, \(chartFile == nil ? "" : "loss.png, ")loss.dat, loss.gp, report.md")

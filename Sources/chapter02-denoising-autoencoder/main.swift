@@ -10,6 +10,7 @@
 import ArgumentParser
 import Backprop
 import Foundation
+import Models
 import Workbook
 
 // MARK: - 1. Configuration
@@ -20,19 +21,17 @@ enum Noise: String, ExpressibleByArgument, CaseIterable {
     case none       // no corruption: watch the network learn to copy
 }
 
+enum Defaults: TrainingDefaults {
+    static let epochs = 10, batchSize = 64
+    static let learningRate: Float = 1e-3
+}
+
 struct Options: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chapter02-denoising-autoencoder",
         abstract: "Train an overcomplete autoencoder to remove noise from MNIST digits.")
 
-    @Option(help: "Passes over the training set.")
-    var epochs = 10
-
-    @Option(name: .customLong("batch-size"), help: "Images per training step.")
-    var batchSize = 64
-
-    @Option(name: .customLong("lr"), help: "Adam's learning rate.")
-    var learningRate: Float = 1e-3
+    @OptionGroup var training: TrainingOptions<Defaults>
 
     @Option(help: "How the input is corrupted: \(Noise.allCases.map(\.rawValue).joined(separator: ", ")).")
     var noise: Noise = .gaussian
@@ -44,17 +43,11 @@ struct Options: ParsableCommand {
     @Option(help: "Size of the code (hidden layer). Above 784 the autoencoder is overcomplete.")
     var hidden = 1024
 
-    @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
-    var resume = false
     @OptionGroup var run: RunOptions
 
     var level: Float { noiseLevel ?? 0.5 }
 
     func validate() throws {
-        try require((1...10_000).contains(epochs), "--epochs must be between 1 and 10000 (got \(epochs))")
-        try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))")
-        try require(learningRate.isFinite && learningRate > 0 && learningRate < 10,
-                    "--lr must be a positive number below 10 (got \(learningRate))")
         try require((1...16_384).contains(hidden), "--hidden must be between 1 and 16384 (got \(hidden))")
         switch noise {
         case .gaussian: try require(level.isFinite && level > 0 && level <= 5, "--noise-level for gaussian noise is a standard deviation in (0, 5] (got \(level))")
@@ -65,6 +58,7 @@ struct Options: ParsableCommand {
 }
 
 let options = Options.parseOrExit()
+let epochs = options.training.epochCount, batchSize = options.training.batch, learningRate = options.training.rate
 let noise = options.noise, noiseLevel = options.level   // plain constants: cheap to read in a hot loop
 // The test digits get the same damage, except when training without noise: then they get Gaussian
 // noise 0.5 anyway, to show that a network that learned to copy has not learned to denoise.
@@ -100,29 +94,19 @@ test.fill(cleanTest, with: 0..<test.count)
 corrupt(cleanTest, into: noisyTest, using: RandomGenerator(seed: options.run.seed &+ 1_000_003), kind: testNoise, level: testNoiseLevel)
 
 // MARK: - 3. Model
-// One wide hidden layer: 784 -> 1024 -> 784. With more code numbers than pixels the network could
-// pass every pixel straight through; only the noise stops it.
+// One wide hidden layer: 784 -> 1024 -> 784 (ReLU, then sigmoid; Sources/Models/Autoencoders.swift).
+// With more code numbers than pixels the network could pass every pixel straight through; only
+// the noise stops it.
 
-let autoencoder = Sequential(
-    Linear(784, options.hidden, rng: rng), ReLU(),        // h: [B, 1024]
-    Linear(options.hidden, 784, rng: rng), Sigmoid())     // x̂: [B, 784]
-autoencoder.needsInputGradient = false
+let autoencoder = Autoencoder.overcomplete(hidden: options.hidden, rng: rng)   // x̃ [B, 784] -> h [B, 1024] -> x̂ [B, 784]
 let loss = MSELoss()
-let optimizer = Adam(autoencoder.parameters, learningRate: options.learningRate)
+let optimizer = Adam(autoencoder.parameters, learningRate: learningRate)
 print("Denoising autoencoder 784-\(options.hidden)-784: \(autoencoder.parameterCount) parameters; noise: \(options.noise.rawValue)"
       + (options.noise == .none ? "" : " \(options.level)"))
 
 // MARK: - 4. Measuring: MSE and PSNR
 
-/// Peak signal-to-noise ratio of one image against the clean one, in decibels, for pixels in
-/// [0, 1]: 10 log10(1 / MSE). Each halving of the error adds 3 dB.
-func psnr(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
-    var sum = 0.0
-    for i in 0..<count { let d = Double(a[i] - b[i]); sum += d * d }
-    return 10 * log10(1 / max(sum / Double(count), 1e-10))
-}
-
-/// Mean PSNR over a set of images (rows of two [N, 784] tensors).
+/// Mean PSNR over a set of images (rows of two [N, 784] tensors in [0, 1]; Workbook/Evaluation/PSNR.swift).
 func meanPSNR(_ images: Tensor, against clean: Tensor) -> Double {
     (0..<images.rows).reduce(0.0) { $0 + psnr(images.data + $1 * 784, clean.data + $1 * 784, count: 784) } / Double(images.rows)
 }
@@ -150,56 +134,59 @@ func evaluate() -> (mse: Double, psnr: Double) {
 
 /// Three rows of the same ten test digits: noisy input, denoised output, clean original.
 let shownDigits = test.examplesOfEachDigit(1)
-func drawDenoising(to url: URL) {
+func drawDenoising(to url: URL) throws {
     let rows = [noisyTest, denoisedTest, cleanTest]
     let tiles = rows.flatMap { source in shownDigits.map { Image(grayRow: $0, of: source, width: 28, height: 28) } }
-    exitOnError { try PNG.write(makeGrid(tiles, perRow: shownDigits.count), to: url) }
+    try PNG.write(makeGrid(tiles, perRow: shownDigits.count), to: url)
 }
 
 // MARK: - 5. Training
 
-// The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/ModelTraining.swift.
-let training = ModelTraining(run: run, model: autoencoder, optimizer: optimizer, rng: rng,
-                             configuration: ["batch size": "\(options.batchSize)", "learning rate": "\(options.learningRate)",
-                                             "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
-                                             "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
-                             examples: train.count, batchSize: options.batchSize, epochs: options.epochs)
-if options.resume { exitOnError { try training.resume() } }
+/// What one epoch looked like.
+struct Epoch: Codable { var epoch: Int; var trainingLoss: Double; var testMSE: Double; var psnr: Double; var seconds: Double }
+
+// The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/Training/TrainingLoop.swift.
+let training = TrainingLoop<TrainingLoss, Epoch>(
+    run: run, rng: rng, configuration: ["batch size": "\(batchSize)", "learning rate": "\(learningRate)",
+                                        "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
+                                        "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
+    models: [("model", autoencoder)], optimizers: [("adam", optimizer)],
+    examples: train.count, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 50)
+if options.training.resume { exitOnError { try training.resume() } }
 
 let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
-print("Training for epochs \(training.epochs) of \(training.stepsPerEpoch) steps (batch \(options.batchSize)) on \(run.threads) threads")
+print("Training for epochs \(training.epochs) of \(training.stepsPerEpoch) steps (batch \(batchSize)) on \(run.threads) threads")
 
-for epoch in training.epochs {
-    for step in training.beginEpoch(epoch) {              // a new shuffled order every epoch
-        let indices = training.batch(step)
-        train.fill(clean, with: indices)                  // x: [B, 784]
-        corrupt(clean, into: noisy, using: rng)           // x̃: x damaged
+exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
+    for epoch in training.epochs {
+        for step in training.beginEpoch(epoch) {              // a new shuffled order every epoch
+            let indices = training.batch(step)
+            train.fill(clean, with: indices)                  // x: [B, 784]
+            corrupt(clean, into: noisy, using: rng)           // x̃: x damaged
 
-        optimizer.zeroGradients()
-        let denoised = autoencoder.forward(noisy)         // x̂ = g(f(x̃)): the network sees only the damaged image
-        let value = loss.forward(denoised, clean)         // ... and is scored against the clean one
-        _ = autoencoder.backward(loss.backward())
-        optimizer.step()
+            optimizer.zeroGradients()
+            let denoised = autoencoder.forward(noisy)         // x̂ = g(f(x̃)): the network sees only the damaged image
+            let value = loss.forward(denoised, clean)         // ... and is scored against the clean one
+            _ = autoencoder.backward(loss.backward())
+            optimizer.step()
 
-        training.endStep(step, loss: Double(value), count: indices.count)   // running loss, chart, progress; Ctrl-C saves here
+            try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // running loss, chart, progress; Ctrl-C saves here
+        }
+        let (testMSE, testPSNR) = evaluate()
+        try drawDenoising(to: run.output(GANPictures.epochFile(epoch)))
+        try training.endEpoch(Epoch(epoch: epoch, trainingLoss: training.epochMeans.loss, testMSE: testMSE, psnr: testPSNR,
+                                    seconds: training.epochSeconds),
+                              status: "test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
     }
-    let (testMSE, testPSNR) = evaluate()
-    drawDenoising(to: run.output(String(format: "epoch-%03d.png", epoch)))
-    training.endEpoch(["test MSE": testMSE, "PSNR": testPSNR],
-                      status: "test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
 }
 
-struct EpochResult { let epoch: Int; let trainLoss: Double; let testMSE: Double; let psnr: Double; let seconds: Double }
-let results = training.history["epoch"]!.indices.map { i in
-    EpochResult(epoch: Int(training.history["epoch"]![i]), trainLoss: training.history["training loss"]![i],
-                testMSE: training.history["test MSE"]![i], psnr: training.history["PSNR"]![i], seconds: training.history["seconds"]![i])
-}
-let trainingSeconds = training.trainingSeconds
-let trainingCurve = training.curve
+let results = training.history
+let trainingSeconds = results.reduce(0) { $0 + $1.seconds }
+let trainingCurve = training.curves[0]
 
 // MARK: - 6. Outputs
 
-drawDenoising(to: run.output("denoising.png"))
+exitOnError { try drawDenoising(to: run.output("denoising.png")) }
 let lossChart = Chart(title: "Denoising autoencoder: error against the clean images", xLabel: "epoch", yLabel: "mean squared error",
                       series: [.init("training loss (mean over \(trainingCurve.every) steps)", trainingCurve.points),
                                .init("test MSE", results.map { (x: Double($0.epoch), y: $0.testMSE) }, style: "linespoints")],
@@ -212,7 +199,7 @@ let psnrChart = Chart(title: "Denoising: PSNR of the test images (higher is bett
 let psnrFile = exitOnError { try psnrChart.draw(into: run.outputFolder, name: "psnr") }
 
 let final = results.last!
-let samplesPerSecond = Double(train.count * options.epochs) / trainingSeconds
+let samplesPerSecond = Double(train.count * epochs) / trainingSeconds
 let report = Report(title: "Chapter 2: a denoising autoencoder on MNIST (executed notebook)")
 report.paragraph("""
     An overcomplete autoencoder (784-\(options.hidden)-784, ReLU, sigmoid output) sees each training digit damaged \
@@ -221,8 +208,8 @@ report.paragraph("""
     `chapters/02-denoising-autoencoder.md`.
     """)
 report.describe(run, configuration: [
-    ("epochs", "\(options.epochs)"), ("batch size", "\(options.batchSize)"),
-    ("optimiser", "Adam, lr \(options.learningRate), betas (0.9, 0.999)"),
+    ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
+    ("optimiser", "Adam, lr \(learningRate), betas (0.9, 0.999)"),
     ("noise", options.noise == .none ? "none in training; Gaussian 0.5 on the test digits" : "\(options.noise.rawValue), level \(options.level)"),
     ("parameters", "\(autoencoder.parameterCount)"),
     ("training images", "\(train.count)"), ("test images", "\(test.count)"),
@@ -230,7 +217,7 @@ report.describe(run, configuration: [
 report.heading("Training, epoch by epoch")
 report.paragraph("PSNR is the mean over the test images of 10 log10(1 / MSE). The noisy test input scores \(fixed(noisyPSNR, 2)) dB.")
 report.table(["epoch", "training loss", "test MSE", "test PSNR (dB)", "gain over noisy (dB)", "seconds"],
-             results.map { ["\($0.epoch)", fixed($0.trainLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr, 2),
+             results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr, 2),
                             fixed($0.psnr - noisyPSNR, 2), fixed($0.seconds, 1)] })
 report.heading("Denoising")
 report.paragraph("Rows: the noisy input, the network's output, the clean original (epoch \(final.epoch)).")
@@ -238,13 +225,13 @@ report.image("noisy, denoised and clean test digits", "denoising.png")
 report.chart(lossFile, heading: "Loss", caption: "training loss and test MSE")
 report.chart(psnrFile, heading: "PSNR", caption: "test PSNR per epoch")
 report.epochPictures(results.map(\.epoch))
-report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * options.epochs,
+report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * epochs,
               ["final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(final.psnr, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input"])
-run.finish(report, configuration: ["epochs": "\(options.epochs)", "batch size": "\(options.batchSize)", "learning rate": "\(options.learningRate)",
+exitOnError { try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
                                    "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
                                    "limit": options.run.limit.map(String.init) ?? "none"],
-           metrics: ["test MSE": final.testMSE, "test PSNR (dB)": final.psnr, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainLoss],
-           pictures: ["denoising.png"])
+           metrics: ["test MSE": final.testMSE, "test PSNR (dB)": final.psnr, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainingLoss],
+           pictures: ["denoising.png"]) }
 
 print("Final test PSNR \(fixed(final.psnr, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), MSE \(fixed(final.testMSE, 4)); \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
 print("Wrote \(run.outputFolder.path)/: denoising.png, epoch-*.png, loss and psnr charts, report.md")

@@ -11,9 +11,16 @@
 import ArgumentParser
 import Backprop
 import Foundation
+import Models
 import Workbook
 
 // MARK: - 1. Configuration
+
+enum Defaults: TrainingDefaults {
+    static let epochs = 63, batchSize = 128
+    static let learningRate: Float = 2e-4
+    static let defaultsNote = " for 5,000 faces: enough for about 2,500 steps; 2 for all of CelebA"
+}
 
 struct Options: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,99 +31,62 @@ struct Options: ParsableCommand {
         "A folder of face images (.jpg/.jpeg/.png, searched recursively); repeat to train on several (default: celeba/ in the data folder).",
         valueName: "folder"))
     var imageFolders: [String] = []
-    @Option(help: "Passes over the training images (default: enough for about 2,500 steps; 63 for 5,000 faces, 2 for all of CelebA).")
-    var epochs: Int?
-    @Option(name: .customLong("batch-size"), help: "Real images per step.")
-    var batchSize = 128
-    @Option(name: .customLong("lr"), help: "Adam's learning rate for both networks.")
-    var learningRate: Float = 2e-4
-    @OptionGroup var gan: GANOptions
+    @OptionGroup var training: TrainingOptions<Defaults>
+    @OptionGroup var generation: GenerateOptions
+    @OptionGroup var cache: CacheOptions
     @OptionGroup var run: RunOptions
 
     func validate() throws {
-        try require((1...10_000).contains(epochs ?? 1), "--epochs must be between 1 and 10000 (got \(epochs ?? 0))")
-        try require((1...4096).contains(batchSize), "--batch-size must be between 1 and 4096 (got \(batchSize))")
-        try require(learningRate.isFinite && learningRate > 0 && learningRate < 1, "--lr must be a positive number below 1 (got \(learningRate))")
         try require(imageFolders.allSatisfy { !$0.isEmpty }, "--images needs a folder")
+        try generation.validate(resume: training.resume)
     }
 }
 
 let options = Options.parseOrExit()
-let side = 64, imageSize = 3 * 64 * 64                 // 12,288 numbers per face
-let latentSize = 100
-let generatorSizes = [latentSize, 256, 512, 1024, imageSize]
-let discriminatorSizes = [imageSize, 1024, 512, 256, 1]
-let batchSize = options.batchSize, learningRate = options.learningRate
+let side = 64                                          // 3 x 64 x 64 = 12,288 numbers per face
+let networks = MLPGAN.faces                            // in Sources/Models/MLPGAN.swift
+let latentSize = networks.latentSize
+let batchSize = options.training.batch, learningRate = options.training.rate
 let run = exitOnError { try Run(chapter: "chapter04-celeba-gan", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)
 
 // MARK: - 2. Models
-// As in the PyTorch tutorial: G uses ReLU inside and tanh at the end (images in [-1, 1]); D uses
-// LeakyReLU(0.2) and ends in one logit, trained with binary cross-entropy computed from the logit.
+// As in the PyTorch tutorial: G 100-256-512-1024-12288 uses ReLU inside and tanh at the end (images
+// in [-1, 1]); D 12288-1024-512-256-1 uses LeakyReLU(0.2) and ends in one logit, trained with
+// binary cross-entropy computed from the logit.
 
-func perceptron(_ sizes: [Int], activation: () -> Layer, last: Layer?) -> Sequential {
-    var layers: [Layer] = []
-    for i in 0..<(sizes.count - 1) {
-        layers.append(Linear(sizes[i], sizes[i + 1], rng: rng))     // PyTorch's default initialisation
-        if i < sizes.count - 2 { layers.append(activation()) }
-    }
-    if let last { layers.append(last) }
-    return Sequential(layers)
-}
-
-let generator = perceptron(generatorSizes, activation: { ReLU() }, last: Tanh())             // G: z [B, 100] -> x̂ [B, 12288]
-let discriminator = perceptron(discriminatorSizes, activation: { LeakyReLU(slope: 0.2) }, last: nil)   // D: x [B, 12288] -> logit [B, 1]
-generator.needsInputGradient = false
+let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, 12288];  D: x [B, 12288] -> logit [B, 1]
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let bce = BCEWithLogitsLoss()
-
-/// Runs G on `z` in evaluation mode and returns a copy of its images.
-func draw(_ z: Tensor) -> Tensor {
-    generator.setTraining(false)
-    defer { generator.setTraining(true) }
-    return Tensor(copying: generator.forward(z))
-}
-
-/// A grid of 64 x 64 colour images from rows of a [N, 12288] tensor in [-1, 1] (channel-first).
-func grid(_ images: Tensor, count: Int, perRow: Int) -> Image {
-    makeGrid((0..<min(count, images.rows)).map { Image(planarRGBRow: $0, of: images, width: side, height: side) }, perRow: perRow)
-}
+let pictures = GANPictures(run: run, generator: generator, layout: .rgb(side: side))
 
 let folders = options.imageFolders.isEmpty
     ? [run.dataRoot.appendingPathComponent("celeba")] : options.imageFolders.map { URL(fileURLWithPath: $0) }
 let configuration: [String: String] = [
-    "generator": generatorSizes.map(String.init).joined(separator: "-"),
-    "discriminator": discriminatorSizes.map(String.init).joined(separator: "-"),
+    "generator": describe(networks.generatorSizes), "discriminator": describe(networks.discriminatorSizes),
     "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "seed": "\(options.run.seed)",
     "images": folders.map(\.standardizedFileURL.path).joined(separator: ", "), "limit": options.run.limit.map(String.init) ?? "none",
 ]
 
 // MARK: - Generating only: --generate N
 
-if let count = options.gan.generate {
-    let file = options.gan.checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin")
-    let saved = exitOnError {
-        try GANTraining.loadGenerator(generator, from: file, configuration: configuration, mustMatch: ["generator"],
-                                      hint: "it is not a chapter-4 checkpoint")
-    }
-    // One PNG per face in generated/, and a grid of the first 64.
-    let folder = run.output("generated")
-    exitOnError { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
-    let z = Tensor(shape: [0])
-    var first: Tensor?
-    for start in stride(from: 0, to: count, by: 256) {
-        z.reshape(to: [min(256, count - start), latentSize])
-        z.fillNormal(using: rng)
-        let faces = draw(z)
-        if first == nil { first = faces }
-        for i in 0..<faces.rows {
-            exitOnError { try PNG.write(Image(planarRGBRow: i, of: faces, width: side, height: side),
-                                        to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1))) }
+if let count = options.generation.generate {
+    let file = options.generation.checkpointFile(run)
+    exitOnError {
+        let saved = try Checkpoint.load(generator, as: "G", from: file, configuration: configuration, mustMatch: ["generator"],
+                                        hint: "it is not a chapter-4 checkpoint")
+        // One PNG per face in generated/, and a grid of the first 64.
+        let folder = run.output("generated")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try pictures.generate(count: count, chunk: 256, sample: { z, n in Latent.normal.sample(z, count: n, size: latentSize, using: rng) }) { faces, start in
+            for i in 0..<faces.rows {
+                try PNG.write(pictures.layout.image(row: i, of: faces), to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1)))
+            }
+            if start == 0 { try PNG.write(pictures.layout.grid(faces, count: 64, perRow: 8), to: run.output("generated.png")) }
         }
+        print("Drew \(count) faces from \(file.path) (epoch \(saved.epoch)): \(folder.path)/ and generated.png (the first \(min(count, 64)))")
     }
-    exitOnError { try PNG.write(grid(first!, count: 64, perRow: 8), to: run.output("generated.png")) }
-    print("Drew \(count) faces from \(file.path) (epoch \(saved.epoch)): \(folder.path)/ and generated.png (the first \(min(count, 64)))")
     exit(0)
 }
 
@@ -134,7 +104,7 @@ let howToGetCelebA = """
 let decodeStart = Date()
 let faces = exitOnError {
     try ImageFolder.load(folders: folders, side: side, limit: options.run.limit,
-                         cacheFolder: options.gan.cacheFolder, help: howToGetCelebA)
+                         cacheFolder: options.cache.cacheFolder, help: howToGetCelebA)
 }
 let decodeSeconds = Date().timeIntervalSince(decodeStart)
 print("Faces: \(faces.count) images from \(folders.map(\.path).joined(separator: ", "))"
@@ -143,25 +113,25 @@ print("Faces: \(faces.count) images from \(folders.map(\.path).joined(separator:
 // An MLP GAN needs a few thousand steps to draw faces, however many faces there are: by default
 // the run takes as many epochs as make about 2,500 steps.
 let stepsPerEpoch = (faces.count + batchSize - 1) / batchSize
-let epochCount = options.epochs ?? max(1, Int((2500 / Double(stepsPerEpoch)).rounded()))
+let epochCount = options.training.epochs ?? max(1, Int((2500 / Double(stepsPerEpoch)).rounded()))
 print("G \(configuration["generator"]!): \(generator.parameterCount) parameters; D \(configuration["discriminator"]!): \(discriminator.parameterCount) parameters")
 
 // 64 real faces: what the samples should look like, and the yardstick for their variety.
 let realSample = Tensor(shape: [0])
 faces.fill(realSample, with: (0..<min(64, faces.count)).map { $0 * faces.count / min(64, faces.count) })
 let realVariety = meanPairwiseDistance(realSample)
-exitOnError { try PNG.write(grid(realSample, count: 64, perRow: 8), to: run.output("real.png")) }
+exitOnError { try PNG.write(pictures.layout.grid(realSample, count: 64, perRow: 8), to: run.output("real.png")) }
 
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.
-let fixedZ = Tensor(shape: [64, latentSize])
-fixedZ.fillNormal(using: RandomGenerator(seed: options.run.seed &+ 7919))
+let fixedZ = Tensor(shape: [0])
+Latent.normal.sample(fixedZ, count: 64, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 7919))
 
-// MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (in Workbook/GANTraining.swift)
+// MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
 
-let training = GANTraining(run: run, generator: generator, discriminator: discriminator, generatorOptimizer: generatorOptimizer,
-                           discriminatorOptimizer: discriminatorOptimizer, rng: rng, configuration: configuration,
+let training = GANTraining(run: run, rng: rng, configuration: configuration, generator: generator, discriminator: discriminator,
+                           generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
                            examples: faces.count, batchSize: batchSize, epochs: epochCount)
-if options.gan.resume { exitOnError { try training.resume() } }
+if options.training.resume { exitOnError { try training.resume() } }
 
 // MARK: - 5. Training: D and G take turns (as in chapter 3, without its tricks)
 
@@ -169,124 +139,109 @@ let real = Tensor(shape: [0]), z = Tensor(shape: [0])
 let realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0])
 
 print("Training for epochs \(training.epochs), \(training.stepsPerEpoch) steps each (batch \(batchSize)) on \(run.threads) threads")
-for epoch in training.epochs {
-    for step in training.beginEpoch(epoch) {
-        let indices = training.batch(step)
-        let b = indices.count
-        realTargets.reshape(to: [b, 1]); realTargets.fill(1)                // "real" (no label smoothing here)
-        fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
+exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
+    for epoch in training.epochs {
+        for step in training.beginEpoch(epoch) {
+            let indices = training.batch(step)
+            let b = indices.count
+            realTargets.reshape(to: [b, 1]); realTargets.fill(1)                // "real" (no label smoothing here)
+            fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
 
-        // The discriminator's step. Its loss is the mean of its two losses, (real + fake) / 2,
-        // so each is weighted 1/2.
-        discriminator.isFrozen = false
-        discriminator.needsInputGradient = false
-        discriminatorOptimizer.zeroGradients()
-        faces.fill(real, with: indices)                                      // x: [B, 12288] in [-1, 1]
-        let realLogits = discriminator.forward(real)                        // D(x) as logits: [B, 1]
-        let realScore = meanProbability(realLogits)
-        var dLoss = Double(bce.forward(realLogits, realTargets, weight: 0.5))   // -log D(x) / 2
-        _ = discriminator.backward(bce.backward())
+            // The discriminator's step. Its loss is the mean of its two losses, (real + fake) / 2,
+            // so each is weighted 1/2.
+            discriminator.isFrozen = false
+            discriminator.needsInputGradient = false
+            discriminatorOptimizer.zeroGradients()
+            faces.fill(real, with: indices)                                      // x: [B, 12288] in [-1, 1]
+            let realLogits = discriminator.forward(real)                        // D(x) as logits: [B, 1]
+            let realScore = meanProbability(realLogits)
+            var dLoss = Double(bce.forward(realLogits, realTargets, weight: 0.5))   // -log D(x) / 2
+            _ = discriminator.backward(bce.backward())
 
-        z.reshape(to: [b, latentSize])
-        z.fillNormal(using: rng)                                             // z ~ N(0, 1): [B, 100]
-        let fake = generator.forward(z)                                     // G(z): [B, 12288]
-        let fakeLogits = discriminator.forward(fake)                        // detached: nothing flows back into G
-        let fakeScore = meanProbability(fakeLogits)
-        dLoss += Double(bce.forward(fakeLogits, fakeTargets, weight: 0.5))  // -log(1 - D(G(z))) / 2
-        _ = discriminator.backward(bce.backward())
-        discriminatorOptimizer.step()
+            z.reshape(to: [b, latentSize])
+            z.fillNormal(using: rng)                                             // z ~ N(0, 1): [B, 100]
+            let fake = generator.forward(z)                                     // G(z): [B, 12288]
+            let fakeLogits = discriminator.forward(fake)                        // detached: nothing flows back into G
+            let fakeScore = meanProbability(fakeLogits)
+            dLoss += Double(bce.forward(fakeLogits, fakeTargets, weight: 0.5))  // -log(1 - D(G(z))) / 2
+            _ = discriminator.backward(bce.backward())
+            discriminatorOptimizer.step()
 
-        // The generator's step: make D say "real" about the same fakes, through a frozen D (as in
-        // the tutorial). Nothing has changed G since it drew them, so its layers still hold what
-        // their backward passes need: no second forward pass through G.
-        discriminator.isFrozen = true
-        discriminator.needsInputGradient = true
-        generatorOptimizer.zeroGradients()
-        let gLoss = Double(bce.forward(discriminator.forward(fake), realTargets))    // -log D(G(z)), with the updated D
-        let imageGradient = discriminator.backward(bce.backward())          // dLoss/dG(z): [B, 12288]
-        _ = generator.backward(imageGradient)
-        generatorOptimizer.step()
+            // The generator's step: make D say "real" about the same fakes, through a frozen D (as in
+            // the tutorial). Nothing has changed G since it drew them, so its layers still hold what
+            // their backward passes need: no second forward pass through G.
+            discriminator.isFrozen = true
+            discriminator.needsInputGradient = true
+            generatorOptimizer.zeroGradients()
+            let gLoss = Double(bce.forward(discriminator.forward(fake), realTargets))    // -log D(G(z)), with the updated D
+            let imageGradient = discriminator.backward(bce.backward())          // dLoss/dG(z): [B, 12288]
+            _ = generator.backward(imageGradient)
+            generatorOptimizer.step()
 
-        training.endStep(step, dLoss: dLoss, gLoss: gLoss, realScore: realScore, fakeScore: fakeScore)
+            try training.endStep(step, GANStepNumbers(discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore))
+        }
+
+        // The same 64 z as every epoch: how does G draw them now?
+        let samples = try pictures.epochGrid(fixedZ, epoch: epoch)
+        try training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety)
     }
-
-    // The same 64 z as every epoch: how does G draw them now?
-    let samples = draw(fixedZ)
-    exitOnError { try PNG.write(grid(samples, count: 64, perRow: 8), to: run.output(String(format: "epoch-%03d.png", epoch))) }
-    training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety)
 }
 
 // MARK: - 6. Outputs
 
-let final = draw(fixedZ)
-exitOnError { try PNG.write(grid(final, count: 64, perRow: 8), to: run.output("samples.png")) }
-
-let stripEpochs = progressEpochs(upTo: epochCount)
-if let strip = progressStrip(gridFiles: stripEpochs.map { run.output(String(format: "epoch-%03d.png", $0)) }, tileHeight: side) {
-    exitOnError { try PNG.write(strip, to: run.output("progress.png")) }
-}
-
-// Walking in latent space: 6 straight lines from one face's z to another's, 8 steps each.
-let ends = Tensor(shape: [12, latentSize])
-ends.fillNormal(using: RandomGenerator(seed: options.run.seed &+ 104_729))
-let path = Tensor(shape: [48, latentSize])
-for line in 0..<6 {
-    for step in 0..<8 {
-        let t = Float(step) / 7
-        for k in 0..<latentSize { path[line * 8 + step, k] = (1 - t) * ends[2 * line, k] + t * ends[2 * line + 1, k] }
-    }
-}
-exitOnError { try PNG.write(grid(draw(path), count: 48, perRow: 8), to: run.output("interpolation.png")) }
-
-let (lossChart, scoreChart) = training.charts(subject: "faces")
-let lossFile = exitOnError { try lossChart.draw(into: run.outputFolder, name: "loss") }
-let scoreFile = exitOnError { try scoreChart.draw(into: run.outputFolder, name: "scores") }
-let varietyFile = exitOnError { try training.varietyChart().draw(into: run.outputFolder, name: "variety") }
-
-let history = training.history
+let history = training.history, last = history.last!
+let ends = Tensor(shape: [0])   // 6 straight lines from one face's z to another's, 8 steps each
+Latent.normal.sample(ends, count: 12, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 104_729))
 let report = Report(title: "Chapter 4: a GAN on CelebA faces (executed notebook)")
-report.paragraph("""
-    A generator G (\(configuration["generator"]!), ReLU, tanh output) learns to turn random vectors z ~ N(0, 1) into \
-    64x64 colour faces, against a discriminator D (\(configuration["discriminator"]!), LeakyReLU 0.2, one logit). \
-    Each step D trains on real faces (target 1) and fakes (target 0) with the loss (real + fake) / 2, then G trains to make \
-    D say "real". The text of this chapter is `chapters/04-celeba-gan.md`.
-    """)
-report.describe(run, configuration: [
-    ("epochs", "\(epochCount)"), ("batch size", "\(batchSize)"),
-    ("optimisers", "Adam for G and D, lr \(learningRate), betas (0.5, 0.999)"),
-    ("loss", "binary cross-entropy on D's logits; G uses the non-saturating loss"),
-    ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"),
-    ("image folders", folders.map(\.path).joined(separator: ", ")),
-])
-report.heading("Data")
-var dataLines = [
-    "\(faces.count) faces used, resized (shorter side 64, area averaging) and center-cropped to 64x64"
-        + (faces.fromCache ? ", read from the cache `\(faces.cacheFile!.path)`" : ", decoded in \(formatDuration(decodeSeconds))"
-           + (faces.cacheFile.map { " and cached in `\($0.path)`" } ?? "")),
-    "\(faces.skipped.count) files skipped" + (faces.skipped.isEmpty ? "" : " (below)"),
-    "\(faces.repaired.count) files used although libjpeg reported damage" + (faces.repaired.isEmpty ? "" : " (below)"),
-]
-if faces.otherFiles > 0 { dataLines.append("\(faces.otherFiles) other files (not .jpg, .jpeg or .png) ignored") }
-report.bullets(dataLines)
-for (title, problems) in [("Skipped files", faces.skipped), ("Files used despite damage", faces.repaired)] where !problems.isEmpty {
-    report.heading(title, level: 3)
-    report.table(["file", "reason"], problems.prefix(50).map { [$0.file, $0.reason] })
-    if problems.count > 50 { report.paragraph("... and \(problems.count - 50) more.") }
+exitOnError {
+    let stripEpochs = try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 8)
+    let charts = training.charts(subject: "faces")
+    let lossFile = try charts.losses.draw(into: run.outputFolder, name: "loss")
+    let beliefFile = try charts.beliefs.draw(into: run.outputFolder, name: "scores")
+    let varietyFile = try charts.variety.draw(into: run.outputFolder, name: "variety")
+
+    report.paragraph("""
+        A generator G (\(configuration["generator"]!), ReLU, tanh output) learns to turn random vectors z ~ N(0, 1) into \
+        64x64 colour faces, against a discriminator D (\(configuration["discriminator"]!), LeakyReLU 0.2, one logit). \
+        Each step D trains on real faces (target 1) and fakes (target 0) with the loss (real + fake) / 2, then G trains to make \
+        D say "real". The text of this chapter is `chapters/04-celeba-gan.md`.
+        """)
+    report.describe(run, configuration: [
+        ("epochs", "\(epochCount)"), ("batch size", "\(batchSize)"),
+        ("optimisers", "Adam for G and D, lr \(learningRate), betas (0.5, 0.999)"),
+        ("loss", "binary cross-entropy on D's logits; G uses the non-saturating loss"),
+        ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"),
+        ("image folders", folders.map(\.path).joined(separator: ", ")),
+    ])
+    report.heading("Data")
+    var dataLines = [
+        "\(faces.count) faces used, resized (shorter side 64, area averaging) and center-cropped to 64x64"
+            + (faces.fromCache ? ", read from the cache `\(faces.cacheFile!.path)`" : ", decoded in \(formatDuration(decodeSeconds))"
+               + (faces.cacheFile.map { " and cached in `\($0.path)`" } ?? "")),
+        "\(faces.skipped.count) files skipped" + (faces.skipped.isEmpty ? "" : " (below)"),
+        "\(faces.repaired.count) files used although libjpeg reported damage" + (faces.repaired.isEmpty ? "" : " (below)"),
+    ]
+    if faces.otherFiles > 0 { dataLines.append("\(faces.otherFiles) other files (not .jpg, .jpeg or .png) ignored") }
+    report.bullets(dataLines)
+    for (title, problems) in [("Skipped files", faces.skipped), ("Files used despite damage", faces.repaired)] where !problems.isEmpty {
+        report.heading(title, level: 3)
+        report.table(["file", "reason"], problems.prefix(50).map { [$0.file, $0.reason] })
+        if problems.count > 50 { report.paragraph("... and \(problems.count - 50) more.") }
+    }
+    report.paragraph("Real faces, as D sees them:")
+    report.image("64 real training faces", "real.png")
+    report.ganSamples(epoch: last.epoch, stripEpochs: stripEpochs, walk: "the faces change smoothly on the way.")
+    report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the mean of its losses on real and fake faces, (real + fake) / 2")
+    report.ganCharts(losses: lossFile, beliefs: beliefFile, variety: varietyFile)
+    report.epochPictures(history.map(\.epoch))
+    report.timing(run, trainingSeconds: training.trainingSeconds, samples: faces.count * history.count, unit: "real faces",
+                  ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
+    // For comparisons the folders count by name (the reference was made on another machine).
+    try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "images": folders.map(\.lastPathComponent).joined(separator: ", ")]) { _, new in new },
+                   metrics: ["D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore, "D(G(z))": last.fakeScore,
+                             "variety": last.diversity, "faces": Double(faces.count)],
+                   pictures: ["samples.png", "interpolation.png"])
 }
-report.paragraph("Real faces, as D sees them:")
-report.image("64 real training faces", "real.png")
-report.ganSamples(epoch: history.last!.epoch, stripEpochs: stripEpochs, walk: "the faces change smoothly on the way.")
-report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the mean of its losses on real and fake faces, (real + fake) / 2")
-report.ganCharts(losses: lossFile, beliefs: scoreFile, variety: varietyFile)
-report.epochPictures(history.map(\.epoch))
-report.timing(run, trainingSeconds: training.trainingSeconds, samples: faces.count * history.count, unit: "real faces",
-              ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
-let last = history.last!
-// For comparisons the folders count by name (the reference was made on another machine).
-run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "images": folders.map(\.lastPathComponent).joined(separator: ", ")]) { _, new in new },
-           metrics: ["D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore, "D(G(z))": last.fakeScore,
-                     "variety": last.diversity, "faces": Double(faces.count)],
-           pictures: ["samples.png", "interpolation.png"])
 
 print("Done: \(history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: "
       + "samples.png, real.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")

@@ -16,8 +16,7 @@ struct Options: ParsableCommand {
 
     @Option(help: ArgumentHelp("Also score these digits: an IDX file of 28x28 images (chapter 3's --generate writes one).", valueName: "file"))
     var idx: String?
-    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Where the digit classifier is cached.", valueName: "folder"))
-    var cacheDir = "output/cache"
+    @OptionGroup var cache: CacheOptions
     @OptionGroup var run: RunOptions
 }
 
@@ -29,7 +28,7 @@ let rng = RandomGenerator(seed: options.run.seed)
 
 let train = exitOnError { try MNIST.load(.train, root: run.dataRoot) }
 let test = exitOnError { try MNIST.load(.test, root: run.dataRoot) }
-let (classifier, file, fresh) = exitOnError { try DigitClassifier.trained(on: train, cacheFolder: URL(fileURLWithPath: options.cacheDir)) }
+let (classifier, file, fresh) = exitOnError { try DigitClassifier.trained(on: train, cacheFolder: options.cache.cacheFolder) }
 let accuracy = classifier.accuracy(on: test)
 print("Digit classifier \(DigitClassifier.sizes.map(String.init).joined(separator: "-"))\(fresh ? ", trained now" : ""): "
       + "\(fixed(100 * accuracy, 2))% of the 10,000 test digits right" + (file.map { " (\($0.path))" } ?? ""))
@@ -88,10 +87,12 @@ dark.fillUniform(using: rng, low: 0, high: 0.05)
 measure("nearly black", "dark images with faint noise", dark)
 
 if let path = options.idx {
-    let generated = exitOnError { try IDXArray(contentsOf: URL(fileURLWithPath: path)) }
-    guard generated.dimensions.count == 3, generated.dimensions[1] == 28, generated.dimensions[2] == 28, generated.dimensions[0] >= 2 else {
-        exitOnError { throw WorkbookError("\(path) holds an array of shape \(generated.dimensions), not at least two 28x28 images") }
-        exit(1)
+    let generated = exitOnError {
+        let array = try IDXArray(contentsOf: URL(fileURLWithPath: path))
+        guard array.dimensions.count == 3, array.dimensions[1] == 28, array.dimensions[2] == 28, array.dimensions[0] >= 2 else {
+            throw WorkbookError("\(path) holds an array of shape \(array.dimensions), not at least two 28x28 images")
+        }
+        return array
     }
     let images = Tensor(shape: [generated.dimensions[0], 784], values: generated.bytes.map { Float($0) / 255 })
     measure("your samples", path, images)

@@ -97,7 +97,7 @@ struct FuzzTests {
     @Test func checkpointAndImageCache() throws {
         let rng = RandomGenerator(seed: 14)
         let model = Sequential(Linear(6, 4, rng: rng), ReLU(), Linear(4, 2, rng: rng))
-        var checkpoint = Checkpoint(epoch: 3, randomState: rng.stateWords, configuration: ["a": "b"], history: ["loss": [1, 2, 3]])
+        var checkpoint = Checkpoint(epoch: 3, randomState: rng.stateWords, configuration: ["a": "b"], state: "{\"loss\": [1, 2, 3]}")
         checkpoint.add(model, as: "M")
         let folder = temporaryFolder()
         let file = folder.appendingPathComponent("c.bin")

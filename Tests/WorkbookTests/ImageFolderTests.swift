@@ -201,3 +201,26 @@ struct ImageFolderTests {
         }
     }
 }
+
+@Suite("Image folders of links")
+struct ImageFolderLinkTests {
+    @Test func linksToFilesElsewhereAreReadAndABrokenOneIsNamed() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("links-\(ProcessInfo.processInfo.processIdentifier)")
+        let originals = base.appendingPathComponent("originals"), subset = base.appendingPathComponent("subset")
+        try FileManager.default.createDirectory(at: originals, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: subset, withIntermediateDirectories: true)
+        var pixels: [UInt8] = []
+        for y in 0..<40 { for x in 0..<40 { pixels += [UInt8(x * 6), UInt8(y * 6), 128] } }
+        for i in 0..<3 {
+            try JPEG.encode(pixels, width: 40, height: 40, components: 3).write(to: originals.appendingPathComponent("\(i).jpg"))
+            try FileManager.default.createSymbolicLink(at: subset.appendingPathComponent("face-\(i).jpg"),
+                                                       withDestinationURL: originals.appendingPathComponent("\(i).jpg"))
+        }
+        try FileManager.default.createSymbolicLink(at: subset.appendingPathComponent("gone.jpg"),
+                                                   withDestinationURL: originals.appendingPathComponent("missing.jpg"))
+        let set = try ImageFolder.load(folders: [subset], side: 32, cacheFolder: nil, help: "")
+        #expect(set.count == 3)
+        #expect(set.skipped.count == 1 && set.skipped[0].file == "gone.jpg", "\(set.skipped)")
+        #expect(set.skipped.first?.reason.contains("broken symbolic link") == true, "\(set.skipped)")
+    }
+}

@@ -101,7 +101,8 @@ struct DigitClassifierTests {
     }
 
     @Test func collapseWarningsWaitForTheEarlyBlur() {
-        let blurry = GANEpoch(epoch: 3, discriminatorLoss: 1, generatorLoss: 1, realScore: 0.7, fakeScore: 0.3, diversity: 0.1, seconds: 1)
+        let blurry = GANEpoch(epoch: 3, GANStepNumbers(discriminatorLoss: 1, generatorLoss: 1, realScore: 0.7, fakeScore: 0.3),
+                              diversity: 0.1, seconds: 1)
         #expect(GANDiagnosis.warnings(for: [blurry], stepsPerEpoch: 100).isEmpty)            // 300 steps: too early to tell
         #expect(GANDiagnosis.warnings(for: [blurry], stepsPerEpoch: 1000).first?.contains("mode collapse") == true)
         var won = blurry; won.fakeScore = 0.01; won.diversity = 1

@@ -1,9 +1,14 @@
 /// A trainable value (a weight matrix or a bias vector) and the gradient of the loss with respect
 /// to it. Backward passes *add* into `gradient`; the optimiser clears it after each step.
+///
+/// A frozen parameter keeps its value: backward passes skip its gradient (nobody would use it), as
+/// PyTorch's `requires_grad = False`. Freezing lives on the parameter, not on a layer type, so a
+/// model freezes every layer it holds, whatever its kind (`Layer.isFrozen`).
 public final class Parameter {
     public let name: String
     public let value: Tensor
     public let gradient: Tensor
+    public var isFrozen = false
 
     public init(_ name: String, shape: [Int]) {
         self.name = name
@@ -28,11 +33,23 @@ public protocol Layer: AnyObject {
     var parameters: [Parameter] { get }
     /// Training mode (dropout active) or evaluation mode (dropout off).
     func setTraining(_ training: Bool)
+    /// Whether backward must compute dLoss/dInput. When the input is data (not the output of
+    /// another network), nobody needs it: for a Linear layer that is a third of its work. A layer
+    /// that can skip it says so; others always compute it (the default).
+    var needsInputGradient: Bool { get set }
 }
 
 public extension Layer {
     var parameters: [Parameter] { [] }
     func setTraining(_ training: Bool) {}
+    var needsInputGradient: Bool { get { true } set {} }
+
+    /// Freezes (or thaws) every parameter: backward then only carries the gradient through, as
+    /// the discriminator does during the generator's step.
+    var isFrozen: Bool {
+        get { parameters.allSatisfy(\.isFrozen) }
+        set { parameters.forEach { $0.isFrozen = newValue } }
+    }
 
     /// The number of trainable values.
     var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
@@ -63,28 +80,9 @@ public final class Sequential: Layer {
 
     public func setTraining(_ training: Bool) { layers.forEach { $0.setTraining(training) } }
 
-    /// When nothing needs dLoss/dInput (the input is data, not the output of another network),
-    /// the first layer can skip computing it: for a Linear layer that is a third of its work.
-    /// Freezes (or thaws) every Linear layer inside: backward then only carries the gradient
-    /// through, without computing gradients for the weights.
-    public var isFrozen: Bool {
-        get { layers.allSatisfy { ($0 as? Linear)?.isFrozen ?? ($0 as? Sequential)?.isFrozen ?? true } }
-        set {
-            for layer in layers {
-                (layer as? Linear)?.isFrozen = newValue
-                (layer as? Sequential)?.isFrozen = newValue
-            }
-        }
-    }
-
+    /// Only the first layer sees the model's input.
     public var needsInputGradient: Bool {
-        get {
-            if let linear = layers.first as? Linear { return linear.needsInputGradient }
-            return (layers.first as? Sequential)?.needsInputGradient ?? true
-        }
-        set {
-            (layers.first as? Linear)?.needsInputGradient = newValue
-            (layers.first as? Sequential)?.needsInputGradient = newValue
-        }
+        get { layers.first?.needsInputGradient ?? true }
+        set { layers.first?.needsInputGradient = newValue }
     }
 }

@@ -10,11 +10,8 @@ public final class Linear: Layer {
     public let outputSize: Int
     public let weight: Parameter   // [In, Out]
     public let bias: Parameter     // [Out]
-    /// False when the input is data: dx is then not computed (see `Sequential.needsInputGradient`).
+    /// False when the input is data: dx is then not computed (see `Layer.needsInputGradient`).
     public var needsInputGradient = true
-    /// True while the layer's weights are frozen: backward still passes the gradient to the input
-    /// but skips dW and db, which nobody would use (a GAN's discriminator during G's step).
-    public var isFrozen = false
 
     private var input: Tensor?                         // remembered by forward for backward
     private let output = Tensor(shape: [0])
@@ -44,8 +41,10 @@ public final class Linear: Layer {
         guard let x = input else { preconditionFailure("Linear.backward called before forward") }
         let batch = x.rows
         precondition(dy.shape == [batch, outputSize], "Linear.backward: dy has shape \(dy.shape), expected \([batch, outputSize])")
-        if !isFrozen {
+        if !weight.isFrozen {   // frozen (a GAN's D during G's step): dW is not needed
             matmulBackwardWeights(weight.gradient.data, x.data, dy.data, m: batch, k: inputSize, n: outputSize)
+        }
+        if !bias.isFrozen {
             addColumnSums(of: dy.data, rows: batch, columns: outputSize, to: bias.gradient.data)   // db += sum over the batch of dy
         }
         inputGradient.reshape(to: [batch, inputSize])

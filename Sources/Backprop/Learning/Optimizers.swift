@@ -5,6 +5,11 @@ public protocol Optimizer: AnyObject {
     var parameters: [Parameter] { get }
     /// Applies one update from the gradients accumulated since the last `zeroGradients`.
     func step()
+    /// The steps taken so far (Adam's t).
+    var stepCount: Int { get set }
+    /// The optimiser's own running tensors (momenta), in a fixed order: with `stepCount`, what a
+    /// checkpoint keeps so that a resumed run continues exactly.
+    var state: [(name: String, tensor: Tensor)] { get }
 }
 
 public extension Optimizer {
@@ -20,7 +25,8 @@ public final class SGD: Optimizer {
     public let momentum: Float
     public let weightDecay: Float
     public private(set) var velocities: [Tensor]
-    private var started = false
+    public var stepCount = 0
+    public var state: [(name: String, tensor: Tensor)] { velocities.enumerated().map { ("velocity.\($0.offset)", $0.element) } }
 
     public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
         self.parameters = parameters
@@ -35,11 +41,11 @@ public final class SGD: Optimizer {
             let w = parameter.value.data, grad = parameter.gradient.data, v = velocity.data
             for i in 0..<parameter.value.count {
                 let g = grad[i] + weightDecay * w[i]
-                v[i] = started ? momentum * v[i] + g : g
+                v[i] = stepCount > 0 ? momentum * v[i] + g : g
                 w[i] -= learningRate * (momentum == 0 ? g : v[i])
             }
         }
-        started = true
+        stepCount += 1
     }
 }
 
@@ -56,9 +62,12 @@ public final class Adam: Optimizer {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     /// The number of steps taken (t).
-    public internal(set) var stepCount = 0
+    public var stepCount = 0
     public let firstMoments: [Tensor]    // m
     public let secondMoments: [Tensor]   // v
+    public var state: [(name: String, tensor: Tensor)] {
+        firstMoments.enumerated().map { ("m.\($0.offset)", $0.element) } + secondMoments.enumerated().map { ("v.\($0.offset)", $0.element) }
+    }
 
     public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0) {
@@ -105,7 +114,4 @@ public final class Adam: Optimizer {
             }
         }
     }
-
-    /// Restores the step count when a checkpoint is loaded (the moments are restored in place).
-    public func restore(stepCount: Int) { self.stepCount = stepCount }
 }

@@ -22,14 +22,26 @@ public struct RunOptions: ParsableArguments {
                                valueName: "path"))
     public var outputDir: String?
 
-    @Option(help: "Threads for the math kernels (default: every core this process may use). Results do not depend on it.")
-    public var threads: Int?
+    @OptionGroup public var threading: ThreadOptions
+
+    public var threads: Int? { threading.threads }
 
     public init() {}
 
     public mutating func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (got \(limit))") }
-        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256 (got \(threads))") }
+    }
+}
+
+/// How many threads the math kernels use (the benchmark shares it with the chapters).
+public struct ThreadOptions: ParsableArguments {
+    @Option(help: "Threads for the math kernels, 1 to 256 (default: every core this process may use). Results do not depend on it.")
+    public var threads: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        if let threads { try require((1...256).contains(threads), "--threads must be between 1 and 256 (got \(threads))") }
     }
 }
 
@@ -79,10 +91,15 @@ public struct Run {
     }
 }
 
-/// Runs `body`; if it throws, prints the error's message and exits with status 1. A chapter's
-/// `main.swift` uses it so that a missing file reads as a sentence, not a crash.
+/// Runs `body`; if it throws, prints the error's message and exits with status 1 (or, for a run
+/// that ended on purpose, `RunEnded`, prints its message and exits with its status). Only a
+/// program's top level calls it: library code throws, so that a missing file reads as a sentence,
+/// not a crash, and the library can be tested in process.
 public func exitOnError<T>(_ body: () throws -> T) -> T {
-    do { return try body() } catch {
+    do { return try body() } catch let ended as RunEnded {
+        print(ended.message)
+        exit(ended.status)
+    } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         exit(1)
     }
@@ -95,35 +112,4 @@ public func fixed(_ value: Float, _ decimals: Int) -> String { fixed(Double(valu
 /// Throws a ValidationError with `message` unless `condition` holds: flag checks read as rules.
 public func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw ValidationError(message()) }
-}
-
-/// The options the GAN chapters share: continuing a run, drawing from a trained generator, and
-/// where trained helpers and decoded data are cached.
-public struct GANOptions: ParsableArguments {
-    @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
-    public var resume = false
-
-    @Option(help: ArgumentHelp("Only draw N samples from a trained generator (see --checkpoint); no training.", valueName: "N"))
-    public var generate: Int?
-
-    @Option(help: ArgumentHelp("The checkpoint to draw from with --generate (default: checkpoint.bin in the output folder).",
-                               valueName: "path"))
-    public var checkpoint: String?
-
-    @Option(name: .customLong("cache-dir"),
-            help: ArgumentHelp("Where trained helpers and decoded data are kept between runs (the digit classifier, the decoded faces; 'none': nowhere).",
-                               valueName: "folder"))
-    public var cacheDir = "output/cache"
-
-    /// The cache folder, or nil for `--cache-dir none`.
-    public var cacheFolder: URL? { cacheDir == "none" ? nil : URL(fileURLWithPath: cacheDir) }
-
-    public init() {}
-
-    public mutating func validate() throws {
-        try require((1...1_000_000).contains(generate ?? 1), "--generate takes a number of samples from 1 to 1000000")
-        try require(checkpoint == nil || generate != nil, "--checkpoint goes with --generate (to continue training, use --resume)")
-        try require(!(resume && generate != nil), "--resume trains and --generate does not: use one of them")
-        try require(!cacheDir.isEmpty, "--cache-dir needs a folder")
-    }
 }

@@ -1,5 +1,4 @@
 import Backprop
-import CZlib
 import Crypto
 import Foundation
 
@@ -75,21 +74,38 @@ public final class ImageFolder {
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
             throw WorkbookError("the image folder \(folder.path) does not exist")
         }
-        let keys: [URLResourceKey] = [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey]
+        let keys: [URLResourceKey] = [.isRegularFileKey, .isSymbolicLinkKey, .fileSizeKey, .contentModificationDateKey]
         guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: keys, options: [.skipsHiddenFiles]) else {
             throw WorkbookError("cannot read the folder \(folder.path)")
         }
-        let base = folder.standardizedFileURL.resolvingSymlinksInPath().path
+        let bases = [folder.standardizedFileURL.resolvingSymlinksInPath().path, folder.standardizedFileURL.path]
         var files: [(path: String, size: Int, modified: Double)] = [], others = 0
         for case let url as URL in walker {
-            guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true else { continue }
+            guard var values = try? url.resourceValues(forKeys: Set(keys)) else { continue }
+            if values.isSymbolicLink == true {
+                // A link to a file elsewhere (a common way to make a subset) counts as that file. A
+                // broken one is listed all the same, so that it is reported as skipped, with its reason.
+                if FileManager.default.fileExists(atPath: url.path),   // follows the link
+                   let targetValues = try? url.resolvingSymlinksInPath().resourceValues(forKeys: Set(keys)) {
+                    values = targetValues
+                } else if ["jpg", "jpeg", "png"].contains(url.pathExtension.lowercased()) {
+                    files.append((relative(url.standardizedFileURL.path, to: bases), 0, 0))
+                    continue
+                }
+            }
+            guard values.isRegularFile == true else { continue }
             guard ["jpg", "jpeg", "png"].contains(url.pathExtension.lowercased()) else { others += 1; continue }
-            var path = url.standardizedFileURL.resolvingSymlinksInPath().path
-            if path.hasPrefix(base + "/") { path.removeFirst(base.count + 1) }
-            files.append((path, values.fileSize ?? 0, values.contentModificationDate?.timeIntervalSince1970 ?? 0))
+            files.append((relative(url.standardizedFileURL.path, to: bases), values.fileSize ?? 0,
+                          values.contentModificationDate?.timeIntervalSince1970 ?? 0))
         }
         files.sort { $0.path < $1.path }
         return (files, others)
+    }
+
+    /// `path` relative to the first of `bases` it lies in.
+    static func relative(_ path: String, to bases: [String]) -> String {
+        for base in bases where path.hasPrefix(base + "/") { return String(path.dropFirst(base.count + 1)) }
+        return path
     }
 
     // MARK: Loading
@@ -187,7 +203,12 @@ public final class ImageFolder {
     /// Decodes one file (JPEG or PNG, recognised by its first bytes, not its name), resizes and
     /// crops it, and stores it channel-first at `target`.
     static func decodeOne(_ file: URL, side: Int, into target: UnsafeMutablePointer<UInt8>) -> Outcome {
-        guard let data = try? Data(contentsOf: file) else { return .skipped("cannot be read") }
+        guard let data = try? Data(contentsOf: file) else {
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: file.path) {
+                return .skipped("a broken symbolic link (to \(target), which does not exist)")
+            }
+            return .skipped("cannot be read")
+        }
         guard data.count >= 8 else { return .skipped("only \(data.count) bytes: not an image") }
         let image: Image
         var outcome = Outcome.used
@@ -215,10 +236,10 @@ public final class ImageFolder {
 
     // MARK: The cache file
 
-    /// File layout: the 8 bytes `GWIMG001`; the header length (UInt64, little-endian); the header
-    /// as JSON; the pixels; a CRC-32 of the pixels (UInt32, little-endian).
-    static let magic = Array("GWIMG001".utf8)
-    static let version = 1
+    /// The workbook's container (`Container`) with signature `GWIMG002`: a JSON header (the files'
+    /// fingerprint, the side, the count, the skipped and repaired files), then the pixels.
+    static let signature = "GWIMG002"
+    static let version = 2
 
     struct CacheHeader: Codable {
         var version: Int
@@ -231,63 +252,22 @@ public final class ImageFolder {
 
     static func writeCache(_ url: URL, fingerprint: String, side: Int, count: Int, pixels: UnsafeMutableBufferPointer<UInt8>,
                            skipped: [Problem], repaired: [Problem]) throws {
-        let header = try JSONEncoder().encode(CacheHeader(version: version, fingerprint: fingerprint, side: side, count: count,
-                                                          skipped: skipped, repaired: repaired))
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let bytes = count * 3 * side * side
-        let payload = UnsafeBufferPointer(rebasing: pixels[0..<bytes])
-        var prefix = Data(magic)
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix.append(contentsOf: $0) }
-        prefix.append(header)
-        var crc = UInt32(crc32(0, nil, 0))
-        for start in stride(from: 0, to: bytes, by: 1 << 30) {
-            let length = min(1 << 30, bytes - start)
-            crc = UInt32(crc32(UInt(crc), payload.baseAddress! + start, UInt32(length)))
-        }
-        try AtomicFile.write(to: url) { handle in
-            try handle.write(contentsOf: prefix)
-            try handle.write(contentsOf: UnsafeRawBufferPointer(payload))
-            try handle.write(contentsOf: withUnsafeBytes(of: crc.littleEndian) { Data($0) })
-        }
+        let header = CacheHeader(version: version, fingerprint: fingerprint, side: side, count: count, skipped: skipped, repaired: repaired)
+        try Container.write(to: url, signature: signature, header: header,
+                            payload: [UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(pixels)[0..<(count * 3 * side * side)])])
     }
 
     static func readCache(_ url: URL, fingerprint: String, side: Int, otherFiles: Int) throws -> ImageFolder {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        guard let start = try handle.read(upToCount: 16), start.count == 16, Array(start.prefix(8)) == magic else {
-            throw WorkbookError("not an image cache")
-        }
-        let headerLength = start.suffix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        guard headerLength < 1 << 30, let json = try handle.read(upToCount: Int(headerLength)), json.count == Int(headerLength) else {
-            throw WorkbookError("damaged image cache header")
-        }
-        let header = try JSONDecoder().decode(CacheHeader.self, from: json)
-        guard header.version == version, header.fingerprint == fingerprint, header.side == side, header.count > 0 else {
-            throw WorkbookError("the image cache is for other files")
-        }
-        let bytes = header.count * 3 * side * side
-        let pixels = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes)
-        do {
-            // Read straight into the final buffer, a chunk at a time: no second copy of the set in memory.
-            var done = 0, crc = UInt32(crc32(0, nil, 0))
-            while done < bytes {
-                let chunk = try handle.read(upToCount: min(1 << 26, bytes - done)) ?? Data()
-                guard !chunk.isEmpty else { throw WorkbookError("the image cache is truncated") }
-                chunk.withUnsafeBytes { raw in
-                    UnsafeMutableRawPointer(pixels.baseAddress! + done).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
-                    crc = UInt32(crc32(UInt(crc), raw.bindMemory(to: UInt8.self).baseAddress, UInt32(raw.count)))
-                }
-                done += chunk.count
+        try Container.read(url, signature: signature, kind: "image cache", as: CacheHeader.self) { header, payload in
+            guard header.version == version, header.fingerprint == fingerprint, header.side == side, header.count > 0 else {
+                throw WorkbookError("the image cache is for other files")
             }
-            let trailer = try handle.read(upToCount: 4) ?? Data()
-            guard trailer.count == 4, trailer.reversed().reduce(UInt32(0), { $0 << 8 | UInt32($1) }) == crc else {
-                throw WorkbookError("the image cache is damaged (checksum)")
-            }
-        } catch {
-            pixels.deallocate()
-            throw error
+            let bytes = header.count * 3 * side * side
+            guard payload.count == bytes else { throw WorkbookError("the image cache holds \(payload.count) bytes of pixels, not \(bytes)") }
+            let pixels = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes)
+            UnsafeMutableRawBufferPointer(pixels).copyMemory(from: payload)
+            return ImageFolder(side: side, count: header.count, pixels: pixels, skipped: header.skipped, repaired: header.repaired,
+                               otherFiles: otherFiles, fromCache: true, cacheFile: url)
         }
-        return ImageFolder(side: side, count: header.count, pixels: pixels, skipped: header.skipped, repaired: header.repaired,
-                           otherFiles: otherFiles, fromCache: true, cacheFile: url)
     }
 }

@@ -106,7 +106,7 @@ public final class DigitClassifier {
 }
 
 /// How a set of generated digits looks to the classifier.
-public struct DigitScore: Equatable, Sendable {
+public struct DigitScore: Codable, Equatable, Sendable {
     /// The share of the samples classified as each digit (sums to 1).
     public var classShares: [Double]
     /// The classifier's mean probability for the class it picked: high for clear digits.

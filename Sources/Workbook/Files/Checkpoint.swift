@@ -1,16 +1,14 @@
 import Backprop
-import CZlib
 import Foundation
 
 /// A training checkpoint: everything needed to continue a run exactly where it stopped.
 ///
-/// The weights and the optimiser's moments (tensors), the optimisers' step counts, the random
-/// generator's state, the epoch, the run's configuration, and the history the charts and report
-/// are drawn from. Resuming from it gives, bit for bit, the run that was never interrupted.
-///
-/// File layout: the 8 bytes `GWCKPT01`; the header length (UInt64, little-endian); the header as
-/// JSON; the tensors' values as little-endian Float32, one after another; a CRC-32 of everything
-/// before it (UInt32), so a damaged file is recognised instead of loaded.
+/// The weights and the optimisers' running tensors, their step counts, the random generator's
+/// state, the epoch, the run's configuration, and the training loop's own record (its history,
+/// curves and place inside an interrupted epoch, as JSON). Resuming from it gives, bit for bit,
+/// the run that was never interrupted. Stored in the workbook's container format (`Container`):
+/// signature `GWCKPT02`, a JSON header naming the tensors and their shapes, the tensors' values as
+/// little-endian Float32, a CRC-32.
 public struct Checkpoint {
     public var epoch: Int
     public var randomState: [UInt64]
@@ -18,29 +16,29 @@ public struct Checkpoint {
     public var configuration: [String: String]
     /// Counters, such as each optimiser's step count.
     public var counters: [String: Int]
-    /// Series of numbers for the charts and the report.
-    public var history: [String: [Double]]
+    /// The training loop's record of the run (JSON; see `TrainingLoop`).
+    public var state: String
     /// The tensors, by name, in a fixed order.
     public var tensors: [(name: String, tensor: Tensor)]
 
     public init(epoch: Int, randomState: [UInt64], configuration: [String: String], counters: [String: Int] = [:],
-                history: [String: [Double]] = [:], tensors: [(name: String, tensor: Tensor)] = []) {
+                state: String = "", tensors: [(name: String, tensor: Tensor)] = []) {
         self.epoch = epoch
         self.randomState = randomState
         self.configuration = configuration
         self.counters = counters
-        self.history = history
+        self.state = state
         self.tensors = tensors
     }
 
-    static let magic = Array("GWCKPT01".utf8)
+    static let signature = "GWCKPT02"
 
     struct Header: Codable {
         var epoch: Int
         var randomState: [UInt64]
         var configuration: [String: String]
         var counters: [String: Int]
-        var history: [String: [Double]]
+        var state: String
         var tensors: [Entry]
         struct Entry: Codable { var name: String; var shape: [Int] }
     }
@@ -52,11 +50,10 @@ public struct Checkpoint {
         for (i, parameter) in model.parameters.enumerated() { tensors.append(("\(name).\(i)", parameter.value)) }
     }
 
-    /// Adds an Adam optimiser's moments and step count.
-    public mutating func add(_ adam: Adam, as name: String) {
-        for (i, m) in adam.firstMoments.enumerated() { tensors.append(("\(name).m.\(i)", m)) }
-        for (i, v) in adam.secondMoments.enumerated() { tensors.append(("\(name).v.\(i)", v)) }
-        counters["\(name).steps"] = adam.stepCount
+    /// Adds an optimiser's running tensors (`NAME.m.0`, ... for Adam) and its step count.
+    public mutating func add(_ optimizer: Optimizer, as name: String) {
+        for (key, tensor) in optimizer.state { tensors.append(("\(name).\(key)", tensor)) }
+        counters["\(name).steps"] = optimizer.stepCount
     }
 
     /// Copies the saved parameters back into `model`.
@@ -64,12 +61,11 @@ public struct Checkpoint {
         for (i, parameter) in model.parameters.enumerated() { try restore(parameter.value, named: "\(name).\(i)") }
     }
 
-    /// Copies the saved moments and step count back into `adam`.
-    public func restore(_ adam: Adam, as name: String) throws {
-        for (i, m) in adam.firstMoments.enumerated() { try restore(m, named: "\(name).m.\(i)") }
-        for (i, v) in adam.secondMoments.enumerated() { try restore(v, named: "\(name).v.\(i)") }
+    /// Copies the saved running tensors and step count back into `optimizer`.
+    public func restore(_ optimizer: Optimizer, as name: String) throws {
+        for (key, tensor) in optimizer.state { try restore(tensor, named: "\(name).\(key)") }
         guard let steps = counters["\(name).steps"] else { throw WorkbookError("the checkpoint has no step count for \(name)") }
-        adam.restore(stepCount: steps)
+        optimizer.stepCount = steps
     }
 
     /// Copies one saved tensor into `target`, which must have the same shape.
@@ -85,36 +81,14 @@ public struct Checkpoint {
 
     // MARK: Writing and reading
 
-    /// The bytes before the tensors: signature, header length, header.
-    func prefix() throws -> Data {
-        let header = Header(epoch: epoch, randomState: randomState, configuration: configuration, counters: counters,
-                            history: history, tensors: tensors.map { .init(name: $0.name, shape: $0.tensor.shape) })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = try encoder.encode(header)
-        var data = Data(Self.magic)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
-        data.append(json)
-        return data
-    }
-
-    /// Writes the checkpoint atomically: to a temporary file first, then renamed over the old one.
-    /// A crash or a kill at any moment leaves either the old checkpoint or the new one, never half.
-    /// The tensors go to the file one by one (chapter 4's checkpoint is 300 MB: no copy of it is
-    /// ever assembled in memory).
+    /// Writes the checkpoint atomically, the tensors streamed one by one (chapter 4's checkpoint
+    /// is 300 MB: no copy of it is ever assembled in memory).
     public func write(to url: URL) throws {
+        let header = Header(epoch: epoch, randomState: randomState, configuration: configuration, counters: counters,
+                            state: state, tensors: tensors.map { .init(name: $0.name, shape: $0.tensor.shape) })
         do {
-            let head = try prefix()
-            var crc = head.withUnsafeBytes { UInt32(crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, UInt32($0.count))) }
-            try AtomicFile.write(to: url) { handle in
-                try handle.write(contentsOf: head)
-                for (_, tensor) in tensors {
-                    let bytes = UnsafeRawBufferPointer(start: tensor.data, count: tensor.count * 4)
-                    crc = UInt32(crc32(UInt(crc), bytes.bindMemory(to: UInt8.self).baseAddress, UInt32(bytes.count)))
-                    try handle.write(contentsOf: bytes)
-                }
-                try handle.write(contentsOf: withUnsafeBytes(of: crc.littleEndian) { Data($0) })
-            }
+            try Container.write(to: url, signature: Self.signature, header: header,
+                                payload: tensors.map { UnsafeRawBufferPointer(start: $0.tensor.data, count: $0.tensor.count * 4) })
         } catch let error as WorkbookError { throw error } catch {
             throw WorkbookError("cannot write the checkpoint \(url.path): \(error.localizedDescription)")
         }
@@ -122,61 +96,35 @@ public struct Checkpoint {
 
     /// Reads a checkpoint, refusing anything damaged with a message that says so.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        // Mapped rather than read: the tensors are copied out of the file's pages, once.
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw WorkbookError("cannot read the checkpoint \(url.path): \(error.localizedDescription)")
-        }
-        do { try self.init(decoding: data) } catch let error as WorkbookError {
-            throw WorkbookError("\(url.path) is not a usable checkpoint: \(error.message)")
-        }
+        self = try Container.read(url, signature: Self.signature, kind: "checkpoint", as: Header.self, Self.init(header:payload:))
     }
 
     public init(decoding data: Data) throws {
-        try self = data.withUnsafeBytes { raw in try Self.decode(raw.bindMemory(to: UInt8.self)) }
+        self = try Container.decode(data, signature: Self.signature, kind: "checkpoint", as: Header.self, Self.init(header:payload:))
     }
 
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws -> Checkpoint {
-        guard bytes.count >= 20, Array(bytes[0..<8]) == Self.magic else {
-            throw WorkbookError("it does not start with the checkpoint signature (wrong file, or not a workbook checkpoint)")
-        }
-        let stored = bytes[(bytes.count - 4)...].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        var actual = UInt32(crc32(0, nil, 0))
-        for start in stride(from: 0, to: bytes.count - 4, by: 1 << 30) {   // zlib takes at most 4 GB at a time
-            actual = UInt32(crc32(UInt(actual), bytes.baseAddress! + start, UInt32(min(1 << 30, bytes.count - 4 - start))))
-        }
-        guard stored == actual else {
-            throw WorkbookError("its checksum does not match: the file is damaged or truncated (a copy cut short?)")
-        }
-        let headerLength = bytes[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        guard headerLength < UInt64(bytes.count), 16 + Int(headerLength) <= bytes.count - 4 else {
-            throw WorkbookError("its header length is impossible")
-        }
-        let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + Int(headerLength))])) } catch {
-            throw WorkbookError("its header is not readable (\(error.localizedDescription))")
-        }
-        var offset = 16 + Int(headerLength)
+    init(header: Header, payload: UnsafeRawBufferPointer) throws {
+        var offset = 0
         var tensors: [(name: String, tensor: Tensor)] = []
         for entry in header.tensors {
             guard entry.shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else { throw WorkbookError("tensor \(entry.name) has an impossible shape") }
             let (count, overflow) = entry.shape.reduce((1, false)) { partial, d in
                 let (product, o) = partial.0.multipliedReportingOverflow(by: d); return (product, partial.1 || o)
             }
-            guard !overflow, count <= (bytes.count - 4 - offset) / 4 else {
+            guard !overflow, count <= (payload.count - offset) / 4 else {
                 throw WorkbookError("tensor \(entry.name) runs past the end of the file")
             }
             let tensor = Tensor(shape: entry.shape)
-            UnsafeMutableRawPointer(tensor.data).copyMemory(from: bytes.baseAddress! + offset, byteCount: count * 4)
+            if count > 0 { UnsafeMutableRawPointer(tensor.data).copyMemory(from: payload.baseAddress! + offset, byteCount: count * 4) }
             tensors.append((entry.name, tensor))
             offset += count * 4
         }
-        guard offset == bytes.count - 4 else { throw WorkbookError("it has \(bytes.count - 4 - offset) unexpected bytes") }
+        guard offset == payload.count else { throw WorkbookError("it has \(payload.count - offset) unexpected bytes") }
         guard header.randomState.count == 4, header.randomState.contains(where: { $0 != 0 }) else {
             throw WorkbookError("its random generator state is invalid")
         }
-        return Checkpoint(epoch: header.epoch, randomState: header.randomState, configuration: header.configuration,
-                          counters: header.counters, history: header.history, tensors: tensors)
+        self.init(epoch: header.epoch, randomState: header.randomState, configuration: header.configuration,
+                  counters: header.counters, state: header.state, tensors: tensors)
     }
 
     /// The settings in which `configuration` differs from this checkpoint's, as readable lines.

@@ -123,34 +123,27 @@ func findExecutable(_ name: String) -> URL? {
 
 /// A noisy per-step signal (a loss) averaged over every `every` steps, so its chart is readable.
 /// Each point is plotted at the fraction of epochs done (`x`). A window left unfinished at the end
-/// of an epoch is dropped by `endEpoch`, so every point averages exactly `every` steps.
-public struct SmoothedCurve {
+/// of an epoch is dropped by `endEpoch`, so every point averages exactly `every` steps. Codable:
+/// a checkpoint keeps it whole, unfinished window included.
+public struct SmoothedCurve: Codable {
     public let every: Int
-    public var points: [(x: Double, y: Double)] = []
+    private var xs: [Double] = [], ys: [Double] = []
     private var sum = 0.0, count = 0
 
     public init(every: Int) { self.every = max(1, every) }
+
+    public var points: [(x: Double, y: Double)] { Array(zip(xs, ys)).map { (x: $0.0, y: $0.1) } }
 
     public mutating func add(_ value: Double, at x: Double) {
         sum += value
         count += 1
         if count == every {
-            points.append((x: x, y: sum / Double(every)))
+            xs.append(x)
+            ys.append(sum / Double(every))
             sum = 0
             count = 0
         }
     }
 
     public mutating func endEpoch() { sum = 0; count = 0 }
-
-    /// Everything the curve holds (its points and an unfinished window), as named columns for a
-    /// checkpoint's history, and back.
-    public func saved(as name: String) -> [String: [Double]] {
-        ["\(name).x": points.map(\.x), "\(name).y": points.map(\.y), "\(name).window": [sum, Double(count)]]
-    }
-    public mutating func restore(_ history: [String: [Double]], as name: String) {
-        points = zip(history["\(name).x"] ?? [], history["\(name).y"] ?? []).map { (x: $0, y: $1) }
-        let window = history["\(name).window"] ?? [0, 0]
-        (sum, count) = window.count == 2 ? (window[0], Int(window[1])) : (0, 0)
-    }
 }

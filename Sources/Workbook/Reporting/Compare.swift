@@ -81,7 +81,7 @@ public struct Comparison {
             if x.width != y.width || x.height != y.height || x.channels != y.channels {
                 details.append("\(name): differs in size (\(x.width)x\(x.height) here, \(y.width)x\(y.height) in the reference)")
             } else {
-                details.append("\(name): differs, PSNR \(fixed(psnr(x.pixels, y.pixels), 1)) dB (identical would be infinite; above 40 dB is invisible)")
+                details.append("\(name): differs, PSNR \(fixed(psnr(x.pixels, y.pixels), 1)) dB (above 40 dB is invisible)")
             }
         }
 
@@ -119,12 +119,6 @@ public struct Comparison {
         return Comparison(matches: false, verdict: verdict, details: details)
     }
 
-    /// The peak signal-to-noise ratio between two 8-bit pictures, in dB.
-    static func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
-        let mse = zip(a, b).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) } / Double(max(a.count, 1))
-        return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
-    }
-
     static func significant(_ value: Double) -> String {
         abs(value) >= 100 ? fixed(value, 1) : abs(value) >= 1 ? fixed(value, 3) : String(format: "%.4g", value)
     }
@@ -137,10 +131,10 @@ public extension Run {
     /// Ends a run: writes `metrics.json`, compares the run with the chapter's reference (when
     /// there is one, and this run is not it) in a report section and one printed line, then
     /// writes the report.
-    func finish(_ report: Report, configuration: [String: String], metrics: [String: Double], pictures: [String]) {
+    func finish(_ report: Report, configuration: [String: String], metrics: [String: Double], pictures: [String]) throws {
         let record = RunMetrics(chapter: chapter, command: command, configuration: configuration.merging(["seed": "\(seed)"]) { a, _ in a },
                                 metrics: metrics, pictures: pictures, threads: threads)
-        exitOnError { try record.write(to: outputFolder) }
+        try record.write(to: outputFolder)
         let reference = referenceFolder
         if outputFolder.standardizedFileURL.resolvingSymlinksInPath() != reference.standardizedFileURL.resolvingSymlinksInPath(),
            FileManager.default.fileExists(atPath: reference.appendingPathComponent(RunMetrics.fileName).path) {
@@ -154,6 +148,6 @@ public extension Run {
                 print("warning: could not compare with the reference run: \(error)")
             }
         }
-        exitOnError { try report.write(to: output("report.md")) }
+        try report.write(to: output("report.md"))
     }
 }

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+// The flags the programs share, each declared once: one name, one range, one help text. A chapter
+// includes the groups it needs with `@OptionGroup` (RunOptions, in Run.swift, has the seed, the
+// limit, the folders and the thread count).
+
+/// The defaults of a chapter's training flags, shown in its `--help`.
+public protocol TrainingDefaults {
+    static var epochs: Int { get }
+    static var batchSize: Int { get }
+    static var learningRate: Float { get }
+    /// Said after the defaults when they depend on other flags (chapter 3's presets).
+    static var defaultsNote: String { get }
+}
+
+public extension TrainingDefaults {
+    static var defaultsNote: String { "" }
+}
+
+/// How long and how fast a chapter trains, and whether it continues a saved run.
+public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
+    @Option(help: "Passes over the training set, 1 to 10000 (default: \(Defaults.epochs)\(Defaults.defaultsNote)).")
+    public var epochs: Int?
+
+    @Option(name: .customLong("batch-size"), help: "Examples per training step, 1 to 60000 (default: \(Defaults.batchSize)).")
+    public var batchSize: Int?
+
+    @Option(name: .customLong("lr"), help: "The optimiser's learning rate, above 0 and at most 10 (default: \(Defaults.learningRate)).")
+    public var learningRate: Float?
+
+    @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
+    public var resume = false
+
+    public init() {}
+
+    public func validate() throws {
+        if let epochs { try require((1...10_000).contains(epochs), "--epochs must be between 1 and 10000 (got \(epochs))") }
+        if let batchSize { try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))") }
+        if let learningRate {
+            try require(learningRate.isFinite && learningRate > 0 && learningRate <= 10, "--lr must be above 0 and at most 10 (got \(learningRate))")
+        }
+    }
+
+    /// The flags' values, or the chapter's defaults.
+    public var epochCount: Int { epochs ?? Defaults.epochs }
+    public var batch: Int { batchSize ?? Defaults.batchSize }
+    public var rate: Float { learningRate ?? Defaults.learningRate }
+}
+
+/// Drawing samples from a trained generator instead of training.
+public struct GenerateOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Only draw N samples (1 to 1000000) from a trained generator (see --checkpoint); no training.", valueName: "N"))
+    public var generate: Int?
+
+    @Option(help: ArgumentHelp("The checkpoint to draw from with --generate (default: checkpoint.bin in the output folder).",
+                               valueName: "path"))
+    public var checkpoint: String?
+
+    public init() {}
+
+    public func validate() throws {
+        try require((1...1_000_000).contains(generate ?? 1), "--generate takes a number of samples from 1 to 1000000")
+        try require(checkpoint == nil || generate != nil, "--checkpoint goes with --generate (to continue training, use --resume)")
+    }
+
+    /// Refuses `--resume` with `--generate` (call it from the program's `validate`).
+    public func validate(resume: Bool) throws {
+        try require(!(resume && generate != nil), "--resume trains and --generate does not: use one of them")
+    }
+
+    /// The checkpoint to draw from.
+    public func checkpointFile(_ run: Run) -> URL { checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin") }
+}
+
+/// Where trained helpers and decoded data are kept between runs.
+public struct CacheOptions: ParsableArguments {
+    @Option(name: .customLong("cache-dir"),
+            help: ArgumentHelp("Where trained helpers and decoded data are kept between runs (the digit classifier, the decoded faces; 'none': nowhere).",
+                               valueName: "folder"))
+    public var cacheDir = "output/cache"
+
+    public init() {}
+
+    public func validate() throws { try require(!cacheDir.isEmpty, "--cache-dir needs a folder (or 'none')") }
+
+    /// The cache folder, or nil for `--cache-dir none`.
+    public var cacheFolder: URL? { cacheDir == "none" ? nil : URL(fileURLWithPath: cacheDir) }
+}

@@ -1,0 +1,95 @@
+import Backprop
+import Foundation
+
+/// How a row of a tensor in [-1, 1] becomes a picture: a gray digit or a colour face.
+public enum ImageLayout: Sendable {
+    /// side x side gray pixels, row by row (MNIST's 28 x 28).
+    case gray(side: Int)
+    /// side x side RGB pixels, channel-first (PyTorch's layout: all red values, then green, then blue).
+    case rgb(side: Int)
+
+    public var side: Int { switch self { case .gray(let s), .rgb(let s): s } }
+
+    public func image(row: Int, of tensor: Tensor) -> Image {
+        switch self {
+        case .gray(let side): Image(grayRow: row, of: tensor, width: side, height: side, range: -1...1)
+        case .rgb(let side): Image(planarRGBRow: row, of: tensor, width: side, height: side)
+        }
+    }
+
+    /// The first `count` rows of `images` in a grid of `perRow` columns.
+    public func grid(_ images: Tensor, count: Int, perRow: Int) -> Image {
+        makeGrid((0..<min(count, images.rows)).map { image(row: $0, of: images) }, perRow: perRow)
+    }
+}
+
+/// Runs a generator on `z` in evaluation mode (no dropout) and returns a copy of its images.
+public func draw(_ generator: Layer, _ z: Tensor) -> Tensor {
+    generator.setTraining(false)
+    defer { generator.setTraining(true) }
+    return Tensor(copying: generator.forward(z))
+}
+
+/// Walks in latent space: `lines` straight lines, each from one z to the next in `ends`
+/// ([2 * lines, latent]), in `steps` points: z = (1 - t) z_a + t z_b with t from 0 to 1.
+public func interpolate(_ ends: Tensor, lines: Int, steps: Int) -> Tensor {
+    let size = ends.columns
+    let path = Tensor(shape: [lines * steps, size])
+    for line in 0..<lines {
+        for step in 0..<steps {
+            let t = Float(step) / Float(steps - 1)
+            for k in 0..<size { path[line * steps + step, k] = (1 - t) * ends[2 * line, k] + t * ends[2 * line + 1, k] }
+        }
+    }
+    return path
+}
+
+/// The pictures a GAN chapter draws from its generator: a grid of the fixed z after every epoch,
+/// and at the end the final grid, the progress strip and the latent walk.
+public struct GANPictures {
+    public let run: Run
+    public let generator: Layer
+    public let layout: ImageLayout
+
+    public init(run: Run, generator: Layer, layout: ImageLayout) {
+        self.run = run
+        self.generator = generator
+        self.layout = layout
+    }
+
+    public static func epochFile(_ epoch: Int) -> String { String(format: "epoch-%03d.png", epoch) }
+
+    /// Draws the fixed z as an 8 x 8 grid into `epoch-NNN.png` and returns the samples.
+    @discardableResult
+    public func epochGrid(_ fixedZ: Tensor, epoch: Int) throws -> Tensor {
+        let samples = draw(generator, fixedZ)
+        try PNG.write(layout.grid(samples, count: 64, perRow: 8), to: run.output(Self.epochFile(epoch)))
+        return samples
+    }
+
+    /// `samples.png` (the fixed z now), `progress.png` (the first row of chosen epochs' grids, one
+    /// under another) and `interpolation.png` (the walk between `ends`, `steps` points a line).
+    /// Returns the epochs the strip shows.
+    public func final(fixedZ: Tensor, epochs: Int, ends: Tensor, steps: Int) throws -> [Int] {
+        try PNG.write(layout.grid(draw(generator, fixedZ), count: 64, perRow: 8), to: run.output("samples.png"))
+        let stripEpochs = progressEpochs(upTo: epochs)
+        if let strip = progressStrip(gridFiles: stripEpochs.map { run.output(Self.epochFile($0)) }, tileHeight: layout.side) {
+            try PNG.write(strip, to: run.output("progress.png"))
+        }
+        let lines = ends.rows / 2
+        try PNG.write(layout.grid(draw(generator, interpolate(ends, lines: lines, steps: steps)), count: lines * steps, perRow: steps),
+                      to: run.output("interpolation.png"))
+        return stripEpochs
+    }
+
+    /// Draws `count` samples, `chunk` at a time (a million faces would not fit in memory at
+    /// once), from latent vectors that `sample(z, n)` draws; hands each chunk and the index of its
+    /// first sample to `body`.
+    public func generate(count: Int, chunk: Int, sample: (Tensor, Int) -> Void, _ body: (Tensor, Int) throws -> Void) rethrows {
+        let z = Tensor(shape: [0])
+        for start in stride(from: 0, to: count, by: chunk) {
+            sample(z, min(chunk, count - start))
+            try body(draw(generator, z), start)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Backprop
+import Foundation
+
+public extension Report {
+    /// The digit-score section of a chapter that draws digits: the score per epoch (appendix A's
+    /// classifier), the Fréchet chart, the final samples by digit and their histogram.
+    func digitScore(_ history: [GANEpoch], final: DigitScore, frechetChart: URL?, digitsChart: URL?) {
+        let scored = history.filter { $0.score != nil }
+        heading("Digit score")
+        paragraph("A digit classifier (appendix A, \(DigitClassifier.sizes.map(String.init).joined(separator: "-"))) judges 2,000 samples "
+                  + "from fixed z after every epoch: the Fréchet distance between its penultimate features of the samples and of the "
+                  + "10,000 test digits (lower is better; see `chapters/A-measuring-a-gan.md` for what the numbers mean), its mean "
+                  + "confidence, and the shares of the rarest and the most common digit (10% each is perfect coverage).")
+        table(["epoch", "Fréchet distance", "confidence", "rarest digit", "most common digit"],
+              scored.map { e in
+                  let s = e.score!
+                  return ["\(e.epoch)", fixed(s.frechetDistance, 2), fixed(s.meanConfidence, 3),
+                          "\(fixed(100 * s.rarestShare, 1))%", "\(fixed(100 * s.commonShare, 1))%"]
+              })
+        chart(frechetChart, heading: "Fréchet distance", caption: "Fréchet distance per epoch")
+        paragraph("The final samples by digit:")
+        table((0..<10).map(String.init), [final.classShares.map { "\(fixed(100 * $0, 1))%" }])
+        chart(digitsChart, heading: "Digits drawn", caption: "class histogram of the final samples")
+    }
+}
+
+public extension DigitScore {
+    /// The Fréchet distance per scored epoch, on a log scale.
+    static func frechetChart(_ history: [GANEpoch]) -> Chart {
+        Chart(title: "Digit score: Fréchet distance to the test digits (lower is better)", xLabel: "epoch",
+              yLabel: "Fréchet distance of classifier features",
+              series: [.init("2,000 samples", history.compactMap { e in e.score.map { (x: Double(e.epoch), y: $0.frechetDistance) } },
+                             style: "linespoints")],
+              logScaleY: true)
+    }
+
+    /// Which digits the samples are, as a histogram against perfect coverage (10% each).
+    func histogram(epoch: Int) -> Chart {
+        var chart = Chart(title: "Which digits G draws (2,000 samples, epoch \(epoch))", xLabel: "digit", yLabel: "share of the samples",
+                          series: [.init("samples", classShares.enumerated().map { (x: Double($0.offset), y: $0.element) }, style: "boxes fill solid 0.5"),
+                                   .init("perfect coverage", [(x: -0.5, y: 0.1), (x: 9.5, y: 0.1)])])
+        chart.settings = ["set yrange [0:*]", "set xrange [-0.7:9.7]", "set xtics 1", "set boxwidth 0.8"]
+        return chart
+    }
+}

@@ -1,0 +1,36 @@
+import Backprop
+import Foundation
+
+public extension Report {
+    /// The GAN chapters' pictures: the final fixed-z grid, the progress strip, the latent walk.
+    func ganSamples(epoch: Int, stripEpochs: [Int], walk: String) {
+        heading("Samples")
+        paragraph("The same 64 latent vectors after epoch \(epoch):")
+        image("64 samples from fixed z", "samples.png")
+        paragraph("Progress: the first row of the fixed-z grid after epochs \(stripEpochs.map(String.init).joined(separator: ", ")):")
+        image("one row of samples per chosen epoch", "progress.png")
+        paragraph("Interpolation: each row walks in a straight line from one random z to another; \(walk)")
+        image("latent interpolation", "interpolation.png")
+    }
+
+    /// The GAN chapters' charts (files as `Chart.draw` returned them: nil when gnuplot did not draw).
+    func ganCharts(losses: URL?, beliefs: URL?, variety: URL?) {
+        chart(losses, heading: "Losses", caption: "D and G losses")
+        chart(beliefs, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
+        chart(variety, heading: "Variety", caption: "variety of the samples")
+    }
+
+    /// The GAN's warnings about its last epoch (if any) and its epoch-by-epoch table.
+    func ganEpochs(_ history: [GANEpoch], warnings: [String], dLossMeaning: String) {
+        if !warnings.isEmpty {
+            heading("Warnings")
+            bullets(warnings)
+        }
+        heading("Training, epoch by epoch")
+        paragraph("D loss is \(dLossMeaning); D(x) and D(G(z)) are D's mean probabilities of \"real\". "
+                  + "Variety compares the spread of the fixed-z samples with that of real images (1 = as varied).")
+        table(["epoch", "D loss", "G loss", "D(x)", "D(G(z))", "variety", "seconds"],
+              history.map { ["\($0.epoch)", fixed($0.discriminatorLoss, 3), fixed($0.generatorLoss, 3), fixed($0.realScore, 3),
+                             fixed($0.fakeScore, 3), fixed($0.diversity, 2), fixed($0.seconds, 1)] })
+    }
+}

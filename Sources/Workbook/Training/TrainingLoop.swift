@@ -1,0 +1,224 @@
+import Backprop
+import Foundation
+
+/// The numbers a training step reports: averaged over the epoch, charted, shown on the progress bar.
+public protocol StepNumbers: Sendable {
+    /// Their names, in the order of `values` (the curves' titles).
+    static var names: [String] { get }
+    var values: [Double] { get }
+    init(values: [Double])
+    /// The numbers as the progress bar shows them.
+    var status: String { get }
+}
+
+/// One loss per step: the autoencoder chapters' number.
+public struct TrainingLoss: StepNumbers {
+    public var loss: Double
+    public init(_ loss: Double) { self.loss = loss }
+    public init(values: [Double]) { loss = values[0] }
+    public static let names = ["loss"]
+    public var values: [Double] { [loss] }
+    public var status: String { "loss \(fixed(loss, 4))" }
+}
+
+/// The bookkeeping around every chapter's training loop, for any number of models and
+/// optimisers: the epoch's shuffled order and its batches, the running means of the step's
+/// numbers and their curves, the progress bar, a stop on a number that is not finite, the typed
+/// per-epoch history, checkpoints (after every epoch, and inside one on Ctrl-C), and resuming from
+/// them bit for bit.
+///
+/// The chapters write the training step itself; that is the lesson. Around it a loop reads:
+///
+///     for epoch in training.epochs {
+///         for step in training.beginEpoch(epoch) {
+///             let indices = training.batch(step)
+///             ... the training step ...
+///             try training.endStep(step, TrainingLoss(loss), weight: Double(indices.count))
+///         }
+///         try training.endEpoch(Record(...))
+///     }
+///
+/// Nothing here ends the program: a diverged loss throws a `WorkbookError`, Ctrl-C saves a
+/// checkpoint and throws `RunEnded` (status 130); the program's top level (`exitOnError`) turns
+/// either into a message and an exit status.
+public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
+    public let run: Run
+    public let rng: RandomGenerator
+    /// Everything that must match for a checkpoint to continue this run.
+    public let configuration: [String: String]
+    public let exampleCount: Int, batchSize: Int, epochCount: Int, stepsPerEpoch: Int
+    public let checkpointFile: URL
+    let models: [(name: String, model: Layer)]
+    let optimizers: [(name: String, optimizer: Optimizer)]
+
+    /// What each finished epoch looked like, as the chapter recorded it.
+    public private(set) var history: [Record] = []
+    public private(set) var firstEpoch = 1
+    /// Each step number averaged over every few steps, for the charts (in the order of `Numbers.names`).
+    public private(set) var curves: [SmoothedCurve]
+    /// The warnings given about the latest epoch.
+    public private(set) var latestWarnings: [String] = []
+
+    // The epoch under way: its order of examples, the weighted sums of the step numbers, its time.
+    public private(set) var epoch = 0
+    private var order: [Int] = []
+    private var sums: [Double] = [], weight = 0.0
+    private var earlierSeconds = 0.0, epochStart = Date(), stepsEnd = Date()
+    private var progress: ProgressBar?
+    /// Where a run stopped by Ctrl-C was inside its epoch; resuming continues from exactly there.
+    private var stoppedInside: Inside?
+
+    struct Inside: Codable { var order: [Int]; var step: Int; var sums: [Double]; var weight: Double; var seconds: Double }
+    /// The loop's part of a checkpoint.
+    struct State: Codable { var history: [Record]; var curves: [SmoothedCurve]; var inside: Inside? }
+
+    /// `models` and `optimizers` are saved in checkpoints under their names; `curvePointsPerEpoch`
+    /// says how finely the curves sample an epoch.
+    public init(run: Run, rng: RandomGenerator, configuration: [String: String], models: [(String, Layer)],
+                optimizers: [(String, Optimizer)], examples: Int, batchSize: Int, epochs: Int, curvePointsPerEpoch: Int) {
+        self.run = run
+        self.rng = rng
+        self.configuration = configuration
+        self.models = models.map { (name: $0.0, model: $0.1) }
+        self.optimizers = optimizers.map { (name: $0.0, optimizer: $0.1) }
+        exampleCount = examples
+        self.batchSize = batchSize
+        epochCount = epochs
+        stepsPerEpoch = (examples + batchSize - 1) / batchSize
+        checkpointFile = run.output("checkpoint.bin")
+        curves = Numbers.names.map { _ in SmoothedCurve(every: max(1, (examples + batchSize - 1) / batchSize / curvePointsPerEpoch)) }
+    }
+
+    /// The epochs still to train.
+    public var epochs: ClosedRange<Int> { firstEpoch...max(firstEpoch, epochCount) }
+
+    /// The mean of each step number over the steps of the epoch under way (so far).
+    public var epochMeans: Numbers { Numbers(values: sums.map { $0 / max(weight, 1e-300) }) }
+
+    /// Seconds spent in the steps of the epoch under way (its earlier part too, if resumed inside it).
+    public var epochSeconds: Double { earlierSeconds + stepsEnd.timeIntervalSince(epochStart) }
+
+    // MARK: Checkpoints
+
+    /// Continues the run saved in the output folder's checkpoint: refuses one trained with other
+    /// settings, restores every model and optimiser, the random generator, the history and the
+    /// curves, and an interrupted epoch's place. Throws `RunEnded` (status 0) if nothing is left to train.
+    public func resume() throws {
+        let saved = try Checkpoint(contentsOf: checkpointFile)
+        let differences = saved.differences(from: configuration)
+        if !differences.isEmpty {
+            throw WorkbookError("--resume: the settings differ from the checkpoint's, so the run cannot continue it:\n  "
+                                + differences.joined(separator: "\n  ") + "\nRun with the checkpoint's settings, or without --resume to start afresh.")
+        }
+        for (name, model) in models { try saved.restore(model, as: name) }
+        for (name, optimizer) in optimizers { try saved.restore(optimizer, as: name) }
+        let state: State
+        do { state = try JSONDecoder().decode(State.self, from: Data(saved.state.utf8)) } catch {
+            throw WorkbookError("\(checkpointFile.path) holds no readable training history (\(error.localizedDescription)): was it written by another chapter?")
+        }
+        guard state.curves.count == curves.count else { throw WorkbookError("\(checkpointFile.path) was written by another chapter") }
+        rng.restore(stateWords: saved.randomState)
+        history = state.history
+        curves = state.curves
+        firstEpoch = saved.epoch + 1
+        if let inside = state.inside, inside.step > 0, inside.order.count == exampleCount { stoppedInside = inside }
+        if let step = stoppedInside?.step {
+            print("Resuming in epoch \(saved.epoch + 1) after step \(step) from \(checkpointFile.path)")
+        } else {
+            print("Resuming after epoch \(saved.epoch) from \(checkpointFile.path)")
+        }
+        if saved.epoch + 1 > epochCount {
+            throw RunEnded("The checkpoint has already trained \(saved.epoch) epochs; pass --epochs above \(saved.epoch) to continue.", status: 0)
+        }
+    }
+
+    /// Saves everything the run needs to continue: after a whole epoch, or inside one (Ctrl-C).
+    func saveCheckpoint(completedEpochs: Int, insideStep: Int? = nil) throws {
+        let inside = insideStep.map { Inside(order: order, step: $0, sums: sums, weight: weight,
+                                             seconds: earlierSeconds + Date().timeIntervalSince(epochStart)) }
+        let state = try JSONEncoder().encode(State(history: history, curves: curves, inside: inside))
+        var checkpoint = Checkpoint(epoch: completedEpochs, randomState: rng.stateWords, configuration: configuration,
+                                    state: String(decoding: state, as: UTF8.self))
+        for (name, model) in models { checkpoint.add(model, as: name) }
+        for (name, optimizer) in optimizers { checkpoint.add(optimizer, as: name) }
+        try checkpoint.write(to: checkpointFile)
+    }
+
+    // MARK: The loop
+
+    /// Starts an epoch (a new shuffled order, or the interrupted epoch's) and returns its steps.
+    public func beginEpoch(_ epoch: Int) -> Range<Int> {
+        self.epoch = epoch
+        epochStart = Date()
+        stepsEnd = epochStart
+        var firstStep = 0
+        if let inside = stoppedInside {            // continuing an epoch that Ctrl-C interrupted
+            (order, firstStep, sums, weight, earlierSeconds) = (inside.order, inside.step, inside.sums, inside.weight, inside.seconds)
+            stoppedInside = nil
+        } else {
+            order = Array(0..<exampleCount)
+            rng.shuffle(&order)                    // a new order every epoch
+            (sums, weight, earlierSeconds) = (Array(repeating: 0, count: Numbers.names.count), 0, 0)
+        }
+        if epoch == firstEpoch { Interruption.install() }   // Ctrl-C: finish the step, save, explain how to continue
+        progress = ProgressBar(title: "epoch \(epoch)/\(epochCount)", total: exampleCount)
+        return firstStep..<stepsPerEpoch
+    }
+
+    /// The examples of a step's batch.
+    public func batch(_ step: Int) -> ArraySlice<Int> {
+        order[(step * batchSize)..<min((step + 1) * batchSize, exampleCount)]
+    }
+
+    /// Records a step: its numbers go to the running means (each step counting `weight`: the
+    /// autoencoders weigh a step by its examples, the GANs count every step once), the curves and
+    /// the progress bar. A number that is not finite stops the run (throws); so does Ctrl-C, after
+    /// saving a checkpoint here.
+    public func endStep(_ step: Int, _ numbers: Numbers, weight stepWeight: Double = 1) throws {
+        let values = numbers.values
+        guard values.allSatisfy(\.isFinite) else {
+            let last = FileManager.default.fileExists(atPath: checkpointFile.path)
+                ? "The last good checkpoint (end of epoch \(epoch - 1)) is \(checkpointFile.path)." : "No checkpoint was written yet."
+            let shown = zip(Numbers.names, values).map { "\($0) \($1)" }.joined(separator: ", ")
+            throw WorkbookError("training diverged in epoch \(epoch), step \(step + 1): \(shown). \(last) Try a lower --lr.")
+        }
+        for i in values.indices { sums[i] += values[i] * stepWeight }
+        weight += stepWeight
+        let x = Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch)
+        for i in values.indices { curves[i].add(values[i], at: x) }
+        stepsEnd = Date()
+        progress?.update(completed: min((step + 1) * batchSize, exampleCount), status: epochMeans.status)
+        if Interruption.requested {
+            try saveCheckpoint(completedEpochs: epoch - 1, insideStep: step + 1)
+            progress?.finish(status: "stopped")
+            let again = run.command.contains("--resume") ? run.command : run.command + " --resume"
+            throw RunEnded("Stopped in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch); checkpoint saved to \(checkpointFile.path).\n"
+                           + "Continue exactly where it stopped with: \(again)", status: 130)
+        }
+    }
+
+    /// Ends the epoch: records `record`, finishes the progress line with the means and `status`,
+    /// prints `warnings`, and saves a checkpoint.
+    public func endEpoch(_ record: Record, status: String = "", warnings: [String] = []) throws {
+        for i in curves.indices { curves[i].endEpoch() }
+        history.append(record)
+        progress?.finish(status: epochMeans.status + (status.isEmpty ? "" : "  " + status))
+        latestWarnings = warnings
+        for warning in warnings { print("warning: \(warning)") }
+        try saveCheckpoint(completedEpochs: epoch)
+    }
+}
+
+public extension Checkpoint {
+    /// Reads a trained model saved under `name` (to draw samples with `--generate`), refusing a
+    /// checkpoint whose `keys` differ from this run's configuration (`hint` says which flags to pass).
+    static func load(_ model: Layer, as name: String, from file: URL, configuration: [String: String],
+                     mustMatch keys: [String], hint: String) throws -> Checkpoint {
+        let saved = try Checkpoint(contentsOf: file)
+        for key in keys where saved.configuration[key] != configuration[key] {
+            throw WorkbookError("\(file.path) was trained with \(key) \(saved.configuration[key] ?? "?"); \(hint)")
+        }
+        try saved.restore(model, as: name)
+        return saved
+    }
+}
