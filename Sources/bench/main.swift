@@ -1,6 +1,7 @@
-// The workbook's benchmark: training steps of every chapter's default configuration, and the
-// matmul kernels alone on the shapes those networks use. Compare it with the PyTorch peer
-// (../shared/peers/torch_ref.py) run on the same machine at the same time.
+// The workbook's benchmark: the training steps of every chapter's default configuration (the
+// very steps the chapters run: Sources/Models/Steps.swift, checked against the chapters by a
+// test), and the matmul kernels alone on the shapes those networks use. Compare it with the
+// PyTorch peer (../shared/peers/torch_ref.py) run on the same machine at the same time.
 //
 //     swift run -c release bench                  # everything
 //     swift run -c release bench --only steps     # or: kernels
@@ -8,25 +9,136 @@
 //
 // FLOP counts follow torch_ref.py exactly, so the GFLOP/s columns of the two are comparable.
 
+import ArgumentParser
 import Backprop
 import Foundation
+import Models
+import Workbook
 
-// MARK: - Options (a benchmark needs few; plain parsing keeps it dependency-free)
+enum Part: String, ExpressibleByArgument, CaseIterable { case steps, kernels }
 
-var arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String) -> String? {
-    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
-    return arguments[i + 1]
+/// The training steps, by torch_ref.py's names.
+enum StepModel: String, ExpressibleByArgument, CaseIterable {
+    case ae, dae, gan, ganTiny = "gan-tiny", celeba
 }
-let only = option("--only")
-let modelFilter = option("--model")   // only the step benchmarks whose name contains this
-let jsonPath = option("--json")
-let runs = Int(option("--runs") ?? "") ?? 5
-if arguments.contains("--help") {
-    print("usage: bench [--only steps|kernels] [--model ae|dae|gan|gan-tiny|celeba] [--runs N] [--threads T] [--shape LABEL] [--ghz G] [--json FILE]")
-    exit(0)
+
+/// The kernel shapes: every Linear layer of the chapters' networks at its batch size.
+let kernelShapes: [(label: String, m: Int, k: Int, n: Int)] = [
+    ("784->128 b32", 32, 784, 128), ("784->1024 b64", 64, 784, 1024), ("1024->784 b64", 64, 1024, 784),
+    ("784->1024 b128", 128, 784, 1024), ("1024->512 b128", 128, 1024, 512), ("512->256 b128", 128, 512, 256),
+    ("1024->784 b128", 128, 1024, 784), ("12288->1024 b128", 128, 12288, 1024), ("1024->12288 b128", 128, 1024, 12288),
+]
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time every chapter's training step and the matmul kernels (appendix B).")
+
+    @Option(help: "Only the training steps or only the kernels (default: both).")
+    var only: Part?
+    @Option(help: "Only this training step: \(StepModel.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
+    var model: StepModel?
+    @Option(help: "Timed runs per measurement, 1 to 1000; the median is reported.")
+    var runs = 5
+    @Option(help: ArgumentHelp("Only this kernel shape, such as \"784->1024 b128\".", valueName: "label"))
+    var shape: String?
+    @Option(help: "The clock rate for the peak FLOP figure, in GHz (default: /proc/cpuinfo's).")
+    var ghz: Double?
+    @Option(help: ArgumentHelp("Also write the results to this JSON file.", valueName: "file"))
+    var json: String?
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        try require((1...1000).contains(runs), "--runs must be between 1 and 1000 (got \(runs))")
+        try require(shape.map { label in kernelShapes.contains { $0.label == label } } ?? true,
+                    "--shape must be one of: \(kernelShapes.map(\.label).joined(separator: ", ")) (got \(shape ?? ""))")
+        try require(ghz.map { $0.isFinite && $0 > 0 && $0 < 20 } ?? true, "--ghz must be a clock rate above 0 and below 20 (got \(ghz ?? 0))")
+        try require(json.map { !$0.isEmpty } ?? true, "--json needs a file name")
+    }
+
+    func run() throws {
+        if let threads = threading.threads { Parallel.threads = threads }
+        var results: [[String: Any]] = []
+        if only != .kernels { results += benchmarkSteps() }
+        if only != .steps { results += benchmarkKernels() }
+        if let json {
+            let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
+            do { try data.write(to: URL(fileURLWithPath: json)) } catch {
+                throw WorkbookError("cannot write \(json): \(error.localizedDescription)")
+            }
+            print("\nWrote \(json)")
+        }
+    }
+
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    /// The median over `runs` timed repetitions of `body`, after one untimed warm-up.
+    func medianSeconds(_ body: () -> Void) -> Double {
+        body()
+        let times = (0..<runs).map { _ -> Double in let start = now(); body(); return now() - start }.sorted()
+        return times[runs / 2]
+    }
+
+    // MARK: Training steps
+
+    func benchmarkSteps() -> [[String: Any]] {
+        var results: [[String: Any]] = []
+        print("Training steps on \(Parallel.threads) threads (median of \(runs) runs after a warm-up)")
+        print("model                          batch   ms/step   samples/s   GFLOP/s  allocations")
+        for kind in StepModel.allCases where model.map({ $0 == kind }) ?? true {
+            let b = makeStep(kind)   // built only when selected: chapter 4's model alone has 26 million weights
+            let steps = max(3, Int(2e10 / b.flopsPerStep))   // about 20 GFLOP per timed run
+            let seconds = medianSeconds { for _ in 0..<steps { b.step() } } / Double(steps)
+            let before = Allocations.sinceStart   // warmed up: a step should allocate no float memory
+            b.step()
+            print(b.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                  + String(format: " %6d %9.2f %11.0f %9.1f %12d", b.batch, seconds * 1e3, Double(b.batch) / seconds, b.flopsPerStep / seconds / 1e9,
+                           Allocations.sinceStart - before))
+            results.append(["kind": "step", "model": b.name, "batch": b.batch, "threads": Parallel.threads, "ms_per_step": seconds * 1e3,
+                            "samples_per_second": Double(b.batch) / seconds, "gflops": b.flopsPerStep / seconds / 1e9])
+        }
+        return results
+    }
+
+    // MARK: Kernels
+
+    func benchmarkKernels() -> [[String: Any]] {
+        var results: [[String: Any]] = []
+        let rng = RandomGenerator(seed: 1)
+        let shapes = kernelShapes.filter { candidate in self.shape.map { $0 == candidate.label } ?? true }
+        let threadCounts = [1, 2].filter { $0 <= max(Parallel.threads, 2) }
+        // The core's peak: two 8-wide FMA instructions per cycle (AVX2), 2 FLOP each: 32 FLOP a cycle.
+        let gigahertz = ghz ?? cpuGigahertz() ?? 0
+        let peak = 32 * gigahertz
+        if peak > 0 { print("\nOne core's AVX2 FMA peak: 32 FLOP/cycle x \(String(format: "%.2f", gigahertz)) GHz = \(String(format: "%.0f", peak)) GFLOP/s (the clock from /proc/cpuinfo; --ghz overrides)") }
+        let savedThreads = Parallel.threads
+        print("\nMatmul kernels, GFLOP/s (median of \(runs) runs): X*W forward, dY*W^T input gradient, X^T*dY weight gradient")
+        print("shape               threads        X*W     dY*W^T     X^T*dY")
+        for shape in shapes {
+            let (m, k, n) = (shape.m, shape.k, shape.n)
+            let x = Tensor(shape: [m, k]), w = Tensor(shape: [k, n]), dy = Tensor(shape: [m, n])
+            x.fillNormal(using: rng); w.fillNormal(using: rng); dy.fillNormal(using: rng)
+            let y = Tensor(shape: [m, n]), dx = Tensor(shape: [m, k]), dw = Tensor(shape: [k, n])
+            let flops = 2.0 * Double(m * k * n), repeats = max(1, Int(4e8 / flops))
+            for threads in threadCounts {
+                Parallel.threads = threads
+                let forward = medianSeconds { for _ in 0..<repeats { matmulForward(y.data, x.data, w.data, nil, m: m, k: k, n: n) } }
+                let input = medianSeconds { for _ in 0..<repeats { matmulBackwardInput(dx.data, dy.data, w.data, m: m, k: k, n: n) } }
+                let weights = medianSeconds { for _ in 0..<repeats { matmulBackwardWeights(dw.data, x.data, dy.data, m: m, k: k, n: n) } }
+                let rates: [Double] = [forward, input, weights].map { flops * Double(repeats) / $0 / 1e9 }
+                print(shape.label.padding(toLength: 20, withPad: " ", startingAt: 0) + "\(threads)      "
+                      + rates.map { String(format: "%10.1f", $0) }.joined(separator: " ")
+                      + (threads == 1 && peak > 0 ? "   (" + rates.map { String(format: "%.0f%%", 100 * $0 / peak) }.joined(separator: " ") + " of peak)" : ""))
+                results.append(["kind": "kernel", "shape": shape.label, "m": m, "k": k, "n": n, "threads": threads,
+                             "forward_gflops": rates[0], "input_gradient_gflops": rates[1], "weight_gradient_gflops": rates[2]])
+            }
+        }
+        Parallel.threads = savedThreads
+        return results
+    }
 }
-if let t = option("--threads").flatMap(Int.init) { Parallel.threads = t }
+
+// MARK: - The chapters' steps
 
 /// The clock rate the kernel reports (Linux's /proc/cpuinfo), in GHz.
 func cpuGigahertz() -> Double? {
@@ -36,159 +148,57 @@ func cpuGigahertz() -> Double? {
     return value / 1000
 }
 
-func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
-/// The median over `runs` timed repetitions of `body`, after one untimed warm-up.
-func medianSeconds(_ body: () -> Void) -> Double {
-    body()
-    let times = (0..<runs).map { _ -> Double in let start = now(); body(); return now() - start }.sorted()
-    return times[runs / 2]
-}
-
-var json: [[String: Any]] = []
-
-// MARK: - Training steps
-
-let rng = RandomGenerator(seed: 1)
-func macs(_ sizes: [Int]) -> Int { zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 } }
-
-/// Linear layers with `activation` between them and an optional last layer.
-func mlp(_ sizes: [Int], _ activation: () -> Layer, dropout: Float = 0, last: Layer? = nil, initializer: Initializer = .pytorchDefault) -> Sequential {
-    var layers: [Layer] = []
-    for i in 0..<(sizes.count - 1) {
-        layers.append(Linear(sizes[i], sizes[i + 1], initializer: initializer, rng: rng))
-        if i < sizes.count - 2 {
-            layers.append(activation())
-            if dropout > 0 { layers.append(Dropout(probability: dropout, rng: rng)) }
-        }
-    }
-    if let last { layers.append(last) }
-    return Sequential(layers)
-}
-
 struct StepBenchmark { let name: String; let batch: Int; let flopsPerStep: Double; let step: () -> Void }
 
-/// An autoencoder step as in chapters 1 and 2 (MSE against the clean batch, Adam).
-func autoencoder(_ name: String, encoder: [Int], decoder: [Int], batch: Int, codeActivation: Bool, noise: Float) -> StepBenchmark {
-    var layers: [Layer] = [mlp(encoder, ReLU.init)]
-    if codeActivation { layers.append(ReLU()) }
-    layers.append(mlp(decoder, ReLU.init, last: Sigmoid()))
-    let model = Sequential(layers)
-    model.needsInputGradient = false
-    let optimizer = Adam(model.parameters, learningRate: 1e-3, weightDecay: 1e-8)
-    let loss = MSELoss()
-    let clean = Tensor(shape: [batch, encoder[0]]), input = Tensor(shape: [batch, encoder[0]])
-    clean.fillUniform(using: rng, low: 0, high: 1)
-    return StepBenchmark(name: name, batch: batch, flopsPerStep: Double(3 * 2 * batch * (macs(encoder) + macs(decoder)))) {
-        if noise > 0 {
-            input.fillNormal(using: rng, std: noise)
-            for i in 0..<input.count { input[i] = min(max(clean[i] + input[i], 0), 1) }
-        } else {
-            input.copy(from: clean)
+func macs(_ sizes: [Int]) -> Int { zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 } }
+
+/// The step of `kind` on synthetic data, with the chapter's networks, optimisers and batch size.
+func makeStep(_ kind: StepModel) -> StepBenchmark {
+    let rng = RandomGenerator(seed: 1)
+    switch kind {
+    case .ae, .dae:   // chapter 1 (batch 32), chapter 2 (batch 64, Gaussian noise 0.5 on the input)
+        let (model, batch, noise): (Layer, Int, Float) = kind == .ae
+            ? (Autoencoder.undercomplete(rng: rng).autoencoder, 32, 0) : (Autoencoder.overcomplete(hidden: 1024, rng: rng), 64, 0.5)
+        let step = AutoencoderStep(model: model, optimizer: Adam(model.parameters, learningRate: 1e-3, weightDecay: kind == .ae ? 1e-8 : 0))
+        let clean = Tensor(shape: [batch, 784]), input = Tensor(shape: [batch, 784])
+        clean.fillUniform(using: rng, low: 0, high: 1)
+        let sizes = kind == .ae ? Autoencoder.encoderSizes + Autoencoder.decoderSizes.dropFirst() : [784, 1024, 784]
+        return StepBenchmark(name: kind == .ae ? "ae (chapter 1)" : "dae (chapter 2)", batch: batch,
+                             flopsPerStep: Double(3 * 2 * batch * macs(sizes))) {
+            if noise > 0 {
+                input.fillNormal(using: rng, std: noise)
+                for i in 0..<input.count { input[i] = min(max(clean[i] + input[i], 0), 1) }
+            } else {
+                input.copy(from: clean)
+            }
+            _ = step(input: input, target: clean)
         }
-        optimizer.zeroGradients()
-        _ = loss.forward(model.forward(input), clean)
-        _ = model.backward(loss.backward())
-        optimizer.step()
+    case .gan, .ganTiny:   // chapter 3: --preset classic (batch 128) and --preset small (batch 64, z ~ U(-1, 1), lr 0.002)
+        let networks = kind == .gan ? MLPGAN.digits : .smallDigits
+        let batch = kind == .gan ? 128 : 64, rate: Float = kind == .gan ? 2e-4 : 0.002
+        let (g, d) = networks.networks(rng: rng)
+        let step = DigitsGANStep(generator: g, discriminator: d,
+                                 generatorOptimizer: Adam(g.parameters, learningRate: rate, beta1: 0.5, beta2: 0.999),
+                                 discriminatorOptimizer: Adam(d.parameters, learningRate: rate, beta1: 0.5, beta2: 0.999),
+                                 latent: kind == .gan ? .normal : .uniform, latentSize: networks.latentSize, realLabel: 0.9,
+                                 discriminatorSteps: 1, rng: rng)
+        let real = Tensor(shape: [batch, 784])
+        real.fillUniform(using: rng, low: -1, high: 1)
+        let mg = macs(networks.generatorSizes), md = macs(networks.discriminatorSizes)
+        return StepBenchmark(name: kind == .gan ? "gan (chapter 3)" : "gan-tiny (chapter 3 small)", batch: batch,
+                             flopsPerStep: Double(2 * batch * (3 * md * 2 + mg + 3 * mg + 3 * md))) { _ = step(real: real) }   // torch_ref.py's count
+    case .celeba:   // chapter 4 (batch 128)
+        let networks = MLPGAN.faces
+        let (g, d) = networks.networks(rng: rng)
+        let step = FacesGANStep(generator: g, discriminator: d,
+                                generatorOptimizer: Adam(g.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
+                                discriminatorOptimizer: Adam(d.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
+                                latentSize: networks.latentSize, rng: rng)
+        let real = Tensor(shape: [128, networks.imageSize])
+        real.fillUniform(using: rng, low: -1, high: 1)
+        let mg = macs(networks.generatorSizes), md = macs(networks.discriminatorSizes)
+        return StepBenchmark(name: "celeba (chapter 4)", batch: 128, flopsPerStep: Double(2 * 128 * (9 * md + 3 * mg))) { _ = step(real: real) }
     }
 }
 
-/// A GAN step as in chapter 3: D on real (label 0.9) and fake, then G through a frozen D.
-func gan(_ name: String, generator gSizes: [Int], discriminator dSizes: [Int], batch: Int, dropout: Float,
-         generatorActivation: () -> Layer) -> StepBenchmark {
-    let g = mlp(gSizes, generatorActivation, last: Tanh(), initializer: .normal(std: 0.02))
-    let d = mlp(dSizes, { LeakyReLU(slope: 0.2) }, dropout: dropout, initializer: .normal(std: 0.02))
-    g.needsInputGradient = false
-    let gOptimizer = Adam(g.parameters, learningRate: 2e-4, beta1: 0.5), dOptimizer = Adam(d.parameters, learningRate: 2e-4, beta1: 0.5)
-    let bce = BCEWithLogitsLoss()
-    let real = Tensor(shape: [batch, dSizes[0]]), z = Tensor(shape: [batch, gSizes[0]])
-    real.fillUniform(using: rng, low: -1, high: 1)
-    let realTargets = Tensor(shape: [batch, 1], repeating: 0.9), fakeTargets = Tensor(shape: [batch, 1]), ones = Tensor(shape: [batch, 1], repeating: 1)
-    let mg = macs(gSizes), md = macs(dSizes)
-    let flops = Double(2 * batch * (3 * md * 2 + mg + 3 * mg + 3 * md))   // torch_ref.py's count
-    return StepBenchmark(name: name, batch: batch, flopsPerStep: flops) {
-        d.isFrozen = false; d.needsInputGradient = false
-        dOptimizer.zeroGradients()
-        _ = bce.forward(d.forward(real), realTargets); _ = d.backward(bce.backward())
-        z.fillNormal(using: rng)
-        _ = bce.forward(d.forward(g.forward(z)), fakeTargets); _ = d.backward(bce.backward())
-        dOptimizer.step()
-        d.isFrozen = true; d.needsInputGradient = true
-        gOptimizer.zeroGradients()
-        z.fillNormal(using: rng)
-        _ = bce.forward(d.forward(g.forward(z)), ones)
-        _ = g.backward(d.backward(bce.backward()))
-        gOptimizer.step()
-    }
-}
-
-if only == nil || only == "steps" {
-    let leaky = { LeakyReLU(slope: 0.2) as Layer }
-    // Built only when selected: chapter 4's model alone has 26 million weights to initialise.
-    let benchmarks: [(name: String, make: () -> StepBenchmark)] = [
-        ("ae (chapter 1)", { autoencoder("ae (chapter 1)", encoder: [784, 128, 64, 36, 18, 9], decoder: [9, 18, 36, 64, 128, 784], batch: 32, codeActivation: false, noise: 0) }),
-        ("dae (chapter 2)", { autoencoder("dae (chapter 2)", encoder: [784, 1024], decoder: [1024, 784], batch: 64, codeActivation: true, noise: 0.5) }),
-        ("gan (chapter 3)", { gan("gan (chapter 3)", generator: [100, 256, 512, 1024, 784], discriminator: [784, 1024, 512, 256, 1], batch: 128, dropout: 0.3, generatorActivation: leaky) }),
-        ("gan-tiny (chapter 3 small)", { gan("gan-tiny (chapter 3 small)", generator: [100, 32, 64, 128, 784], discriminator: [784, 128, 64, 32, 1], batch: 64, dropout: 0.2, generatorActivation: leaky) }),
-        ("celeba (chapter 4)", { gan("celeba (chapter 4)", generator: [100, 256, 512, 1024, 12288], discriminator: [12288, 1024, 512, 256, 1], batch: 128, dropout: 0, generatorActivation: ReLU.init) }),
-    ]
-    print("Training steps on \(Parallel.threads) threads (median of \(runs) runs after a warm-up)")
-    print("model                          batch   ms/step   samples/s   GFLOP/s  allocations")
-    for entry in benchmarks where modelFilter.map({ entry.name.hasPrefix($0 + " ") }) ?? true {
-        let b = entry.make()
-        let steps = max(3, Int(2e10 / b.flopsPerStep))   // about 20 GFLOP per timed run
-        let seconds = medianSeconds { for _ in 0..<steps { b.step() } } / Double(steps)
-        let before = Allocations.sinceStart   // warmed up: a step should allocate no float memory
-        b.step()
-        print(b.name.padding(toLength: 30, withPad: " ", startingAt: 0)
-              + String(format: " %6d %9.2f %11.0f %9.1f %12d", b.batch, seconds * 1e3, Double(b.batch) / seconds, b.flopsPerStep / seconds / 1e9,
-                       Allocations.sinceStart - before))
-        json.append(["kind": "step", "model": b.name, "batch": b.batch, "threads": Parallel.threads, "ms_per_step": seconds * 1e3,
-                     "samples_per_second": Double(b.batch) / seconds, "gflops": b.flopsPerStep / seconds / 1e9])
-    }
-}
-
-// MARK: - Kernels
-
-if only == nil || only == "kernels" {
-    let shapes: [(label: String, m: Int, k: Int, n: Int)] = [
-        ("784->128 b32", 32, 784, 128), ("784->1024 b64", 64, 784, 1024), ("1024->784 b64", 64, 1024, 784),
-        ("784->1024 b128", 128, 784, 1024), ("1024->512 b128", 128, 1024, 512), ("512->256 b128", 128, 512, 256),
-        ("1024->784 b128", 128, 1024, 784), ("12288->1024 b128", 128, 12288, 1024), ("1024->12288 b128", 128, 1024, 12288),
-    ].filter { shape in option("--shape").map { $0 == shape.label } ?? true }
-    let threadCounts = [1, 2].filter { $0 <= max(Parallel.threads, 2) }
-    // The core's peak: two 8-wide FMA instructions per cycle (AVX2), 2 FLOP each: 32 FLOP a cycle.
-    let gigahertz = option("--ghz").flatMap(Double.init) ?? cpuGigahertz() ?? 0
-    let peak = 32 * gigahertz
-    if peak > 0 { print("\nOne core's AVX2 FMA peak: 32 FLOP/cycle x \(String(format: "%.2f", gigahertz)) GHz = \(String(format: "%.0f", peak)) GFLOP/s (the clock from /proc/cpuinfo; --ghz overrides)") }
-    let savedThreads = Parallel.threads
-    print("\nMatmul kernels, GFLOP/s (median of \(runs) runs): X*W forward, dY*W^T input gradient, X^T*dY weight gradient")
-    print("shape               threads        X*W     dY*W^T     X^T*dY")
-    for shape in shapes {
-        let (m, k, n) = (shape.m, shape.k, shape.n)
-        let x = Tensor(shape: [m, k]), w = Tensor(shape: [k, n]), dy = Tensor(shape: [m, n])
-        x.fillNormal(using: rng); w.fillNormal(using: rng); dy.fillNormal(using: rng)
-        let y = Tensor(shape: [m, n]), dx = Tensor(shape: [m, k]), dw = Tensor(shape: [k, n])
-        let flops = 2.0 * Double(m * k * n), repeats = max(1, Int(4e8 / flops))
-        for threads in threadCounts {
-            Parallel.threads = threads
-            let rates = [
-                medianSeconds { for _ in 0..<repeats { matmulForward(y.data, x.data, w.data, nil, m: m, k: k, n: n) } },
-                medianSeconds { for _ in 0..<repeats { matmulBackwardInput(dx.data, dy.data, w.data, m: m, k: k, n: n) } },
-                medianSeconds { for _ in 0..<repeats { matmulBackwardWeights(dw.data, x.data, dy.data, m: m, k: k, n: n) } },
-            ].map { flops * Double(repeats) / $0 / 1e9 }
-            print(shape.label.padding(toLength: 20, withPad: " ", startingAt: 0) + "\(threads)      "
-                  + rates.map { String(format: "%10.1f", $0) }.joined(separator: " ")
-                  + (threads == 1 && peak > 0 ? "   (" + rates.map { String(format: "%.0f%%", 100 * $0 / peak) }.joined(separator: " ") + " of peak)" : ""))
-            json.append(["kind": "kernel", "shape": shape.label, "m": m, "k": k, "n": n, "threads": threads,
-                         "forward_gflops": rates[0], "input_gradient_gflops": rates[1], "weight_gradient_gflops": rates[2]])
-        }
-    }
-    Parallel.threads = savedThreads
-}
-
-if let jsonPath {
-    let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-    try data.write(to: URL(fileURLWithPath: jsonPath))
-    print("\nWrote \(jsonPath)")
-}
+Bench.main()
