@@ -514,7 +514,8 @@ struct StepEquivalenceTests {
     func expectSameWeights(_ checkpoint: Checkpoint, _ model: Layer, as name: String) {
         for (i, parameter) in model.parameters.enumerated() {
             let saved = checkpoint.tensors.first { $0.name == "\(name).\(i)" }?.tensor
-            #expect(saved?.values.map(\.bitPattern) == parameter.value.values.map(\.bitPattern), "\(name).\(i) differs")
+            let same = saved?.values.map(\.bitPattern) == parameter.value.values.map(\.bitPattern)
+            #expect(same, "\(name).\(i) differs between the chapter's run and Models' step")
         }
     }
 
