@@ -83,15 +83,11 @@ func drawReconstructions(to url: URL) throws {
     try PNG.write(makeGrid(tiles, perRow: 10), to: url)
 }
 
-/// What one epoch looked like.
-struct Epoch: Codable { var epoch: Int; var trainingLoss: Double; var testMSE: Double; var seconds: Double }
-
 // The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/Training/TrainingLoop.swift.
-let training = TrainingLoop<TrainingLoss, Epoch>(
+let training = AutoencoderTraining(
     run: run, rng: rng, configuration: ["batch size": "\(batchSize)", "learning rate": "\(learningRate)",
                                         "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
-    models: [("model", autoencoder)], optimizers: [("adam", optimizer)],
-    examples: train.count, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 50)
+    model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
 if options.training.resume { exitOnError { try training.resume() } }
 
 let batch = Tensor(shape: [0])
@@ -113,23 +109,16 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
         }
         let testMSE = meanSquaredError(on: test)
         try drawReconstructions(to: run.output(GANPictures.epochFile(epoch)))
-        try training.endEpoch(Epoch(epoch: epoch, trainingLoss: training.epochMeans.loss, testMSE: testMSE, seconds: training.epochSeconds),
-                              status: "test MSE \(fixed(testMSE, 4))")
+        try training.endEpoch(testMSE: testMSE, status: "test MSE \(fixed(testMSE, 4))")
     }
 }
 
-let results = training.history
-let trainingSeconds = results.reduce(0) { $0 + $1.seconds }
-let trainingCurve = training.curves[0]
+let results = training.history, trainingSeconds = training.trainingSeconds
 
 // MARK: - 5. Outputs: the final pictures, the loss chart, and the report
 
 exitOnError { try drawReconstructions(to: run.output("reconstructions.png")) }
-let chart = Chart(title: "Autoencoder on MNIST: reconstruction error", xLabel: "epoch", yLabel: "mean squared error",
-                  series: [.init("training loss (mean over \(trainingCurve.every) steps)", trainingCurve.points),
-                           .init("test MSE", results.map { (x: Double($0.epoch), y: $0.testMSE) }, style: "linespoints")],
-                  logScaleY: true)
-let chartFile = exitOnError { try chart.draw(into: run.outputFolder, name: "loss") }
+let chartFile = exitOnError { try training.lossChart(title: "Autoencoder on MNIST: reconstruction error").draw(into: run.outputFolder, name: "loss") }
 
 let samplesPerSecond = Double(train.count * epochs) / trainingSeconds
 let final = results.last!

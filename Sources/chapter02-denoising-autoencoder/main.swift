@@ -142,16 +142,12 @@ func drawDenoising(to url: URL) throws {
 
 // MARK: - 5. Training
 
-/// What one epoch looked like.
-struct Epoch: Codable { var epoch: Int; var trainingLoss: Double; var testMSE: Double; var psnr: Double; var seconds: Double }
-
 // The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/Training/TrainingLoop.swift.
-let training = TrainingLoop<TrainingLoss, Epoch>(
+let training = AutoencoderTraining(
     run: run, rng: rng, configuration: ["batch size": "\(batchSize)", "learning rate": "\(learningRate)",
                                         "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
                                         "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
-    models: [("model", autoencoder)], optimizers: [("adam", optimizer)],
-    examples: train.count, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 50)
+    model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
 if options.training.resume { exitOnError { try training.resume() } }
 
 let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
@@ -174,31 +170,23 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
         }
         let (testMSE, testPSNR) = evaluate()
         try drawDenoising(to: run.output(GANPictures.epochFile(epoch)))
-        try training.endEpoch(Epoch(epoch: epoch, trainingLoss: training.epochMeans.loss, testMSE: testMSE, psnr: testPSNR,
-                                    seconds: training.epochSeconds),
-                              status: "test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
+        try training.endEpoch(testMSE: testMSE, psnr: testPSNR, status: "test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
     }
 }
 
-let results = training.history
-let trainingSeconds = results.reduce(0) { $0 + $1.seconds }
-let trainingCurve = training.curves[0]
+let results = training.history, trainingSeconds = training.trainingSeconds
 
 // MARK: - 6. Outputs
 
 exitOnError { try drawDenoising(to: run.output("denoising.png")) }
-let lossChart = Chart(title: "Denoising autoencoder: error against the clean images", xLabel: "epoch", yLabel: "mean squared error",
-                      series: [.init("training loss (mean over \(trainingCurve.every) steps)", trainingCurve.points),
-                               .init("test MSE", results.map { (x: Double($0.epoch), y: $0.testMSE) }, style: "linespoints")],
-                      logScaleY: true)
-let lossFile = exitOnError { try lossChart.draw(into: run.outputFolder, name: "loss") }
+let lossFile = exitOnError { try training.lossChart(title: "Denoising autoencoder: error against the clean images").draw(into: run.outputFolder, name: "loss") }
 let psnrChart = Chart(title: "Denoising: PSNR of the test images (higher is better)", xLabel: "epoch", yLabel: "PSNR (dB)",
-                      series: [.init("denoised", results.map { (x: Double($0.epoch), y: $0.psnr) }, style: "linespoints"),
+                      series: [.init("denoised", results.map { (x: Double($0.epoch), y: $0.psnr ?? .nan) }, style: "linespoints"),
                                .init("noisy input (baseline)", results.map { (x: Double($0.epoch), y: noisyPSNR) })],
                       key: "center right")
 let psnrFile = exitOnError { try psnrChart.draw(into: run.outputFolder, name: "psnr") }
 
-let final = results.last!
+let final = results.last!, finalPSNR = final.psnr ?? .nan   // chapter 2 records it every epoch
 let samplesPerSecond = Double(train.count * epochs) / trainingSeconds
 let report = Report(title: "Chapter 2: a denoising autoencoder on MNIST (executed notebook)")
 report.paragraph("""
@@ -217,8 +205,8 @@ report.describe(run, configuration: [
 report.heading("Training, epoch by epoch")
 report.paragraph("PSNR is the mean over the test images of 10 log10(1 / MSE). The noisy test input scores \(fixed(noisyPSNR, 2)) dB.")
 report.table(["epoch", "training loss", "test MSE", "test PSNR (dB)", "gain over noisy (dB)", "seconds"],
-             results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr, 2),
-                            fixed($0.psnr - noisyPSNR, 2), fixed($0.seconds, 1)] })
+             results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr ?? .nan, 2),
+                            fixed(($0.psnr ?? .nan) - noisyPSNR, 2), fixed($0.seconds, 1)] })
 report.heading("Denoising")
 report.paragraph("Rows: the noisy input, the network's output, the clean original (epoch \(final.epoch)).")
 report.image("noisy, denoised and clean test digits", "denoising.png")
@@ -226,12 +214,12 @@ report.chart(lossFile, heading: "Loss", caption: "training loss and test MSE")
 report.chart(psnrFile, heading: "PSNR", caption: "test PSNR per epoch")
 report.epochPictures(results.map(\.epoch))
 report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * epochs,
-              ["final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(final.psnr, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input"])
+              ["final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(finalPSNR, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input"])
 exitOnError { try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
                                    "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
                                    "limit": options.run.limit.map(String.init) ?? "none"],
-           metrics: ["test MSE": final.testMSE, "test PSNR (dB)": final.psnr, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainingLoss],
+           metrics: ["test MSE": final.testMSE, "test PSNR (dB)": finalPSNR, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainingLoss],
            pictures: ["denoising.png"]) }
 
-print("Final test PSNR \(fixed(final.psnr, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), MSE \(fixed(final.testMSE, 4)); \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
+print("Final test PSNR \(fixed(finalPSNR, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), MSE \(fixed(final.testMSE, 4)); \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
 print("Wrote \(run.outputFolder.path)/: denoising.png, epoch-*.png, loss and psnr charts, report.md")
