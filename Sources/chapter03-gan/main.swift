@@ -106,15 +106,7 @@ if let count = options.generation.generate {
     exitOnError {
         let saved = try Checkpoint.load(generator, as: "G", from: file, configuration: configuration,
                                         mustMatch: ["generator", "latent", "preset"], hint: "pass the same --preset/--latent to draw from it")
-        let images = Tensor(shape: [count, 784])
-        pictures.generate(count: count, chunk: 1000, sample: { z, n in latent.sample(z, count: n, size: latentSize, using: rng) }) { batch, start in
-            (images.data + start * 784).update(from: batch.data, count: batch.count)
-        }
-        // 8-bit images in MNIST's own IDX format: any MNIST reader can load them.
-        let bytes = (0..<images.count).map { UInt8(min(max(((images[$0] + 1) * 127.5).rounded(), 0), 255)) }
-        let idx = run.output("generated-idx3-ubyte")
-        try Data(IDXArray(dimensions: [count, 28, 28], bytes: bytes).encoded).write(to: idx, options: .atomic)
-        try PNG.write(pictures.layout.grid(images, count: 100, perRow: 10), to: run.output("generated.png"))
+        let idx = try pictures.generateIDX(count: count) { z, n in latent.sample(z, count: n, size: latentSize, using: rng) }
         print("Drew \(count) samples from \(file.path) (epoch \(saved.epoch)): \(idx.path) and generated.png (the first \(min(count, 100)))")
     }
     exit(0)
@@ -142,12 +134,7 @@ latent.sample(fixedZ, count: 64, size: latentSize, using: RandomGenerator(seed: 
 // A number that moves: a digit classifier (appendix A, trained once on all 60,000 training digits
 // and cached) judges 2,000 samples from fixed z every epoch. It has its own random numbers, so
 // scoring changes nothing in the training run.
-let scorer: DigitScorer? = !options.score ? nil : exitOnError {
-    let (classifier, file, fresh) = try DigitClassifier.trained(on: fullTrain, cacheFolder: options.cache.cacheFolder)
-    print("Digit classifier\(fresh ? " trained" : ""): \(fixed(100 * classifier.accuracy(on: test), 2))% right on the test digits"
-          + (file.map { " (\(fresh ? "saved to" : "from") \($0.path))" } ?? ""))
-    return DigitScorer(classifier: classifier, reference: test)
-}
+let scorer = !options.score ? nil : exitOnError { try DigitScorer.prepared(train: fullTrain, test: test, cacheFolder: options.cache.cacheFolder) }
 let scoreZ = Tensor(shape: [0])
 latent.sample(scoreZ, count: 2000, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 31_337))
 
@@ -223,14 +210,11 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
 let history = training.history, last = history.last!
 let ends = Tensor(shape: [0])   // 8 straight lines from one z to another, 10 steps each
 latent.sample(ends, count: 16, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 104_729))
-let finalScore = scorer.map { $0.score(draw(generator, scoreZ), range: -1...1) }
+let finalScore = last.score   // G has not changed since the last epoch's score
 let report = Report(title: "Chapter 3: a GAN on MNIST (executed notebook)")
 exitOnError {
     let stripEpochs = try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 10)
-    let charts = training.charts(subject: "MNIST")
-    let lossFile = try charts.losses.draw(into: run.outputFolder, name: "loss")
-    let beliefFile = try charts.beliefs.draw(into: run.outputFolder, name: "scores")
-    let varietyFile = try charts.variety.draw(into: run.outputFolder, name: "variety")
+    let charts = try training.drawCharts(subject: "MNIST")
 
     report.paragraph("""
         A generator G (\(describe(networks.generatorSizes)), LeakyReLU 0.2, tanh output) learns to turn random \
@@ -248,7 +232,7 @@ exitOnError {
     ])
     report.ganSamples(epoch: last.epoch, stripEpochs: stripEpochs, walk: "G turns every point on the way into a digit.")
     report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the sum of its losses on real and fake images")
-    report.ganCharts(losses: lossFile, beliefs: beliefFile, variety: varietyFile)
+    report.ganCharts(charts)
     if let finalScore {
         report.digitScore(history, final: finalScore,
                           frechetChart: try DigitScore.frechetChart(history).draw(into: run.outputFolder, name: "frechet"),
@@ -257,13 +241,7 @@ exitOnError {
     report.epochPictures(history.map(\.epoch))
     report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * history.count, unit: "real images",
                   ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
-    var finalNumbers = ["D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore, "D(G(z))": last.fakeScore,
-                        "variety": last.diversity]
-    if let finalScore {
-        finalNumbers["Fréchet distance"] = finalScore.frechetDistance
-        finalNumbers["rarest digit share"] = finalScore.rarestShare
-    }
-    try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)"]) { a, _ in a }, metrics: finalNumbers,
+    try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)"]) { a, _ in a }, metrics: last.metrics,
                    pictures: ["samples.png", "interpolation.png"])
 }
 

@@ -76,15 +76,7 @@ if let count = options.generation.generate {
     exitOnError {
         let saved = try Checkpoint.load(generator, as: "G", from: file, configuration: configuration, mustMatch: ["generator"],
                                         hint: "it is not a chapter-4 checkpoint")
-        // One PNG per face in generated/, and a grid of the first 64.
-        let folder = run.output("generated")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try pictures.generate(count: count, chunk: 256, sample: { z, n in Latent.normal.sample(z, count: n, size: latentSize, using: rng) }) { faces, start in
-            for i in 0..<faces.rows {
-                try PNG.write(pictures.layout.image(row: i, of: faces), to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1)))
-            }
-            if start == 0 { try PNG.write(pictures.layout.grid(faces, count: 64, perRow: 8), to: run.output("generated.png")) }
-        }
+        let folder = try pictures.generatePNGs(count: count) { z, n in Latent.normal.sample(z, count: n, size: latentSize, using: rng) }
         print("Drew \(count) faces from \(file.path) (epoch \(saved.epoch)): \(folder.path)/ and generated.png (the first \(min(count, 64)))")
     }
     exit(0)
@@ -195,10 +187,7 @@ Latent.normal.sample(ends, count: 12, size: latentSize, using: RandomGenerator(s
 let report = Report(title: "Chapter 4: a GAN on CelebA faces (executed notebook)")
 exitOnError {
     let stripEpochs = try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 8)
-    let charts = training.charts(subject: "faces")
-    let lossFile = try charts.losses.draw(into: run.outputFolder, name: "loss")
-    let beliefFile = try charts.beliefs.draw(into: run.outputFolder, name: "scores")
-    let varietyFile = try charts.variety.draw(into: run.outputFolder, name: "variety")
+    let charts = try training.drawCharts(subject: "faces")
 
     report.paragraph("""
         A generator G (\(configuration["generator"]!), ReLU, tanh output) learns to turn random vectors z ~ N(0, 1) into \
@@ -232,14 +221,13 @@ exitOnError {
     report.image("64 real training faces", "real.png")
     report.ganSamples(epoch: last.epoch, stripEpochs: stripEpochs, walk: "the faces change smoothly on the way.")
     report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the mean of its losses on real and fake faces, (real + fake) / 2")
-    report.ganCharts(losses: lossFile, beliefs: beliefFile, variety: varietyFile)
+    report.ganCharts(charts)
     report.epochPictures(history.map(\.epoch))
     report.timing(run, trainingSeconds: training.trainingSeconds, samples: faces.count * history.count, unit: "real faces",
                   ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
     // For comparisons the folders count by name (the reference was made on another machine).
     try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "images": folders.map(\.lastPathComponent).joined(separator: ", ")]) { _, new in new },
-                   metrics: ["D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore, "D(G(z))": last.fakeScore,
-                             "variety": last.diversity, "faces": Double(faces.count)],
+                   metrics: last.metrics.merging(["faces": Double(faces.count)]) { $1 },
                    pictures: ["samples.png", "interpolation.png"])
 }
 

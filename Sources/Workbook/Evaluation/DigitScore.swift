@@ -136,6 +136,15 @@ public final class DigitScorer {
     /// The test digits' feature statistics: the reference for the Fréchet distance.
     public let reference: FeatureStatistics
 
+    /// The scorer a chapter uses: the classifier trained on all of `train` (or read from the cache
+    /// in `cacheFolder`), its accuracy on `test` said in one line, and `test` as the reference.
+    public static func prepared(train: MNIST, test: MNIST, cacheFolder: URL?) throws -> DigitScorer {
+        let (classifier, file, fresh) = try DigitClassifier.trained(on: train, cacheFolder: cacheFolder)
+        print("Digit classifier\(fresh ? " trained" : ""): \(fixed(100 * classifier.accuracy(on: test), 2))% right on the test digits"
+              + (file.map { " (\(fresh ? "saved to" : "from") \($0.path))" } ?? ""))
+        return DigitScorer(classifier: classifier, reference: test)
+    }
+
     public init(classifier: DigitClassifier, reference test: MNIST) {
         self.classifier = classifier
         let images = Tensor(shape: [0])

@@ -92,4 +92,35 @@ public struct GANPictures {
             try body(draw(generator, z), start)
         }
     }
+
+    /// `--generate` for gray images: `count` samples as 8-bit images in `generated-idx3-ubyte`
+    /// (MNIST's own IDX format: any MNIST reader loads them) and the first 100 in `generated.png`.
+    /// Returns the IDX file.
+    public func generateIDX(count: Int, sample: (Tensor, Int) -> Void) throws -> URL {
+        let side = layout.side
+        var bytes = [UInt8](repeating: 0, count: count * side * side)
+        try generate(count: count, chunk: 1000, sample: sample) { images, start in
+            for i in 0..<images.count { bytes[start * side * side + i] = UInt8(min(max(((images[i] + 1) * 127.5).rounded(), 0), 255)) }
+            if start == 0 { try PNG.write(layout.grid(images, count: 100, perRow: 10), to: run.output("generated.png")) }
+        }
+        let file = run.output("generated-idx3-ubyte")
+        do { try Data(IDXArray(dimensions: [count, side, side], bytes: bytes).encoded).write(to: file, options: .atomic) } catch {
+            throw WorkbookError("cannot write \(file.path): \(error.localizedDescription)")
+        }
+        return file
+    }
+
+    /// `--generate` for colour images: one PNG per sample in `generated/` (000001.png, ...) and the
+    /// first 64 in `generated.png`. Returns the folder.
+    public func generatePNGs(count: Int, sample: (Tensor, Int) -> Void) throws -> URL {
+        let folder = run.output("generated")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try generate(count: count, chunk: 256, sample: sample) { images, start in
+            for i in 0..<images.rows {
+                try PNG.write(layout.image(row: i, of: images), to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1)))
+            }
+            if start == 0 { try PNG.write(layout.grid(images, count: 64, perRow: 8), to: run.output("generated.png")) }
+        }
+        return folder
+    }
 }

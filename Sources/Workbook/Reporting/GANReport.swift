@@ -13,11 +13,11 @@ public extension Report {
         image("latent interpolation", "interpolation.png")
     }
 
-    /// The GAN chapters' charts (files as `Chart.draw` returned them: nil when gnuplot did not draw).
-    func ganCharts(losses: URL?, beliefs: URL?, variety: URL?) {
-        chart(losses, heading: "Losses", caption: "D and G losses")
-        chart(beliefs, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
-        chart(variety, heading: "Variety", caption: "variety of the samples")
+    /// The GAN chapters' charts (a chart gnuplot did not draw is left out).
+    func ganCharts(_ files: GANChartFiles) {
+        chart(files.losses, heading: "Losses", caption: "D and G losses")
+        chart(files.beliefs, heading: "D(x) and D(G(z))", caption: "D's mean probabilities")
+        chart(files.variety, heading: "Variety", caption: "variety of the samples")
     }
 
     /// The GAN's warnings about its last epoch (if any) and its epoch-by-epoch table.

@@ -53,6 +53,18 @@ public struct GANEpoch: Codable, Equatable, Sendable {
     }
 }
 
+public extension GANEpoch {
+    /// The final numbers a GAN run writes to metrics.json (and compares with its reference run).
+    var metrics: [String: Double] {
+        var numbers = ["D loss": discriminatorLoss, "G loss": generatorLoss, "D(x)": realScore, "D(G(z))": fakeScore, "variety": diversity]
+        if let score {
+            numbers["Fréchet distance"] = score.frechetDistance
+            numbers["rarest digit share"] = score.rarestShare
+        }
+        return numbers
+    }
+}
+
 /// The GAN chapters' training loop.
 public typealias GANTraining = TrainingLoop<GANStepNumbers, GANEpoch>
 
@@ -93,4 +105,17 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
          Chart(title: "Variety of the fixed-z samples (real images = 1)", xLabel: "epoch", yLabel: "relative mean distance",
                series: [.init("samples", history.map { (x: Double($0.epoch), y: $0.diversity) }, style: "linespoints")]))
     }
+
+    /// Draws the three charts into the output folder as loss, scores and variety (.png, .dat, .gp).
+    func drawCharts(subject: String) throws -> GANChartFiles {
+        let charts = charts(subject: subject)
+        return GANChartFiles(losses: try charts.losses.draw(into: run.outputFolder, name: "loss"),
+                             beliefs: try charts.beliefs.draw(into: run.outputFolder, name: "scores"),
+                             variety: try charts.variety.draw(into: run.outputFolder, name: "variety"))
+    }
+}
+
+/// The GAN charts as drawn (nil where gnuplot drew nothing).
+public struct GANChartFiles {
+    public var losses: URL?, beliefs: URL?, variety: URL?
 }
