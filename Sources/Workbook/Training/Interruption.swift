@@ -1,8 +1,10 @@
 import Foundation
 
 /// Ctrl-C, handled the way a learner needs: the first press asks the training loop to stop after
-/// the current step (it then saves a checkpoint and says how to continue); a second press stops
-/// the program at once.
+/// the current step (it then saves a checkpoint and throws `RunEnded`, which the program's top
+/// level turns into the command that continues); a second press stops the program at once. That
+/// second press is the one place library code ends the process: it must, because the step under
+/// way cannot be interrupted by an error, and the press means "now".
 public enum Interruption {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var pressed = 0
