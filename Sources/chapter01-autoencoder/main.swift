@@ -108,7 +108,7 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
             try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // running loss, chart, progress; Ctrl-C saves here
         }
         let testMSE = meanSquaredError(on: test)
-        try drawReconstructions(to: run.output(GANPictures.epochFile(epoch)))
+        try drawReconstructions(to: run.epochPicture(epoch))
         try training.endEpoch(testMSE: testMSE, status: "test MSE \(fixed(testMSE, 4))")
     }
 }

@@ -169,7 +169,7 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
             try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // running loss, chart, progress; Ctrl-C saves here
         }
         let (testMSE, testPSNR) = evaluate()
-        try drawDenoising(to: run.output(GANPictures.epochFile(epoch)))
+        try drawDenoising(to: run.epochPicture(epoch))
         try training.endEpoch(testMSE: testMSE, psnr: testPSNR, status: "test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
     }
 }

@@ -83,6 +83,9 @@ public struct Run {
     /// The URL of a file in the output folder.
     public func output(_ name: String) -> URL { outputFolder.appendingPathComponent(name) }
 
+    /// The picture a chapter draws after `epoch`: `epoch-001.png`, ...
+    public func epochPicture(_ epoch: Int) -> URL { output(String(format: "epoch-%03d.png", epoch)) }
+
     /// Seconds since the run started.
     public var elapsed: Double { Date().timeIntervalSince(started) }
 

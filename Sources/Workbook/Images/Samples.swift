@@ -57,13 +57,11 @@ public struct GANPictures {
         self.layout = layout
     }
 
-    public static func epochFile(_ epoch: Int) -> String { String(format: "epoch-%03d.png", epoch) }
-
     /// Draws the fixed z as an 8 x 8 grid into `epoch-NNN.png` and returns the samples.
     @discardableResult
     public func epochGrid(_ fixedZ: Tensor, epoch: Int) throws -> Tensor {
         let samples = draw(generator, fixedZ)
-        try PNG.write(layout.grid(samples, count: 64, perRow: 8), to: run.output(Self.epochFile(epoch)))
+        try PNG.write(layout.grid(samples, count: 64, perRow: 8), to: run.epochPicture(epoch))
         return samples
     }
 
@@ -73,7 +71,7 @@ public struct GANPictures {
     public func final(fixedZ: Tensor, epochs: Int, ends: Tensor, steps: Int) throws -> [Int] {
         try PNG.write(layout.grid(draw(generator, fixedZ), count: 64, perRow: 8), to: run.output("samples.png"))
         let stripEpochs = progressEpochs(upTo: epochs)
-        if let strip = progressStrip(gridFiles: stripEpochs.map { run.output(Self.epochFile($0)) }, tileHeight: layout.side) {
+        if let strip = progressStrip(gridFiles: stripEpochs.map(run.epochPicture), tileHeight: layout.side) {
             try PNG.write(strip, to: run.output("progress.png"))
         }
         let lines = ends.rows / 2
