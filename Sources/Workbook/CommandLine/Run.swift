@@ -89,6 +89,21 @@ public struct Run {
     /// Seconds since the run started.
     public var elapsed: Double { Date().timeIntervalSince(started) }
 
+    /// The most memory this process has held at once (its maximum resident set size), in MB.
+    public static func peakMemoryMegabytes() -> Int {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        #if os(macOS)
+        return Int(usage.ru_maxrss) / 1_048_576   // bytes on macOS
+        #else
+        return Int(usage.ru_maxrss) / 1024        // kilobytes on Linux
+        #endif
+    }
+
     static func shellQuoted(_ argument: String) -> String {
         argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+".contains($0) } ? argument : "'\(argument)'"
     }

@@ -59,7 +59,7 @@ public extension Report {
         bullets([
             "wall time of this run: \(formatDuration(run.elapsed)); training: \(formatDuration(trainingSeconds))",
             "training speed: \(Int(Double(samples) / max(trainingSeconds, 1e-9))) \(unit) per second on \(run.threads) threads",
-            "peak memory (maximum resident set): \(peakMemoryMegabytes()) MB",
+            "peak memory (maximum resident set): \(Run.peakMemoryMegabytes()) MB",
         ] + more)
     }
 
@@ -67,19 +67,4 @@ public extension Report {
     func epochPictures(_ epochs: [Int]) {
         paragraph("Every epoch's grid is kept: " + epochs.map { String(format: "[%d](epoch-%03d.png)", $0, $0) }.joined(separator: ", ") + ".")
     }
-}
-
-/// The most memory this process has held at once (its maximum resident set size), in MB.
-public func peakMemoryMegabytes() -> Int {
-    var usage = rusage()
-    #if os(Linux)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    #endif
-    #if os(macOS)
-    return Int(usage.ru_maxrss) / 1_048_576   // bytes on macOS
-    #else
-    return Int(usage.ru_maxrss) / 1024        // kilobytes on Linux
-    #endif
 }
