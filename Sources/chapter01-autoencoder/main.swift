@@ -14,8 +14,7 @@ import Workbook
 // MARK: - 1. Configuration
 
 enum Defaults: TrainingDefaults {
-    static let epochs = 10, batchSize = 32
-    static let learningRate: Float = 1e-3
+    static let epochs = 10, batchSize = 32, learningRate: Float = 1e-3
 }
 
 struct Options: ParsableCommand {
@@ -89,6 +88,7 @@ let training = AutoencoderTraining(
                                         "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
     model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
 if options.training.resume { exitOnError { try training.resume() } }
+training.notebook = writeNotebook   // the report is rewritten after every epoch (section 5)
 
 let batch = Tensor(shape: [0])
 print("Training for epochs \(training.epochs) of \(training.stepsPerEpoch) steps (batch \(batchSize)) on \(run.threads) threads")
@@ -113,41 +113,45 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
     }
 }
 
-let results = training.history, trainingSeconds = training.trainingSeconds
+// MARK: - 5. Outputs: the final pictures, the loss chart, and the report (the executed notebook)
 
-// MARK: - 5. Outputs: the final pictures, the loss chart, and the report
+/// Writes the notebook for where the run stands: after every epoch, when it stops early, and at the end.
+func writeNotebook(_ status: RunStatus) throws {
+    let results = training.history
+    try drawReconstructions(to: run.output("reconstructions.png"))
+    let chartFile = try training.lossChart(title: "Autoencoder on MNIST: reconstruction error").draw(into: run.outputFolder, name: "loss")
+    let report = Report(title: "Chapter 1: an autoencoder on MNIST (executed notebook)", status: status)
+    report.paragraph("""
+        An undercomplete autoencoder: the encoder (784-128-64-36-18-9, ReLU) squeezes each digit into a latent vector z \
+        of 9 numbers, and the decoder (9-18-36-64-128-784, ReLU, sigmoid output) rebuilds the 784 pixels from z alone. \
+        It is trained to reproduce its input, with the mean squared error as the loss and Adam as the optimiser. \
+        The text of this chapter is `chapters/01-autoencoder.md`.
+        """)
+    report.describe(run, configuration: [
+        ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
+        ("optimiser", "Adam, lr \(learningRate), betas (0.9, 0.999), weight decay 1e-8"),
+        ("loss", "mean squared error"), ("parameters", "\(autoencoder.parameterCount)"),
+        ("training images", "\(train.count)"), ("test images", "\(test.count)"),
+    ])
+    report.heading("Training, epoch by epoch")
+    report.table(["epoch", "training loss", "test MSE", "seconds"],
+                 results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.seconds, 1)] })
+    guard let final = results.last else { return try report.write(to: run.output("report.md")) }
+    report.heading("Reconstructions")
+    report.paragraph("Rows alternate: test digits, then their reconstructions from 9 numbers each (epoch \(final.epoch)).")
+    report.image("test digits and their reconstructions", "reconstructions.png")
+    report.chart(chartFile, heading: "Loss", caption: "training loss and test MSE per epoch")
+    report.epochPictures(results.map(\.epoch))
+    report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * results.count, notebookSeconds: training.notebookSeconds,
+                  ["final test MSE: \(fixed(final.testMSE, 4)) after \(final.epoch) epochs"])
+    guard status.isFinished else { return try report.write(to: run.output("report.md")) }
+    try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
+                                           "limit": options.run.limit.map(String.init) ?? "none"],
+                   metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"])
+}
 
-exitOnError { try drawReconstructions(to: run.output("reconstructions.png")) }
-let chartFile = exitOnError { try training.lossChart(title: "Autoencoder on MNIST: reconstruction error").draw(into: run.outputFolder, name: "loss") }
-
-let samplesPerSecond = Double(train.count * epochs) / trainingSeconds
-let final = results.last!
-let report = Report(title: "Chapter 1: an autoencoder on MNIST (executed notebook)")
-report.paragraph("""
-    An undercomplete autoencoder: the encoder (784-128-64-36-18-9, ReLU) squeezes each digit into a latent vector z \
-    of 9 numbers, and the decoder (9-18-36-64-128-784, ReLU, sigmoid output) rebuilds the 784 pixels from z alone. \
-    It is trained to reproduce its input, with the mean squared error as the loss and Adam as the optimiser. \
-    The text of this chapter is `chapters/01-autoencoder.md`.
-    """)
-report.describe(run, configuration: [
-    ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
-    ("optimiser", "Adam, lr \(learningRate), betas (0.9, 0.999), weight decay 1e-8"),
-    ("loss", "mean squared error"), ("parameters", "\(autoencoder.parameterCount)"),
-    ("training images", "\(train.count)"), ("test images", "\(test.count)"),
-])
-report.heading("Training, epoch by epoch")
-report.table(["epoch", "training loss", "test MSE", "seconds"],
-             results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.seconds, 1)] })
-report.heading("Reconstructions")
-report.paragraph("Rows alternate: test digits, then their reconstructions from 9 numbers each (epoch \(final.epoch)).")
-report.image("test digits and their reconstructions", "reconstructions.png")
-report.chart(chartFile, heading: "Loss", caption: "training loss and test MSE per epoch")
-report.epochPictures(results.map(\.epoch))
-report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * epochs,
-              ["final test MSE: \(fixed(final.testMSE, 4)) after \(final.epoch) epochs"])
-exitOnError { try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
-                                   "limit": options.run.limit.map(String.init) ?? "none"],
-           metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"]) }
-
-print("Final test MSE \(fixed(final.testMSE, 4)) after \(final.epoch) epochs; \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
-print("Wrote \(run.outputFolder.path)/: reconstructions.png, epoch-*.png, \(chartFile == nil ? "" : "loss.png, ")loss.dat, loss.gp, report.md")
+exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }
+let final = training.history.last!
+print("Final test MSE \(fixed(final.testMSE, 4)) after \(final.epoch) epochs; \(Int(Double(train.count * training.history.count) / training.trainingSeconds)) images/s; "
+      + "wall time \(formatDuration(run.elapsed))")
+print("Wrote \(run.outputFolder.path)/: reconstructions.png, epoch-*.png, loss chart, report.md")

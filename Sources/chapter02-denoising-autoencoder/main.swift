@@ -22,8 +22,7 @@ enum Noise: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum Defaults: TrainingDefaults {
-    static let epochs = 10, batchSize = 64
-    static let learningRate: Float = 1e-3
+    static let epochs = 10, batchSize = 64, learningRate: Float = 1e-3
 }
 
 struct Options: ParsableCommand {
@@ -149,6 +148,7 @@ let training = AutoencoderTraining(
                                         "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
     model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
 if options.training.resume { exitOnError { try training.resume() } }
+training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
 
 let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
 print("Training for epochs \(training.epochs) of \(training.stepsPerEpoch) steps (batch \(batchSize)) on \(run.threads) threads")
@@ -174,52 +174,57 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
     }
 }
 
-let results = training.history, trainingSeconds = training.trainingSeconds
+// MARK: - 6. Outputs (the executed notebook)
 
-// MARK: - 6. Outputs
+/// Writes the notebook for where the run stands: after every epoch, when it stops early, and at the end.
+func writeNotebook(_ status: RunStatus) throws {
+    let results = training.history
+    try drawDenoising(to: run.output("denoising.png"))
+    let lossFile = try training.lossChart(title: "Denoising autoencoder: error against the clean images").draw(into: run.outputFolder, name: "loss")
+    let psnrChart = Chart(title: "Denoising: PSNR of the test images (higher is better)", xLabel: "epoch", yLabel: "PSNR (dB)",
+                          series: [.init("denoised", results.map { (x: Double($0.epoch), y: $0.psnr ?? .nan) }, style: "linespoints"),
+                                   .init("noisy input (baseline)", results.map { (x: Double($0.epoch), y: noisyPSNR) })],
+                          key: "center right")
+    let psnrFile = try psnrChart.draw(into: run.outputFolder, name: "psnr")
+    let report = Report(title: "Chapter 2: a denoising autoencoder on MNIST (executed notebook)", status: status)
+    report.paragraph("""
+        An overcomplete autoencoder (784-\(options.hidden)-784, ReLU, sigmoid output) sees each training digit damaged \
+        (\(options.noise == .gaussian ? "Gaussian noise of standard deviation \(options.level), clipped to [0, 1]" : options.noise == .masking ? "a fraction \(options.level) of its pixels set to 0" : "no damage at all: it may learn to copy")) \
+        and is trained, with the mean squared error, to output the clean digit. The text of this chapter is \
+        `chapters/02-denoising-autoencoder.md`.
+        """)
+    report.describe(run, configuration: [
+        ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
+        ("optimiser", "Adam, lr \(learningRate), betas (0.9, 0.999)"),
+        ("noise", options.noise == .none ? "none in training; Gaussian 0.5 on the test digits" : "\(options.noise.rawValue), level \(options.level)"),
+        ("parameters", "\(autoencoder.parameterCount)"),
+        ("training images", "\(train.count)"), ("test images", "\(test.count)"),
+    ])
+    report.heading("Training, epoch by epoch")
+    report.paragraph("PSNR is the mean over the test images of 10 log10(1 / MSE). The noisy test input scores \(fixed(noisyPSNR, 2)) dB.")
+    report.table(["epoch", "training loss", "test MSE", "test PSNR (dB)", "gain over noisy (dB)", "seconds"],
+                 results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr ?? .nan, 2),
+                                fixed(($0.psnr ?? .nan) - noisyPSNR, 2), fixed($0.seconds, 1)] })
+    guard let final = results.last else { return try report.write(to: run.output("report.md")) }
+    let finalPSNR = final.psnr ?? .nan   // chapter 2 records it every epoch
+    report.heading("Denoising")
+    report.paragraph("Rows: the noisy input, the network's output, the clean original (epoch \(final.epoch)).")
+    report.image("noisy, denoised and clean test digits", "denoising.png")
+    report.chart(lossFile, heading: "Loss", caption: "training loss and test MSE")
+    report.chart(psnrFile, heading: "PSNR", caption: "test PSNR per epoch")
+    report.epochPictures(results.map(\.epoch))
+    report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * results.count, notebookSeconds: training.notebookSeconds,
+                  ["final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(finalPSNR, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input"])
+    guard status.isFinished else { return try report.write(to: run.output("report.md")) }
+    try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
+                                           "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
+                                           "limit": options.run.limit.map(String.init) ?? "none"],
+                   metrics: ["test MSE": final.testMSE, "test PSNR (dB)": finalPSNR, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainingLoss],
+                   pictures: ["denoising.png"])
+}
 
-exitOnError { try drawDenoising(to: run.output("denoising.png")) }
-let lossFile = exitOnError { try training.lossChart(title: "Denoising autoencoder: error against the clean images").draw(into: run.outputFolder, name: "loss") }
-let psnrChart = Chart(title: "Denoising: PSNR of the test images (higher is better)", xLabel: "epoch", yLabel: "PSNR (dB)",
-                      series: [.init("denoised", results.map { (x: Double($0.epoch), y: $0.psnr ?? .nan) }, style: "linespoints"),
-                               .init("noisy input (baseline)", results.map { (x: Double($0.epoch), y: noisyPSNR) })],
-                      key: "center right")
-let psnrFile = exitOnError { try psnrChart.draw(into: run.outputFolder, name: "psnr") }
-
-let final = results.last!, finalPSNR = final.psnr ?? .nan   // chapter 2 records it every epoch
-let samplesPerSecond = Double(train.count * epochs) / trainingSeconds
-let report = Report(title: "Chapter 2: a denoising autoencoder on MNIST (executed notebook)")
-report.paragraph("""
-    An overcomplete autoencoder (784-\(options.hidden)-784, ReLU, sigmoid output) sees each training digit damaged \
-    (\(options.noise == .gaussian ? "Gaussian noise of standard deviation \(options.level), clipped to [0, 1]" : options.noise == .masking ? "a fraction \(options.level) of its pixels set to 0" : "no damage at all: it may learn to copy")) \
-    and is trained, with the mean squared error, to output the clean digit. The text of this chapter is \
-    `chapters/02-denoising-autoencoder.md`.
-    """)
-report.describe(run, configuration: [
-    ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
-    ("optimiser", "Adam, lr \(learningRate), betas (0.9, 0.999)"),
-    ("noise", options.noise == .none ? "none in training; Gaussian 0.5 on the test digits" : "\(options.noise.rawValue), level \(options.level)"),
-    ("parameters", "\(autoencoder.parameterCount)"),
-    ("training images", "\(train.count)"), ("test images", "\(test.count)"),
-])
-report.heading("Training, epoch by epoch")
-report.paragraph("PSNR is the mean over the test images of 10 log10(1 / MSE). The noisy test input scores \(fixed(noisyPSNR, 2)) dB.")
-report.table(["epoch", "training loss", "test MSE", "test PSNR (dB)", "gain over noisy (dB)", "seconds"],
-             results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr ?? .nan, 2),
-                            fixed(($0.psnr ?? .nan) - noisyPSNR, 2), fixed($0.seconds, 1)] })
-report.heading("Denoising")
-report.paragraph("Rows: the noisy input, the network's output, the clean original (epoch \(final.epoch)).")
-report.image("noisy, denoised and clean test digits", "denoising.png")
-report.chart(lossFile, heading: "Loss", caption: "training loss and test MSE")
-report.chart(psnrFile, heading: "PSNR", caption: "test PSNR per epoch")
-report.epochPictures(results.map(\.epoch))
-report.timing(run, trainingSeconds: trainingSeconds, samples: train.count * epochs,
-              ["final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(finalPSNR, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input"])
-exitOnError { try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
-                                   "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
-                                   "limit": options.run.limit.map(String.init) ?? "none"],
-           metrics: ["test MSE": final.testMSE, "test PSNR (dB)": finalPSNR, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainingLoss],
-           pictures: ["denoising.png"]) }
-
-print("Final test PSNR \(fixed(finalPSNR, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), MSE \(fixed(final.testMSE, 4)); \(Int(samplesPerSecond)) images/s; wall time \(formatDuration(run.elapsed))")
+exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }
+let final = training.history.last!
+print("Final test PSNR \(fixed(final.psnr ?? .nan, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), MSE \(fixed(final.testMSE, 4)); "
+      + "\(Int(Double(train.count * training.history.count) / training.trainingSeconds)) images/s; wall time \(formatDuration(run.elapsed))")
 print("Wrote \(run.outputFolder.path)/: denoising.png, epoch-*.png, loss and psnr charts, report.md")

@@ -31,8 +31,7 @@ enum Preset: String, ExpressibleByArgument, CaseIterable {
 extension Latent: ExpressibleByArgument {}
 
 enum Defaults: TrainingDefaults {
-    static let epochs = 30, batchSize = 128
-    static let learningRate: Float = 2e-4
+    static let epochs = 30, batchSize = 128, learningRate: Float = 2e-4
     static let defaultsNote = " for --preset classic; 50, 64 and 0.002 for small, 50, 64 and 2e-4 for book"
 }
 
@@ -89,7 +88,7 @@ let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] 
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let bce = BCEWithLogitsLoss()
-let pictures = GANPictures(run: run, generator: generator, layout: .gray(side: 28))
+let pictures = GANPictures(run: run, generator: generator, layout: .gray(side: 28))   // grids, strip, walk (Workbook/Images)
 
 // Everything that must match for a checkpoint to continue this run.
 let configuration: [String: String] = [
@@ -119,8 +118,7 @@ let fullTrain = exitOnError { try MNIST.load(.train, root: run.dataRoot) }
 let train = fullTrain.prefix(options.run.limit)
 let test = exitOnError { try MNIST.load(.test, root: run.dataRoot) }
 print("MNIST: \(train.count) training images from \(run.dataRoot.path)")
-print("G \(describe(networks.generatorSizes)): \(generator.parameterCount) parameters; "
-      + "D \(describe(networks.discriminatorSizes)): \(discriminator.parameterCount) parameters")
+print("G \(describe(networks.generatorSizes)): \(generator.parameterCount) parameters; D \(describe(networks.discriminatorSizes)): \(discriminator.parameterCount) parameters")
 
 // How varied 64 real digits are: the yardstick for the samples' variety (mode collapse).
 let realSample = Tensor(shape: [0])
@@ -130,6 +128,8 @@ let realVariety = meanPairwiseDistance(realSample)
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.
 let fixedZ = Tensor(shape: [0])
 latent.sample(fixedZ, count: 64, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 7919))
+let ends = Tensor(shape: [0])   // 8 straight lines from one z to another, 10 steps each
+latent.sample(ends, count: 16, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 104_729))
 
 // A number that moves: a digit classifier (appendix A, trained once on all 60,000 training digits
 // and cached) judges 2,000 samples from fixed z every epoch. It has its own random numbers, so
@@ -144,12 +144,12 @@ let training = GANTraining(run: run, rng: rng, configuration: configuration, gen
                            generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
                            examples: train.count, batchSize: batchSize, epochs: epochCount)
 if options.training.resume { exitOnError { try training.resume() } }
+training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
 
 // MARK: - 5. Training: D and G take turns
 
 let real = Tensor(shape: [0]), z = Tensor(shape: [0])
 let realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0]), generatorTargets = Tensor(shape: [0])
-
 print("Training for epochs \(training.epochs), \(training.stepsPerEpoch) steps each (batch \(batchSize), z ~ \(latent.rawValue)) on \(run.threads) threads")
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
     for epoch in training.epochs {
@@ -205,17 +205,13 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
     }
 }
 
-// MARK: - 6. Outputs
+// MARK: - 6. Outputs (the executed notebook)
 
-let history = training.history, last = history.last!
-let ends = Tensor(shape: [0])   // 8 straight lines from one z to another, 10 steps each
-latent.sample(ends, count: 16, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 104_729))
-let finalScore = last.score   // G has not changed since the last epoch's score
-let report = Report(title: "Chapter 3: a GAN on MNIST (executed notebook)")
-exitOnError {
-    let stripEpochs = try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 10)
+/// Writes the notebook for where the run stands: after every epoch, when it stops early, and at the end.
+func writeNotebook(_ status: RunStatus) throws {
+    let history = training.history
+    let report = Report(title: "Chapter 3: a GAN on MNIST (executed notebook)", status: status)
     let charts = try training.drawCharts(subject: "MNIST")
-
     report.paragraph("""
         A generator G (\(describe(networks.generatorSizes)), LeakyReLU 0.2, tanh output) learns to turn random \
         vectors z ~ \(latent.formula) into digits, against a discriminator D \
@@ -230,19 +226,24 @@ exitOnError {
         ("real label", "\(realLabel)\(realLabel < 1 ? " (one-sided label smoothing)" : "")"), ("D steps per G step", "\(discriminatorSteps)"),
         ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"), ("training images", "\(train.count)"),
     ])
+    guard let last = history.last else { return try report.write(to: run.output("report.md")) }
+    let stripEpochs = try pictures.final(fixedZ: fixedZ, epochs: status.isFinished ? epochCount : last.epoch, ends: ends, steps: 10)
     report.ganSamples(epoch: last.epoch, stripEpochs: stripEpochs, walk: "G turns every point on the way into a digit.")
     report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the sum of its losses on real and fake images")
     report.ganCharts(charts)
-    if let finalScore {
+    if let finalScore = last.score {   // G has not changed since the last epoch's score
         report.digitScore(history, final: finalScore,
                           frechetChart: try DigitScore.frechetChart(history).draw(into: run.outputFolder, name: "frechet"),
                           digitsChart: try finalScore.histogram(epoch: last.epoch).draw(into: run.outputFolder, name: "digits"))
     }
     report.epochPictures(history.map(\.epoch))
     report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * history.count, unit: "real images",
+                  notebookSeconds: training.notebookSeconds,
                   ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
+    guard status.isFinished else { return try report.write(to: run.output("report.md")) }
     try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)"]) { a, _ in a }, metrics: last.metrics,
                    pictures: ["samples.png", "interpolation.png"])
 }
 
-print("Done: \(history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: samples.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")
+exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }
+print("Done: \(training.history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: samples.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")

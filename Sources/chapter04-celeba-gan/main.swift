@@ -17,8 +17,7 @@ import Workbook
 // MARK: - 1. Configuration
 
 enum Defaults: TrainingDefaults {
-    static let epochs = 63, batchSize = 128
-    static let learningRate: Float = 2e-4
+    static let epochs = 63, batchSize = 128, learningRate: Float = 2e-4
     static let defaultsNote = " for 5,000 faces: enough for about 2,500 steps; 2 for all of CelebA"
 }
 
@@ -117,6 +116,8 @@ exitOnError { try PNG.write(pictures.layout.grid(realSample, count: 64, perRow: 
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.
 let fixedZ = Tensor(shape: [0])
 Latent.normal.sample(fixedZ, count: 64, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 7919))
+let ends = Tensor(shape: [0])   // 6 straight lines from one face's z to another's, 8 steps each
+Latent.normal.sample(ends, count: 12, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 104_729))
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
 
@@ -124,6 +125,7 @@ let training = GANTraining(run: run, rng: rng, configuration: configuration, gen
                            generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
                            examples: faces.count, batchSize: batchSize, epochs: epochCount)
 if options.training.resume { exitOnError { try training.resume() } }
+training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
 
 // MARK: - 5. Training: D and G take turns (as in chapter 3, without its tricks)
 
@@ -179,14 +181,12 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
     }
 }
 
-// MARK: - 6. Outputs
+// MARK: - 6. Outputs (the executed notebook)
 
-let history = training.history, last = history.last!
-let ends = Tensor(shape: [0])   // 6 straight lines from one face's z to another's, 8 steps each
-Latent.normal.sample(ends, count: 12, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 104_729))
-let report = Report(title: "Chapter 4: a GAN on CelebA faces (executed notebook)")
-exitOnError {
-    let stripEpochs = try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 8)
+/// Writes the notebook for where the run stands: after every epoch, when it stops early, and at the end.
+func writeNotebook(_ status: RunStatus) throws {
+    let history = training.history
+    let report = Report(title: "Chapter 4: a GAN on CelebA faces (executed notebook)", status: status)
     let charts = try training.drawCharts(subject: "faces")
 
     report.paragraph("""
@@ -219,17 +219,22 @@ exitOnError {
     }
     report.paragraph("Real faces, as D sees them:")
     report.image("64 real training faces", "real.png")
+    guard let last = history.last else { return try report.write(to: run.output("report.md")) }
+    let stripEpochs = try pictures.final(fixedZ: fixedZ, epochs: status.isFinished ? epochCount : last.epoch, ends: ends, steps: 8)
     report.ganSamples(epoch: last.epoch, stripEpochs: stripEpochs, walk: "the faces change smoothly on the way.")
     report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the mean of its losses on real and fake faces, (real + fake) / 2")
     report.ganCharts(charts)
     report.epochPictures(history.map(\.epoch))
     report.timing(run, trainingSeconds: training.trainingSeconds, samples: faces.count * history.count, unit: "real faces",
+                  notebookSeconds: training.notebookSeconds,
                   ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
     // For comparisons the folders count by name (the reference was made on another machine).
+    guard status.isFinished else { return try report.write(to: run.output("report.md")) }
     try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "images": folders.map(\.lastPathComponent).joined(separator: ", ")]) { _, new in new },
                    metrics: last.metrics.merging(["faces": Double(faces.count)]) { $1 },
                    pictures: ["samples.png", "interpolation.png"])
 }
 
-print("Done: \(history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: "
+exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }
+print("Done: \(training.history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: "
       + "samples.png, real.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")

@@ -85,7 +85,7 @@ enum Chapters {
 
     /// Starts `chapter`, waits until its output contains `marker`, sends it Ctrl-C (SIGINT) after
     /// `delay` seconds, and waits for it to end.
-    static func interrupt(_ chapter: String, _ arguments: [String], after marker: String, delay: Double) throws -> Result {
+    static func interrupt(_ chapter: String, _ arguments: [String], after marker: String, times: Int = 1, delay: Double) throws -> Result {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(chapter)
         process.arguments = arguments + ["--data-dir", dataRoot.path]
@@ -97,7 +97,7 @@ enum Chapters {
         try process.run()
         var seen = Data()
         let deadline = Date().addingTimeInterval(60)
-        while !String(decoding: seen, as: UTF8.self).contains(marker) && Date() < deadline {
+        while String(decoding: seen, as: UTF8.self).components(separatedBy: marker).count <= times && Date() < deadline {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }   // the program ended before printing the marker
             seen.append(chunk)
@@ -201,6 +201,46 @@ struct GANChapterTests {
         #expect(try GANHistory(x).map(\.generatorLoss) == (try GANHistory(y)).map(\.generatorLoss))
         let curves = try String(contentsOf: straight.appendingPathComponent("loss.dat"), encoding: .utf8)
         #expect(curves == (try String(contentsOf: stopped.appendingPathComponent("loss.dat"), encoding: .utf8)))
+    }
+
+    @Test func afterCtrlCTheReportShowsTheFinishedEpochsAndSaysHowToContinue() throws {
+        let straight = Chapters.folder("notebook-straight"), stopped = Chapters.folder("notebook-stopped")
+        let arguments = ["--batch-size", "8", "--threads", "2", "--epochs", "6"]   // 40 steps an epoch on the synthetic digits
+        let a = try Chapters.run("chapter03-gan", arguments + ["--output-dir", straight.path])
+        #expect(a.status == 0, "\(a.errors)")
+        // Ctrl-C once the second epoch's digit score is printed: the run stops in epoch 3 (or soon after).
+        let b = try Chapters.interrupt("chapter03-gan", arguments + ["--output-dir", stopped.path], after: "digit score", times: 2, delay: 0)
+        #expect(b.status == 130, "status \(b.status): \(b.errors)")
+        let finished = try Checkpoint(contentsOf: stopped.appendingPathComponent("checkpoint.bin")).epoch
+        #expect(finished >= 2 && finished < 6, "stopped after epoch \(finished)")
+        let report = try String(contentsOf: stopped.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("**Stopped:** Ctrl-C in epoch \(finished + 1)") && report.contains("--resume`"), "\(report.prefix(400))")
+        #expect(epochRows(report).count == finished, "\(epochRows(report))")
+        for file in ["samples.png", "loss.png", "scores.png", "frechet.png", "report.md"] {
+            #expect(FileManager.default.fileExists(atPath: stopped.appendingPathComponent(file).path), "\(file) missing after Ctrl-C")
+        }
+        let c = try Chapters.run("chapter03-gan", arguments + ["--output-dir", stopped.path, "--resume"])
+        #expect(c.status == 0, "\(c.errors)")
+        let resumed = try String(contentsOf: stopped.appendingPathComponent("report.md"), encoding: .utf8)
+        let whole = try String(contentsOf: straight.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(resumed.contains("**Finished**") && epochRows(resumed).count == 6)
+        #expect(epochRows(resumed) == epochRows(whole))                       // every number but the seconds
+        #expect(section("Digit score", resumed) == section("Digit score", whole))
+        #expect(section("Samples", resumed) == section("Samples", whole))
+    }
+
+    /// The rows of the report's epoch table, without their last column (the seconds).
+    func epochRows(_ report: String) -> [String] {
+        section("Training, epoch by epoch", report).split(separator: "\n").filter { $0.hasPrefix("| ") && $0.first(where: \.isNumber) != nil }
+            .filter { $0.split(separator: "|").first.map { Int($0.trimmingCharacters(in: .whitespaces)) != nil } ?? false }
+            .map { $0.split(separator: "|").dropLast().joined(separator: "|") }
+    }
+
+    /// A `## title` section of a report, up to the next heading of that level.
+    func section(_ title: String, _ report: String) -> String {
+        guard let start = report.range(of: "\n## \(title)\n") else { return "" }
+        let rest = report[start.upperBound...]
+        return String(rest[..<(rest.range(of: "\n## ")?.lowerBound ?? rest.endIndex)])
     }
 
     @Test func generatedSamplesReadBackAsMNIST() throws {

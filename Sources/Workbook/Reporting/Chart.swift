@@ -69,39 +69,52 @@ public struct Chart {
         } catch {
             throw WorkbookError("cannot write the chart files in \(folder.path): \(error.localizedDescription)")
         }
-        return runGnuplot(script: "\(name).gp", in: folder, png: "\(name).png")
+        // gnuplot draws into a partial file that is renamed when complete: a reader's viewer,
+        // reloading while the run goes, never sees half a chart.
+        let partial = ".\(name).png.partial"
+        guard runGnuplot(script: script.replacingOccurrences(of: "set output '\(name).png'", with: "set output '\(partial)'"),
+                         named: "\(name).gp", in: folder) else { return nil }
+        guard rename(folder.appendingPathComponent(partial).path, folder.appendingPathComponent("\(name).png").path) == 0 else {
+            throw WorkbookError("cannot rename the chart \(partial) in \(folder.path): \(String(cString: strerror(errno)))")
+        }
+        return folder.appendingPathComponent("\(name).png")
     }
 
     private func quoted(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "'") }
 
-    private func runGnuplot(script: String, in folder: URL, png: String) -> URL? {
+    /// Runs gnuplot on `script` (given on its standard input; `name` is the script's file, for
+    /// messages). Returns whether it drew.
+    private func runGnuplot(script: String, named name: String, in folder: URL) -> Bool {
         guard let gnuplot = findExecutable("gnuplot") else {
             warnOnce("gnuplot is not installed, so no chart PNGs were drawn; the .dat and .gp files are in \(folder.path). "
                      + "Install it (Debian/Ubuntu: apt-get install gnuplot-nox; macOS: brew install gnuplot) "
-                     + "and run `gnuplot \(script)` in that folder to draw them.")
-            return nil
+                     + "and run `gnuplot \(name)` in that folder to draw them.")
+            return false
         }
         let process = Process()
         process.executableURL = gnuplot
-        process.arguments = [script]
+        process.arguments = ["-"]
         process.currentDirectoryURL = folder
-        let errors = Pipe()
+        let errors = Pipe(), input = Pipe()
         process.standardError = errors
+        process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         // A termination handler set before the start cannot miss the exit (waitUntilExit can, on Linux).
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         do { try process.run() } catch {
             warnOnce("could not start gnuplot (\(error.localizedDescription)); the .dat and .gp files are in \(folder.path)")
-            return nil
+            return false
         }
+        input.fileHandleForWriting.write(Data(script.utf8))
+        try? input.fileHandleForWriting.close()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         exited.wait()
         guard process.terminationStatus == 0 else {
-            warnOnce("gnuplot failed on \(script): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
-            return nil
+            warnOnce("gnuplot failed on \(name): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+            return false
         }
-        return folder.appendingPathComponent(png)
+        return true
     }
 
     private func warnOnce(_ message: String) {

@@ -1,10 +1,37 @@
 import Foundation
 
+/// Where a run stands: the line at the top of its report, which is rewritten as the run goes.
+public enum RunStatus: Equatable, Sendable {
+    /// `epoch` of `epochs` done, `elapsed` seconds since the start, about `remaining` to go.
+    case running(epoch: Int, of: Int, elapsed: Double, remaining: Double)
+    case finished(elapsed: Double)
+    /// Stopped before the end (Ctrl-C, a diverged loss): why, and the command that continues it.
+    case stopped(reason: String, continueWith: String)
+
+    public var line: String {
+        switch self {
+        case let .running(epoch, epochs, elapsed, remaining):
+            return "**Running:** epoch \(epoch) of \(epochs) done, \(formatDuration(elapsed)) since the start, about "
+                + "\(formatDuration(remaining)) left. This page is rewritten after every epoch."
+        case let .finished(elapsed):
+            return "**Finished** in \(formatDuration(elapsed))."
+        case let .stopped(reason, command):
+            return "**Stopped:** \(reason). Everything up to the last finished epoch is below. Continue exactly where it stopped with "
+                + "`\(command)`."
+        }
+    }
+
+    public var isFinished: Bool { if case .finished = self { true } else { false } }
+}
+
 /// The executed notebook: a markdown file that records what a run did and what it drew.
 public final class Report {
     public private(set) var markdown: String
 
-    public init(title: String) { markdown = "# \(title)\n" }
+    public init(title: String, status: RunStatus? = nil) {
+        markdown = "# \(title)\n"
+        if let status { markdown += "\n> \(status.line)\n" }
+    }
 
     public func heading(_ text: String, level: Int = 2) {
         markdown += "\n" + String(repeating: "#", count: level) + " \(text)\n"
@@ -54,11 +81,13 @@ public extension Report {
     }
 
     /// The closing "Time" section: wall time, training time and speed, then any further lines.
-    func timing(_ run: Run, trainingSeconds: Double, samples: Int, unit: String = "images", _ more: [String] = []) {
+    func timing(_ run: Run, trainingSeconds: Double, samples: Int, unit: String = "images", notebookSeconds: Double, _ more: [String] = []) {
         heading("Time")
         bullets([
             "wall time of this run: \(formatDuration(run.elapsed)); training: \(formatDuration(trainingSeconds))",
             "training speed: \(Int(Double(samples) / max(trainingSeconds, 1e-9))) \(unit) per second on \(run.threads) threads",
+            "writing this notebook after every epoch (report and charts): \(fixed(notebookSeconds, 1)) s in all, "
+                + "\(fixed(100 * notebookSeconds / max(run.elapsed, 1e-9), 1))% of the wall time",
             "peak memory (maximum resident set): \(Run.peakMemoryMegabytes()) MB",
         ] + more)
     }

@@ -58,6 +58,12 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     public private(set) var curves: [SmoothedCurve]
     /// The warnings given about the latest epoch.
     public private(set) var latestWarnings: [String] = []
+    /// Writes the chapter's notebook (report and charts) for a status: called after every epoch
+    /// but the last, and when the run stops early, so the report exists while the run goes and
+    /// after Ctrl-C. The chapter writes the finished one itself.
+    public var notebook: ((RunStatus) throws -> Void)?
+    /// Seconds spent writing the notebook during training (its share of the run is in the report).
+    public private(set) var notebookSeconds = 0.0
 
     // The epoch under way: its order of examples, the weighted sums of the step numbers, its time.
     public private(set) var epoch = 0
@@ -177,10 +183,12 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     public func endStep(_ step: Int, _ numbers: Numbers, weight stepWeight: Double = 1) throws {
         let values = numbers.values
         guard values.allSatisfy(\.isFinite) else {
-            let last = FileManager.default.fileExists(atPath: checkpointFile.path)
-                ? "The last good checkpoint (end of epoch \(epoch - 1)) is \(checkpointFile.path)." : "No checkpoint was written yet."
+            let saved = FileManager.default.fileExists(atPath: checkpointFile.path)
+            let last = saved ? "The last good checkpoint (end of epoch \(epoch - 1)) is \(checkpointFile.path)." : "No checkpoint was written yet."
             let shown = zip(Numbers.names, values).map { "\($0) \($1)" }.joined(separator: ", ")
-            throw WorkbookError("training diverged in epoch \(epoch), step \(step + 1): \(shown). \(last) Try a lower --lr.")
+            let reason = "training diverged in epoch \(epoch), step \(step + 1): \(shown)"
+            try writeNotebook(.stopped(reason: reason + "; try a lower --lr", continueWith: saved ? continueCommand : run.command))
+            throw WorkbookError("\(reason). \(last) Try a lower --lr.")
         }
         for i in values.indices { sums[i] += values[i] * stepWeight }
         weight += stepWeight
@@ -191,9 +199,9 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         if Interruption.requested {
             try saveCheckpoint(completedEpochs: epoch - 1, insideStep: step + 1)
             progress?.finish(status: "stopped")
-            let again = run.command.contains("--resume") ? run.command : run.command + " --resume"
+            try writeNotebook(.stopped(reason: "Ctrl-C in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch)", continueWith: continueCommand))
             throw RunEnded("Stopped in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch); checkpoint saved to \(checkpointFile.path).\n"
-                           + "Continue exactly where it stopped with: \(again)", status: 130)
+                           + "Continue exactly where it stopped with: \(continueCommand)", status: 130)
         }
     }
 
@@ -206,6 +214,21 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         latestWarnings = warnings
         for warning in warnings { print("warning: \(warning)") }
         try saveCheckpoint(completedEpochs: epoch)
+        if epoch < epochCount {
+            // This session's epochs so far say how long the rest will take.
+            let perEpoch = run.elapsed / Double(epoch - firstEpoch + 1)
+            try writeNotebook(.running(epoch: epoch, of: epochCount, elapsed: run.elapsed, remaining: perEpoch * Double(epochCount - epoch)))
+        }
+    }
+
+    /// The command that continues this run from its checkpoint.
+    public var continueCommand: String { run.command.contains("--resume") ? run.command : run.command + " --resume" }
+
+    func writeNotebook(_ status: RunStatus) throws {
+        guard let notebook else { return }
+        let start = Date()
+        try notebook(status)
+        notebookSeconds += Date().timeIntervalSince(start)
     }
 }
 
