@@ -89,6 +89,21 @@ struct NotebookTests {
         #expect(!bar.line(final: true).contains("ETA"))
     }
 
+    @Test func withoutATerminalAPlainLineComesEverySoOften() {
+        var lines: [String] = []
+        let quiet = ProgressBar(title: "epoch 1/1", total: 100, interactive: false, plainEvery: 3600)
+        quiet.output = { lines.append($0) }
+        for i in 1...99 { quiet.update(completed: i, status: "D 0.5") }
+        #expect(lines.isEmpty)                                   // not yet 30 seconds (here: an hour)
+        quiet.finish()
+        #expect(lines.count == 1 && lines[0].hasPrefix("epoch 1/1 [") && lines[0].hasSuffix("D 0.5\n") && !lines[0].contains("\r"))
+        lines = []
+        let chatty = ProgressBar(title: "epoch 2/2", total: 100, interactive: false, plainEvery: 0)
+        chatty.output = { lines.append($0) }
+        for i in 1...3 { chatty.update(completed: 10 * i, status: "step \(i)") }
+        #expect(lines.count == 3 && lines[2].contains(" 30% 30/100") && lines[2].hasSuffix("step 3\n"), "\(lines)")
+    }
+
     @Test func anUnwritableOutputFolderIsRefusedBeforeTraining() throws {
         let file = temporaryFolder().appendingPathComponent("a-file")
         try Data("x".utf8).write(to: file)

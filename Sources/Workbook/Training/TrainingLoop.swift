@@ -71,6 +71,8 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     private var sums: [Double] = [], weight = 0.0
     private var earlierSeconds = 0.0, epochStart = Date(), stepsEnd = Date()
     private var progress: ProgressBar?
+    /// This session's steps: when they began, how many are done, how many there are (for the run's time left).
+    private var sessionStart: Date?, sessionSteps = 0, sessionTotal = 0
     /// Where a run stopped by Ctrl-C was inside its epoch; resuming continues from exactly there.
     private var stoppedInside: Inside?
 
@@ -166,7 +168,10 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             rng.shuffle(&order)                    // a new order every epoch
             (sums, weight, earlierSeconds) = (Array(repeating: 0, count: Numbers.names.count), 0, 0)
         }
-        if epoch == firstEpoch { Interruption.install() }   // Ctrl-C: finish the step, save, explain how to continue
+        if sessionStart == nil {
+            Interruption.install()   // Ctrl-C: finish the step, save, explain how to continue
+            (sessionStart, sessionTotal) = (Date(), (epochCount - epoch + 1) * stepsPerEpoch - firstStep)
+        }
         progress = ProgressBar(title: "epoch \(epoch)/\(epochCount)", total: exampleCount)
         return firstStep..<stepsPerEpoch
     }
@@ -195,7 +200,9 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         let x = Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch)
         for i in values.indices { curves[i].add(values[i], at: x) }
         stepsEnd = Date()
-        progress?.update(completed: min((step + 1) * batchSize, exampleCount), status: epochMeans.status)
+        sessionSteps += 1
+        let runLeft = stepsEnd.timeIntervalSince(sessionStart ?? stepsEnd) / Double(sessionSteps) * Double(sessionTotal - sessionSteps)
+        progress?.update(completed: min((step + 1) * batchSize, exampleCount), status: epochMeans.status + "  run: \(formatDuration(runLeft)) left")
         if Interruption.requested {
             try saveCheckpoint(completedEpochs: epoch - 1, insideStep: step + 1)
             progress?.finish(status: "stopped")
