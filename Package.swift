@@ -35,6 +35,9 @@ let package = Package(
                        providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // GitHub's markdown renderer, for the reports' web pages (its extensions have no pkg-config file).
+        .systemLibrary(name: "CCmark", pkgConfig: "libcmark-gfm",
+                       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"]), .brew(["cmark-gfm"])]),
 
         // Cache hints, atomics and a spin-wait pause for the kernels and their threads (C builtins).
         .systemLibrary(name: "CHardware"),
@@ -48,7 +51,7 @@ let package = Package(
         // The notebook around it: data, images, charts, reports, progress, command-line options.
         .target(name: "Workbook",
                 dependencies: [
-                    "Backprop", "CPNG", "CJPEG", "CZlib",
+                    "Backprop", "CPNG", "CJPEG", "CZlib", "CCmark",
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
                     .product(name: "Crypto", package: "swift-crypto"),
                 ],

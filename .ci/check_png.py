@@ -5,7 +5,8 @@ import struct, sys, zlib
 
 CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 
-def check(path):
+def decode(path):
+    """(width, height, channels, raw rows with their filter bytes) of a PNG, after every check."""
     data = open(path, "rb").read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("no PNG signature")
@@ -28,9 +29,14 @@ def check(path):
     expected = height * (1 + (width * CHANNELS[color] * depth + 7) // 8)
     if len(raw) != expected:
         raise ValueError(f"{len(raw)} bytes of pixels, expected {expected}")
+    return width, height, CHANNELS[color], raw
+
+def check(path):
+    width, height, _, _ = decode(path)
     return width, height
 
-for path in sys.argv[1:]:
+if __name__ == "__main__":
+  for path in sys.argv[1:]:
     try:
         w, h = check(path)
         print(f"ok {w}x{h} {path}")

@@ -89,6 +89,24 @@ struct NotebookTests {
         #expect(!bar.line(final: true).contains("ETA"))
     }
 
+    @Test func theReportIsAlsoAWebPageThatReloadsOnlyWhileTheRunGoes() throws {
+        let folder = temporaryFolder()
+        let running = Report(title: "Run <1>", status: .running(epoch: 2, of: 5, elapsed: 70, remaining: 105))
+        running.table(["epoch", "loss"], [["1", "0.5"], ["2", "0.4"]])
+        running.image("grid", "grid.png")
+        try running.write(to: folder.appendingPathComponent("report.md"))
+        let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains("<title>Run &lt;1&gt;</title>") && page.contains("http-equiv=\"refresh\""))
+        #expect(page.contains("<table>") && page.contains("<td>0.4</td>") && page.contains("<img src=\"grid.png\" alt=\"grid\""))
+        #expect(page.contains("<strong>Running:</strong> epoch 2 of 5 done, 1:10 since the start, about 1:45 left"))
+        let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.hasPrefix("# Run <1>\n\n> **Running:** epoch 2 of 5"))
+        let finished = Report(title: "Run", status: .finished(elapsed: 300))
+        try finished.write(to: folder.appendingPathComponent("report.md"))
+        let still = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(!still.contains("http-equiv=\"refresh\"") && still.contains("<strong>Finished</strong> in 5:00"))
+    }
+
     @Test func withoutATerminalAPlainLineComesEverySoOften() {
         var lines: [String] = []
         let quiet = ProgressBar(title: "epoch 1/1", total: 100, interactive: false, plainEvery: 3600)

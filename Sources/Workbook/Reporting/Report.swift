@@ -27,8 +27,12 @@ public enum RunStatus: Equatable, Sendable {
 /// The executed notebook: a markdown file that records what a run did and what it drew.
 public final class Report {
     public private(set) var markdown: String
+    public let title: String
+    public let status: RunStatus?
 
     public init(title: String, status: RunStatus? = nil) {
+        self.title = title
+        self.status = status
         markdown = "# \(title)\n"
         if let status { markdown += "\n> \(status.line)\n" }
     }
@@ -53,8 +57,16 @@ public final class Report {
     /// An image, by its path relative to the report.
     public func image(_ caption: String, _ path: String) { markdown += "\n![\(caption)](\(path))\n" }
 
+    /// Writes the report to `url` (report.md) and, beside it, the same as a web page (report.html),
+    /// each atomically: a viewer that reloads while the run goes never sees half a file.
     public func write(to url: URL) throws {
-        do { try markdown.write(to: url, atomically: true, encoding: .utf8) } catch {
+        let page = url.deletingPathExtension().appendingPathExtension("html")
+        let live: Bool
+        if case .running = status { live = true } else { live = false }
+        do {
+            try markdown.write(to: url, atomically: true, encoding: .utf8)
+            try HTMLPage.page(title: title, markdown: markdown, live: live).write(to: page, atomically: true, encoding: .utf8)
+        } catch {
             throw WorkbookError("cannot write the report \(url.path): \(error.localizedDescription)")
         }
     }
