@@ -147,7 +147,7 @@ func writeNotebook(_ status: RunStatus) throws {
     guard status.isFinished else { return try report.write(to: run.output("report.md")) }
     try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
                                            "limit": options.run.limit.map(String.init) ?? "none"],
-                   metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"])
+                   metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"], data: train.fingerprint + "-" + test.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }

@@ -220,7 +220,7 @@ func writeNotebook(_ status: RunStatus) throws {
                                            "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
                                            "limit": options.run.limit.map(String.init) ?? "none"],
                    metrics: ["test MSE": final.testMSE, "test PSNR (dB)": finalPSNR, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainingLoss],
-                   pictures: ["denoising.png"])
+                   pictures: ["denoising.png"], data: train.fingerprint + "-" + test.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }

@@ -242,7 +242,7 @@ func writeNotebook(_ status: RunStatus) throws {
                   ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
     guard status.isFinished else { return try report.write(to: run.output("report.md")) }
     try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)"]) { a, _ in a }, metrics: last.metrics,
-                   pictures: ["samples.png", "interpolation.png"])
+                   pictures: ["samples.png", "interpolation.png"], data: train.fingerprint + "-" + test.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }

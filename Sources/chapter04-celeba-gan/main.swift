@@ -62,6 +62,7 @@ let pictures = GANPictures(run: run, generator: generator, layout: .rgb(side: si
 
 let folders = options.imageFolders.isEmpty
     ? [run.dataRoot.appendingPathComponent("celeba")] : options.imageFolders.map { URL(fileURLWithPath: $0) }
+let shownFolders = options.imageFolders.isEmpty ? "\(run.shownDataRoot)/celeba" : options.imageFolders.joined(separator: ", ")   // as typed
 let configuration: [String: String] = [
     "generator": describe(networks.generatorSizes), "discriminator": describe(networks.discriminatorSizes),
     "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "seed": "\(options.run.seed)",
@@ -200,13 +201,13 @@ func writeNotebook(_ status: RunStatus) throws {
         ("optimisers", "Adam for G and D, lr \(learningRate), betas (0.5, 0.999)"),
         ("loss", "binary cross-entropy on D's logits; G uses the non-saturating loss"),
         ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"),
-        ("image folders", folders.map(\.path).joined(separator: ", ")),
+        ("image folders", shownFolders),
     ])
     report.heading("Data")
     var dataLines = [
         "\(faces.count) faces used, resized (shorter side 64, area averaging) and center-cropped to 64x64"
-            + (faces.fromCache ? ", read from the cache `\(faces.cacheFile!.path)`" : ", decoded in \(formatDuration(decodeSeconds))"
-               + (faces.cacheFile.map { " and cached in `\($0.path)`" } ?? "")),
+            + (faces.fromCache ? ", read from the cache `\(run.shown(faces.cacheFile!))`" : ", decoded in \(formatDuration(decodeSeconds))"
+               + (faces.cacheFile.map { " and cached in `\(run.shown($0))`" } ?? "")),
         "\(faces.skipped.count) files skipped" + (faces.skipped.isEmpty ? "" : " (below)"),
         "\(faces.repaired.count) files used although libjpeg reported damage" + (faces.repaired.isEmpty ? "" : " (below)"),
     ]
@@ -232,7 +233,7 @@ func writeNotebook(_ status: RunStatus) throws {
     guard status.isFinished else { return try report.write(to: run.output("report.md")) }
     try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "images": folders.map(\.lastPathComponent).joined(separator: ", ")]) { _, new in new },
                    metrics: last.metrics.merging(["faces": Double(faces.count)]) { $1 },
-                   pictures: ["samples.png", "interpolation.png"])
+                   pictures: ["samples.png", "interpolation.png"], data: faces.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }

@@ -16,11 +16,14 @@ enum Chapters {
     }()
 
     /// A data folder with 320 training and 100 test "digits": bright random strokes on black.
-    static let dataRoot: URL = {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("chapter-tests-\(ProcessInfo.processInfo.processIdentifier)")
+    static let dataRoot: URL = makeDataRoot(seed: 5)
+
+    /// Such a folder drawn from `seed` (another seed: other "digits", in the same format).
+    static func makeDataRoot(seed: UInt64) -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("chapter-tests-\(ProcessInfo.processInfo.processIdentifier)-\(seed)")
         let folder = root.appendingPathComponent("mnist")
         try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let rng = RandomGenerator(seed: 5)
+        let rng = RandomGenerator(seed: seed)
         for (split, count) in [(MNIST.Split.train, 320), (.test, 100)] {
             var pixels = [UInt8](repeating: 0, count: count * 784)
             for image in 0..<count {
@@ -35,7 +38,7 @@ enum Chapters {
             try! Data(try! gzip(labels.encoded)).write(to: folder.appendingPathComponent(names.1))
         }
         return root
-    }()
+    }
 
     /// The programs run in a folder of their own, so their default outputs and caches
     /// (output/...) never land in the repository.
@@ -51,7 +54,7 @@ enum Chapters {
     static func run(_ chapter: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(chapter)
-        process.arguments = arguments + (["compare", "bench"].contains(chapter) ? [] : ["--data-dir", dataRoot.path])
+        process.arguments = arguments + (["compare", "bench"].contains(chapter) || arguments.contains("--data-dir") ? [] : ["--data-dir", dataRoot.path])
         process.currentDirectoryURL = workingFolder
         if let environment { process.environment = environment }
         let output = Pipe(), errors = Pipe()
@@ -319,6 +322,20 @@ struct AutoencoderChapterTests {
         #expect(compared.status == 0 && compared.output.contains("another seed") && compared.output.contains("test MSE:"), "\(compared.output)\(compared.errors)")
         let missing = try Chapters.run("compare", [Chapters.folder("compare-nothing").path])
         #expect(missing.status == 1 && missing.errors.contains("metrics.json is missing"))
+    }
+
+    @Test func compareNamesOtherDataAsTheReason() throws {
+        // The same flags on other images (another data folder in the same format, as Fashion-MNIST
+        // linked in as mnist/ would be): compare says the data differ, not only the numbers.
+        let reference = Chapters.workingFolder.appendingPathComponent("output/reference/chapter01-autoencoder")
+        defer { try? FileManager.default.removeItem(at: reference) }
+        let flags = ["--epochs", "1", "--limit", "300"]
+        #expect(try Chapters.run("chapter01-autoencoder", flags + ["--output-dir", reference.path]).status == 0)
+        let other = Chapters.folder("compare-other-data")
+        let result = try Chapters.run("chapter01-autoencoder", flags + ["--output-dir", other.path, "--data-dir", Chapters.makeDataRoot(seed: 6).path])
+        #expect(result.output.contains("differs from the reference, as expected: other data (fingerprint"), "\(result.output)")
+        let metrics = try RunMetrics(contentsOf: other)
+        #expect(metrics.data?.count == 33, "\(metrics.data ?? "no fingerprint")")   // two 16-digit fingerprints: training and test images
     }
 
     @Test func ctrlCInChapterOneSavesAndTheRunResumesBitForBit() throws {

@@ -50,6 +50,8 @@ public struct Run {
     public let chapter: String
     public let dataRoot: URL
     public let dataOrigin: String
+    /// The data folder's path as typed (`--data-dir` or $WORKBOOK_DATA), if it was.
+    let dataRootGiven: String?
     public let outputFolder: URL
     /// The command that reproduces this run.
     public let command: String
@@ -64,6 +66,7 @@ public struct Run {
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, so a log keeps prints and progress in order
         dataRoot = DataLocation.root(flag: options.dataDir)
         dataOrigin = DataLocation.origin(flag: options.dataDir)
+        dataRootGiven = options.dataDir ?? ProcessInfo.processInfo.environment[DataLocation.environmentVariable]
         outputFolder = URL(fileURLWithPath: options.outputDir ?? "output/\(chapter)")
         threads = options.threads ?? Parallel.availableCores
         seed = options.seed
@@ -79,6 +82,17 @@ public struct Run {
                                 + "choose another with --output-dir")
         }
     }
+
+    /// A path as a reader understands it: relative to the folder the program was started in when
+    /// it lies inside it, else as it is (reports name no folder of the machine that made them).
+    public func shown(_ url: URL) -> String {
+        let folder = FileManager.default.currentDirectoryPath
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1)) : path
+    }
+
+    /// The data folder as the reader gave it (flag or environment variable), or relative to here.
+    public var shownDataRoot: String { dataRootGiven.map { $0.hasPrefix("/") ? shown(dataRoot) : $0 } ?? shown(dataRoot) }
 
     /// The URL of a file in the output folder.
     public func output(_ name: String) -> URL { outputFolder.appendingPathComponent(name) }

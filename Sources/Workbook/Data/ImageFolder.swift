@@ -31,6 +31,9 @@ public final class ImageFolder {
 
     public var bytesPerImage: Int { 3 * side * side }
 
+    /// A short fingerprint of the decoded images (SHA-256 of their pixels): other faces differ in it.
+    public var fingerprint: String { String(sha256Hex(Data(buffer: UnsafeBufferPointer(rebasing: pixels[0..<(count * bytesPerImage)]))).prefix(16)) }
+
     init(side: Int, count: Int, pixels: UnsafeMutableBufferPointer<UInt8>, skipped: [Problem], repaired: [Problem],
          otherFiles: Int, fromCache: Bool, cacheFile: URL?) {
         self.side = side

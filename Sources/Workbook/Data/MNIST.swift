@@ -32,6 +32,9 @@ public struct MNIST {
     public let pixels: [UInt8]
     /// The digit (0 to 9) of each image.
     public let labels: [UInt8]
+
+    /// A short fingerprint of the images and labels (SHA-256): two runs on other data differ in it.
+    public var fingerprint: String { String(sha256Hex(Data(pixels) + Data(labels)).prefix(16)) }
     public var count: Int { labels.count }
 
     public init(pixels: [UInt8], labels: [UInt8]) {

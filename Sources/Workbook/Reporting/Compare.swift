@@ -12,6 +12,8 @@ public struct RunMetrics: Codable, Equatable {
     public var metrics: [String: Double]
     /// The pictures compared image by image.
     public var pictures: [String]
+    /// A fingerprint of the data the run trained and was tested on (absent in older runs).
+    public var data: String?
     public var threads: Int
     public var date: String
 
@@ -36,12 +38,13 @@ public struct RunMetrics: Codable, Equatable {
     }
 
     public init(chapter: String, command: String, configuration: [String: String], metrics: [String: Double],
-                pictures: [String], threads: Int, date: Date = Date()) {
+                pictures: [String], data: String? = nil, threads: Int, date: Date = Date()) {
         self.chapter = chapter
         self.command = command
         self.configuration = configuration
         self.metrics = metrics
         self.pictures = pictures
+        self.data = data
         self.threads = threads
         self.date = ISO8601DateFormatter().string(from: date)
     }
@@ -67,6 +70,12 @@ public struct Comparison {
         let differences = keys.filter { run.configuration[$0] != reference.configuration[$0] }
         for key in differences {
             details.append("setting \(key): \(run.configuration[key] ?? "(not set)") here, \(reference.configuration[key] ?? "(not set)") in the reference")
+        }
+        // Data: compared when both runs recorded a fingerprint of theirs.
+        var otherData: String?
+        if let mine = run.data, let theirs = reference.data, mine != theirs {
+            otherData = "other data (fingerprint \(mine) here, \(theirs) in the reference): trained and tested on other images"
+            details.append("data: fingerprint \(mine) here, \(theirs) in the reference")
         }
 
         // Pictures.
@@ -94,12 +103,12 @@ public struct Comparison {
 
         let allIdentical = compared == reference.pictures.count && identical == compared
         let numbersEqual = Set(run.metrics.keys).intersection(reference.metrics.keys).allSatisfy { run.metrics[$0] == reference.metrics[$0] }
-        if differences.isEmpty && allIdentical && numbersEqual {
+        if differences.isEmpty && otherData == nil && allIdentical && numbersEqual {
             return Comparison(matches: true, verdict: "matches the reference: the same settings and seed gave byte-identical pictures and the same numbers.",
                               details: details)
         }
         var verdict: String
-        if differences.isEmpty {
+        if differences.isEmpty && otherData == nil {
             verdict = "differs from the reference although the settings and seed are the same (\(identical) of \(reference.pictures.count) pictures identical). "
                 + "Likely another machine (a CPU without FMA, another math library) or a changed program; see the differences in the numbers below."
         } else {
@@ -114,7 +123,7 @@ public struct Comparison {
                 default: return "other flags (\(key): \(here), reference \(there))"
                 }
             }
-            verdict = "differs from the reference, as expected: " + reasons.joined(separator: "; ") + "."
+            verdict = "differs from the reference, as expected: " + ([otherData].compactMap { $0 } + reasons).joined(separator: "; ") + "."
         }
         return Comparison(matches: false, verdict: verdict, details: details)
     }

@@ -81,7 +81,7 @@ public extension Report {
         heading("Configuration")
         table(["setting", "value"], configuration.map { [$0.0, $0.1] } + [
             ["seed", "\(run.seed)"], ["threads", "\(run.threads)"],
-            ["data", "\(run.dataRoot.path) (from \(run.dataOrigin))"],
+            ["data", "\(run.shownDataRoot) (from \(run.dataOrigin))"],
         ])
     }
 
