@@ -99,19 +99,20 @@ public enum Allocations {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var total = 0
 
-    /// How many float buffers have been allocated so far.
+    /// How many float buffers (tensors and scratch) have been allocated so far, by every thread.
     public static var sinceStart: Int {
         lock.lock(); defer { lock.unlock() }
         return total
     }
 
-    /// How many of them this thread allocated (tests run side by side in one process, so a test
-    /// counts its own thread's).
-    public static var onThisThread: Int { Thread.current.threadDictionary[key] as? Int ?? 0 }
+    /// How many tensors this thread allocated (tests run side by side in one process, so a test
+    /// counts its own thread's). Scratch buffers are left out here: which thread grows one depends
+    /// on how the worker threads are shared with other tests at that moment.
+    public static var tensorsOnThisThread: Int { Thread.current.threadDictionary[key] as? Int ?? 0 }
     private static let key = "Backprop.Allocations"
 
-    static func count() {
+    static func count(tensor: Bool = true) {
         lock.lock(); total += 1; lock.unlock()
-        Thread.current.threadDictionary[key] = onThisThread + 1
+        if tensor { Thread.current.threadDictionary[key] = tensorsOnThisThread + 1 }
     }
 }

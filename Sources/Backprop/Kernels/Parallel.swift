@@ -8,8 +8,16 @@ import Foundation
 /// bit-identical whatever the thread count: `--threads 1` and `--threads 2` draw the same pictures.
 public enum Parallel {
     /// How many threads the kernels may use; every core this process may run on, unless the
-    /// reader says otherwise.
-    nonisolated(unsafe) public static var threads: Int = availableCores
+    /// reader says otherwise. An atomic word: the tests change it while other tests run kernels.
+    public static var threads: Int {
+        get { atomicLoad(threadCount) }
+        set { atomicStore(threadCount, newValue) }
+    }
+    private static let threadCount: UnsafeMutablePointer<Int> = {
+        let word = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        word.initialize(to: availableCores)
+        return word
+    }()
 
     /// The cores this process may run on: on Linux those of its CPU affinity (`taskset`, a
     /// container's cpuset), which `activeProcessorCount` does not look at.
@@ -125,15 +133,18 @@ final class WorkerTeam: @unchecked Sendable {
 
     private func startWorker() {
         workerCount += 1
-        let index = workerCount, team = self
-        let thread = Thread { team.work(as: index) }
+        // A new worker waits for the *next* region: started with the generation of regions past,
+        // it would take the generation as new and read the region's body while the caller is
+        // still writing it (ThreadSanitizer caught this when a test grew the team from 2 to 3).
+        let index = workerCount, team = self, current = atomicLoad(generation)
+        let thread = Thread { team.work(as: index, after: current) }
         thread.name = "Backprop worker \(index)"
         thread.start()
     }
 
     /// A worker's life: wait for the generation to move, do its share, report, and again.
-    private func work(as index: Int) {
-        var seen = 0
+    private func work(as index: Int, after generation: Int) {
+        var seen = generation
         while true {
             seen = waitForNewGeneration(after: seen)
             doShare(index)

@@ -11,7 +11,7 @@ final class Scratch {
         if buffers[slot].capacity < count {
             buffers[slot].pointer.deallocate()
             buffers[slot] = (.allocate(capacity: count), count)
-            Allocations.count()
+            Allocations.count(tensor: false)
         }
         return buffers[slot].pointer
     }
