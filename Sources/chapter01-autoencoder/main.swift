@@ -23,11 +23,13 @@ struct Options: ParsableCommand {
         abstract: "Train an autoencoder that squeezes MNIST digits into 9 numbers and rebuilds them.")
 
     @OptionGroup var training: TrainingOptions<Defaults>
+    @OptionGroup var drawing: PictureOptions
     @OptionGroup var run: RunOptions
 }
 
 let options = Options.parseOrExit()
 let epochs = options.training.epochCount, batchSize = options.training.batch, learningRate = options.training.rate
+let zoom = options.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
 let run = exitOnError { try Run(chapter: "chapter01-autoencoder", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)   // the one source of randomness: same seed, same run
 
@@ -79,7 +81,7 @@ func drawReconstructions(to url: URL) throws {
         tiles += row.map { Image(grayRow: $0, of: originals, width: 28, height: 28) }
         tiles += row.map { Image(grayRow: $0, of: reconstructions, width: 28, height: 28) }
     }
-    try PNG.write(makeGrid(tiles, perRow: 10), to: url)
+    try PNG.write(makeGrid(tiles, perRow: 10).scaled(by: zoom), to: url)
 }
 
 // The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/Training/TrainingLoop.swift.
@@ -145,7 +147,7 @@ func writeNotebook(_ status: RunStatus) throws {
     report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * results.count, notebookSeconds: training.notebookSeconds,
                   ["final test MSE: \(fixed(final.testMSE, 4)) after \(final.epoch) epochs"])
     guard status.isFinished else { return try report.write(to: run.output("report.md")) }
-    try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
+    try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "zoom": "\(zoom)",
                                            "limit": options.run.limit.map(String.init) ?? "none"],
                    metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"], data: train.fingerprint + "-" + test.fingerprint)
 }

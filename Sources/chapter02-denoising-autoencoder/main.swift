@@ -42,6 +42,7 @@ struct Options: ParsableCommand {
     @Option(help: "Size of the code (hidden layer). Above 784 the autoencoder is overcomplete.")
     var hidden = 1024
 
+    @OptionGroup var drawing: PictureOptions
     @OptionGroup var run: RunOptions
 
     var level: Float { noiseLevel ?? 0.5 }
@@ -62,6 +63,7 @@ let noise = options.noise, noiseLevel = options.level   // plain constants: chea
 // The test digits get the same damage, except when training without noise: then they get Gaussian
 // noise 0.5 anyway, to show that a network that learned to copy has not learned to denoise.
 let testNoise = noise == .none ? Noise.gaussian : noise, testNoiseLevel = noise == .none ? 0.5 : noiseLevel
+let zoom = options.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
 let run = exitOnError { try Run(chapter: "chapter02-denoising-autoencoder", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)
 
@@ -136,7 +138,7 @@ let shownDigits = test.examplesOfEachDigit(1)
 func drawDenoising(to url: URL) throws {
     let rows = [noisyTest, denoisedTest, cleanTest]
     let tiles = rows.flatMap { source in shownDigits.map { Image(grayRow: $0, of: source, width: 28, height: 28) } }
-    try PNG.write(makeGrid(tiles, perRow: shownDigits.count), to: url)
+    try PNG.write(makeGrid(tiles, perRow: shownDigits.count).scaled(by: zoom), to: url)
 }
 
 // MARK: - 5. Training
@@ -216,7 +218,7 @@ func writeNotebook(_ status: RunStatus) throws {
     report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * results.count, notebookSeconds: training.notebookSeconds,
                   ["final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(finalPSNR, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input"])
     guard status.isFinished else { return try report.write(to: run.output("report.md")) }
-    try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)",
+    try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "zoom": "\(zoom)",
                                            "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
                                            "limit": options.run.limit.map(String.init) ?? "none"],
                    metrics: ["test MSE": final.testMSE, "test PSNR (dB)": finalPSNR, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainingLoss],

@@ -55,6 +55,7 @@ struct Options: ParsableCommand {
     @OptionGroup var training: TrainingOptions<Defaults>
     @OptionGroup var generation: GenerateOptions
     @OptionGroup var cache: CacheOptions
+    @OptionGroup var drawing: PictureOptions
     @OptionGroup var run: RunOptions
 
     func validate() throws {
@@ -74,7 +75,7 @@ let latent = options.latent ?? preset.latent
 let batchSize = options.training.batchSize ?? preset.batchSize
 let learningRate = options.training.learningRate ?? preset.learningRate
 let epochCount = options.training.epochs ?? preset.defaultEpochs
-let realLabel = options.realLabel, discriminatorSteps = options.discriminatorSteps
+let realLabel = options.realLabel, discriminatorSteps = options.discriminatorSteps, zoom = options.drawing.zoom ?? 2   // pictures: 2x
 let run = exitOnError { try Run(chapter: "chapter03-gan", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)
 
@@ -88,7 +89,7 @@ let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] 
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let bce = BCEWithLogitsLoss()
-let pictures = GANPictures(run: run, generator: generator, layout: .gray(side: 28))   // grids, strip, walk (Workbook/Images)
+let pictures = GANPictures(run: run, generator: generator, layout: .gray(side: 28), zoom: zoom)   // grids, strip, walk (Workbook/Images)
 
 // Everything that must match for a checkpoint to continue this run.
 let configuration: [String: String] = [
@@ -117,7 +118,7 @@ if let count = options.generation.generate {
 let fullTrain = exitOnError { try MNIST.load(.train, root: run.dataRoot) }
 let train = fullTrain.prefix(options.run.limit)
 let test = exitOnError { try MNIST.load(.test, root: run.dataRoot) }
-print("MNIST: \(train.count) training images from \(run.dataRoot.path)")
+print("MNIST: \(train.count) training images from \(run.shownDataRoot)")
 print("G \(describe(networks.generatorSizes)): \(generator.parameterCount) parameters; D \(describe(networks.discriminatorSizes)): \(discriminator.parameterCount) parameters")
 
 // How varied 64 real digits are: the yardstick for the samples' variety (mode collapse).
@@ -125,10 +126,10 @@ let realSample = Tensor(shape: [0])
 test.fill(realSample, with: 0..<min(64, test.count), range: -1...1)
 let realVariety = meanPairwiseDistance(realSample)
 
-// 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.
-let fixedZ = Tensor(shape: [0])
+// 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning;
+// and the ends of 8 straight lines from one z to another, 10 steps each.
+let fixedZ = Tensor(shape: [0]), ends = Tensor(shape: [0])
 latent.sample(fixedZ, count: 64, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 7919))
-let ends = Tensor(shape: [0])   // 8 straight lines from one z to another, 10 steps each
 latent.sample(ends, count: 16, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 104_729))
 
 // A number that moves: a digit classifier (appendix A, trained once on all 60,000 training digits
@@ -238,10 +239,9 @@ func writeNotebook(_ status: RunStatus) throws {
     }
     report.epochPictures(history.map(\.epoch))
     report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * history.count, unit: "real images",
-                  notebookSeconds: training.notebookSeconds,
-                  ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
+                  notebookSeconds: training.notebookSeconds, ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
     guard status.isFinished else { return try report.write(to: run.output("report.md")) }
-    try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)"]) { a, _ in a }, metrics: last.metrics,
+    try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "zoom": "\(zoom)"]) { a, _ in a }, metrics: last.metrics,
                    pictures: ["samples.png", "interpolation.png"], data: train.fingerprint + "-" + test.fingerprint)
 }
 

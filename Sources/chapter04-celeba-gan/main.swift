@@ -33,6 +33,7 @@ struct Options: ParsableCommand {
     @OptionGroup var training: TrainingOptions<Defaults>
     @OptionGroup var generation: GenerateOptions
     @OptionGroup var cache: CacheOptions
+    @OptionGroup var drawing: PictureOptions
     @OptionGroup var run: RunOptions
 
     func validate() throws {
@@ -46,6 +47,7 @@ let side = 64                                          // 3 x 64 x 64 = 12,288 n
 let networks = MLPGAN.faces                            // in Sources/Models/MLPGAN.swift
 let latentSize = networks.latentSize
 let batchSize = options.training.batch, learningRate = options.training.rate
+let zoom = options.drawing.zoom ?? 1   // pictures drawn at their size
 let run = exitOnError { try Run(chapter: "chapter04-celeba-gan", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)
 
@@ -58,7 +60,7 @@ let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] 
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let bce = BCEWithLogitsLoss()
-let pictures = GANPictures(run: run, generator: generator, layout: .rgb(side: side))
+let pictures = GANPictures(run: run, generator: generator, layout: .rgb(side: side), zoom: zoom)
 
 let folders = options.imageFolders.isEmpty
     ? [run.dataRoot.appendingPathComponent("celeba")] : options.imageFolders.map { URL(fileURLWithPath: $0) }
@@ -112,7 +114,7 @@ print("G \(configuration["generator"]!): \(generator.parameterCount) parameters;
 let realSample = Tensor(shape: [0])
 faces.fill(realSample, with: (0..<min(64, faces.count)).map { $0 * faces.count / min(64, faces.count) })
 let realVariety = meanPairwiseDistance(realSample)
-exitOnError { try PNG.write(pictures.layout.grid(realSample, count: 64, perRow: 8), to: run.output("real.png")) }
+exitOnError { try PNG.write(pictures.layout.grid(realSample, count: 64, perRow: 8, zoom: zoom), to: run.output("real.png")) }
 
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.
 let fixedZ = Tensor(shape: [0])
@@ -227,11 +229,10 @@ func writeNotebook(_ status: RunStatus) throws {
     report.ganCharts(charts)
     report.epochPictures(history.map(\.epoch))
     report.timing(run, trainingSeconds: training.trainingSeconds, samples: faces.count * history.count, unit: "real faces",
-                  notebookSeconds: training.notebookSeconds,
-                  ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
+                  notebookSeconds: training.notebookSeconds, ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
     // For comparisons the folders count by name (the reference was made on another machine).
     guard status.isFinished else { return try report.write(to: run.output("report.md")) }
-    try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "images": folders.map(\.lastPathComponent).joined(separator: ", ")]) { _, new in new },
+    try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "zoom": "\(zoom)", "images": folders.map(\.lastPathComponent).joined(separator: ", ")]) { _, new in new },
                    metrics: last.metrics.merging(["faces": Double(faces.count)]) { $1 },
                    pictures: ["samples.png", "interpolation.png"], data: faces.fingerprint)
 }

@@ -256,7 +256,7 @@ struct GANChapterTests {
         #expect(idx.dimensions == [150, 28, 28])
         #expect(Set(idx.bytes).count > 10, "the samples are not images")
         let grid = try PNG.read(folder.appendingPathComponent("generated.png"))
-        #expect(grid.width == 10 * 30 + 2 && grid.height == 10 * 30 + 2)
+        #expect(grid.width == 2 * (10 * 30 + 2) && grid.height == 2 * (10 * 30 + 2))
     }
 
     @Test func badFlagsAreRefusedWithClearMessages() throws {
@@ -300,7 +300,12 @@ struct AutoencoderChapterTests {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file) missing")
         }
         let grid = try PNG.read(folder.appendingPathComponent("reconstructions.png"))
-        #expect(grid.width == 10 * 30 + 2 && grid.height == 4 * 30 + 2)   // 2 per digit: 4 rows of 10
+        #expect(grid.width == 2 * (10 * 30 + 2) && grid.height == 2 * (4 * 30 + 2))   // 2 per digit: 4 rows of 10, drawn 2x
+        let small = Chapters.folder("zoom-one")
+        #expect(try Chapters.run("chapter01-autoencoder", ["--epochs", "1", "--limit", "200", "--zoom", "1", "--output-dir", small.path]).status == 0)
+        let plain = try PNG.read(small.appendingPathComponent("reconstructions.png"))
+        #expect(plain.width == 10 * 30 + 2 && plain.height == 4 * 30 + 2)
+        #expect(plain.pixels[(5 * plain.width + 7)] == grid.pixels[(10 * grid.width + 14)])   // the same picture, pixel for pixel
     }
 
     @Test func aRunComparesItselfWithTheReferenceRun() throws {
@@ -382,7 +387,7 @@ struct AutoencoderChapterTests {
         let result = try Chapters.run("chapter02-denoising-autoencoder", ["--epochs", "2", "--limit", "320", "--output-dir", folder.path])
         #expect(result.status == 0, "\(result.errors)")
         let grid = try PNG.read(folder.appendingPathComponent("denoising.png"))
-        #expect(grid.height == 3 * 30 + 2)   // noisy, denoised, clean
+        #expect(grid.height == 2 * (3 * 30 + 2))   // noisy, denoised, clean, drawn 2x
         let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("test PSNR (dB)"))
         for (arguments, fragment) in [(["--noise", "salt"], "salt"), (["--noise", "masking", "--noise-level", "1.5"], "fraction in (0, 1)"),
@@ -536,6 +541,7 @@ struct CommandLineTests {
         ("--cache-dir", "", "--cache-dir needs a folder"),
         ("--seed", "abc", "The value 'abc' is invalid for '--seed <seed>'"),
         ("--runs", "0", "--runs must be between 1 and 1000 (got 0)"),
+        ("--zoom", "0", "--zoom must be between 1 and 8 (got 0)"),
     ]
 
     @Test func everyProgramExplainsItselfAndRefusesBadSharedFlags() throws {

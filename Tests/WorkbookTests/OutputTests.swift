@@ -16,6 +16,19 @@ struct ImageTests {
         #expect(try Data(contentsOf: url).prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
     }
 
+    @Test func scalingMakesEachPixelABlock() {
+        let rgb = Image(width: 3, height: 2, channels: 3, pixels: (0..<18).map { UInt8($0 * 10) })
+        let big = rgb.scaled(by: 2)
+        #expect(big.width == 6 && big.height == 4 && big.channels == 3)
+        for y in 0..<4 {
+            for x in 0..<6 {
+                let source = ((y / 2) * 3 + x / 2) * 3, target = (y * 6 + x) * 3
+                #expect(Array(big.pixels[target..<(target + 3)]) == Array(rgb.pixels[source..<(source + 3)]), "pixel \(x), \(y)")
+            }
+        }
+        #expect(rgb.scaled(by: 1) == rgb)
+    }
+
     @Test func garbageAndTruncatedPNGsAreErrorsNotCrashes() throws {
         expectError(containing: ["not a readable PNG"]) { _ = try PNG.decode(Data("not a png".utf8)) }
         let image = Image(width: 40, height: 40, channels: 3, pixels: (0..<4800).map { UInt8(truncatingIfNeeded: $0 * 7) })

@@ -88,3 +88,16 @@ public struct CacheOptions: ParsableArguments {
     /// The cache folder, or nil for `--cache-dir none`.
     public var cacheFolder: URL? { cacheDir == "none" ? nil : URL(fileURLWithPath: cacheDir) }
 }
+
+/// How large the pictures are drawn.
+public struct PictureOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Draw the pictures N times larger, pixel for pixel, 1 to 8 (default: 2 for digits, 1 for faces).",
+                               valueName: "N"))
+    public var zoom: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        if let zoom { try require((1...8).contains(zoom), "--zoom must be between 1 and 8 (got \(zoom))") }
+    }
+}

@@ -17,9 +17,9 @@ public enum ImageLayout: Sendable {
         }
     }
 
-    /// The first `count` rows of `images` in a grid of `perRow` columns.
-    public func grid(_ images: Tensor, count: Int, perRow: Int) -> Image {
-        makeGrid((0..<min(count, images.rows)).map { image(row: $0, of: images) }, perRow: perRow)
+    /// The first `count` rows of `images` in a grid of `perRow` columns, `zoom` times larger.
+    public func grid(_ images: Tensor, count: Int, perRow: Int, zoom: Int = 1) -> Image {
+        makeGrid((0..<min(count, images.rows)).map { image(row: $0, of: images) }, perRow: perRow).scaled(by: zoom)
     }
 }
 
@@ -50,18 +50,21 @@ public struct GANPictures {
     public let run: Run
     public let generator: Layer
     public let layout: ImageLayout
+    /// How many times larger the grids are drawn (nearest neighbour).
+    public let zoom: Int
 
-    public init(run: Run, generator: Layer, layout: ImageLayout) {
+    public init(run: Run, generator: Layer, layout: ImageLayout, zoom: Int) {
         self.run = run
         self.generator = generator
         self.layout = layout
+        self.zoom = zoom
     }
 
     /// Draws the fixed z as an 8 x 8 grid into `epoch-NNN.png` and returns the samples.
     @discardableResult
     public func epochGrid(_ fixedZ: Tensor, epoch: Int) throws -> Tensor {
         let samples = draw(generator, fixedZ)
-        try PNG.write(layout.grid(samples, count: 64, perRow: 8), to: run.epochPicture(epoch))
+        try PNG.write(layout.grid(samples, count: 64, perRow: 8, zoom: zoom), to: run.epochPicture(epoch))
         return samples
     }
 
@@ -69,13 +72,13 @@ public struct GANPictures {
     /// under another) and `interpolation.png` (the walk between `ends`, `steps` points a line).
     /// Returns the epochs the strip shows.
     public func final(fixedZ: Tensor, epochs: Int, ends: Tensor, steps: Int) throws -> [Int] {
-        try PNG.write(layout.grid(draw(generator, fixedZ), count: 64, perRow: 8), to: run.output("samples.png"))
+        try PNG.write(layout.grid(draw(generator, fixedZ), count: 64, perRow: 8, zoom: zoom), to: run.output("samples.png"))
         let stripEpochs = progressEpochs(upTo: epochs)
-        if let strip = progressStrip(gridFiles: stripEpochs.map(run.epochPicture), tileHeight: layout.side) {
+        if let strip = progressStrip(gridFiles: stripEpochs.map(run.epochPicture), tileHeight: layout.side * zoom, padding: 2 * zoom) {
             try PNG.write(strip, to: run.output("progress.png"))
         }
         let lines = ends.rows / 2
-        try PNG.write(layout.grid(draw(generator, interpolate(ends, lines: lines, steps: steps)), count: lines * steps, perRow: steps),
+        try PNG.write(layout.grid(draw(generator, interpolate(ends, lines: lines, steps: steps)), count: lines * steps, perRow: steps, zoom: zoom),
                       to: run.output("interpolation.png"))
         return stripEpochs
     }
@@ -99,7 +102,7 @@ public struct GANPictures {
         var bytes = [UInt8](repeating: 0, count: count * side * side)
         try generate(count: count, chunk: 1000, sample: sample) { images, start in
             for i in 0..<images.count { bytes[start * side * side + i] = UInt8(min(max(((images[i] + 1) * 127.5).rounded(), 0), 255)) }
-            if start == 0 { try PNG.write(layout.grid(images, count: 100, perRow: 10), to: run.output("generated.png")) }
+            if start == 0 { try PNG.write(layout.grid(images, count: 100, perRow: 10, zoom: zoom), to: run.output("generated.png")) }
         }
         let file = run.output("generated-idx3-ubyte")
         do { try Data(IDXArray(dimensions: [count, side, side], bytes: bytes).encoded).write(to: file, options: .atomic) } catch {
@@ -115,9 +118,9 @@ public struct GANPictures {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try generate(count: count, chunk: 256, sample: sample) { images, start in
             for i in 0..<images.rows {
-                try PNG.write(layout.image(row: i, of: images), to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1)))
+                try PNG.write(layout.image(row: i, of: images).scaled(by: zoom), to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1)))
             }
-            if start == 0 { try PNG.write(layout.grid(images, count: 64, perRow: 8), to: run.output("generated.png")) }
+            if start == 0 { try PNG.write(layout.grid(images, count: 64, perRow: 8, zoom: zoom), to: run.output("generated.png")) }
         }
         return folder
     }
