@@ -228,7 +228,7 @@ func writeNotebook(_ status: RunStatus) throws {
         ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"), ("training images", "\(train.count)"),
     ])
     guard let last = history.last else { return try report.write(to: run.output("report.md")) }
-    let stripEpochs = try pictures.final(fixedZ: fixedZ, epochs: status.isFinished ? epochCount : last.epoch, ends: ends, steps: 10)
+    let stripEpochs = status.isFinished ? try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 10) : nil
     report.ganSamples(epoch: last.epoch, stripEpochs: stripEpochs, walk: "G turns every point on the way into a digit.")
     report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the sum of its losses on real and fake images")
     report.ganCharts(charts)

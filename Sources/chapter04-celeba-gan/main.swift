@@ -223,7 +223,7 @@ func writeNotebook(_ status: RunStatus) throws {
     report.paragraph("Real faces, as D sees them:")
     report.image("64 real training faces", "real.png")
     guard let last = history.last else { return try report.write(to: run.output("report.md")) }
-    let stripEpochs = try pictures.final(fixedZ: fixedZ, epochs: status.isFinished ? epochCount : last.epoch, ends: ends, steps: 8)
+    let stripEpochs = status.isFinished ? try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 8) : nil
     report.ganSamples(epoch: last.epoch, stripEpochs: stripEpochs, walk: "the faces change smoothly on the way.")
     report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the mean of its losses on real and fake faces, (real + fake) / 2")
     report.ganCharts(charts)

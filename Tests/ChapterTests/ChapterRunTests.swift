@@ -219,7 +219,8 @@ struct GANChapterTests {
         let report = try String(contentsOf: stopped.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("**Stopped:** Ctrl-C in epoch \(finished + 1)") && report.contains("--resume`"), "\(report.prefix(400))")
         #expect(epochRows(report).count == finished, "\(epochRows(report))")
-        for file in ["samples.png", "loss.png", "scores.png", "frechet.png", "report.md"] {
+        #expect(report.contains(String(format: "](epoch-%03d.png)", finished)), "the stopped report shows the last finished epoch's grid")
+        for file in [String(format: "epoch-%03d.png", finished), "loss.png", "scores.png", "frechet.png", "report.md", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: stopped.appendingPathComponent(file).path), "\(file) missing after Ctrl-C")
         }
         let c = try Chapters.run("chapter03-gan", arguments + ["--output-dir", stopped.path, "--resume"])

@@ -2,9 +2,16 @@ import Backprop
 import Foundation
 
 public extension Report {
-    /// The GAN chapters' pictures: the final fixed-z grid, the progress strip, the latent walk.
-    func ganSamples(epoch: Int, stripEpochs: [Int], walk: String) {
+    /// The GAN chapters' pictures: the final fixed-z grid, the progress strip, the latent walk; or,
+    /// while the run goes (`stripEpochs` nil), the latest epoch's grid, since the strip and the
+    /// walk are drawn once, at the end (drawing them every epoch cost chapter 4 5% of its time).
+    func ganSamples(epoch: Int, stripEpochs: [Int]?, walk: String) {
         heading("Samples")
+        guard let stripEpochs else {
+            paragraph("The same 64 latent vectors after epoch \(epoch) (the progress strip and the latent walk are drawn when the run ends):")
+            image("64 samples from fixed z", String(format: "epoch-%03d.png", epoch))
+            return
+        }
         paragraph("The same 64 latent vectors after epoch \(epoch):")
         image("64 samples from fixed z", "samples.png")
         paragraph("Progress: the first row of the fixed-z grid after epochs \(stripEpochs.map(String.init).joined(separator: ", ")):")
