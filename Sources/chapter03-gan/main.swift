@@ -32,7 +32,7 @@ extension Latent: ExpressibleByArgument {}
 
 enum Defaults: TrainingDefaults {
     static let epochs = 30, batchSize = 128, learningRate: Float = 2e-4
-    static let defaultsNote = " for --preset classic; 50, 64 and 0.002 for small, 50, 64 and 2e-4 for book"
+    static let epochsNote = " for --preset classic, 50 for small and book", batchSizeNote = " for classic, 64 for small and book", learningRateNote = " for classic and book, 0.002 for small"
 }
 
 struct Options: ParsableCommand {

@@ -18,7 +18,7 @@ import Workbook
 
 enum Defaults: TrainingDefaults {
     static let epochs = 63, batchSize = 128, learningRate: Float = 2e-4
-    static let defaultsNote = " for 5,000 faces: enough for about 2,500 steps; 2 for all of CelebA"
+    static let epochsNote = " for 5,000 faces: enough for about 2,500 steps; 2 for all of CelebA"
 }
 
 struct Options: ParsableCommand {

@@ -11,23 +11,27 @@ public protocol TrainingDefaults {
     static var epochs: Int { get }
     static var batchSize: Int { get }
     static var learningRate: Float { get }
-    /// Said after the defaults when they depend on other flags (chapter 3's presets).
-    static var defaultsNote: String { get }
+    /// Said after a default when it depends on other flags (chapter 3's presets, chapter 4's faces).
+    static var epochsNote: String { get }
+    static var batchSizeNote: String { get }
+    static var learningRateNote: String { get }
 }
 
 public extension TrainingDefaults {
-    static var defaultsNote: String { "" }
+    static var epochsNote: String { "" }
+    static var batchSizeNote: String { "" }
+    static var learningRateNote: String { "" }
 }
 
 /// How long and how fast a chapter trains, and whether it continues a saved run.
 public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
-    @Option(help: "Passes over the training set, 1 to 10000 (default: \(Defaults.epochs)\(Defaults.defaultsNote)).")
+    @Option(help: "Passes over the training set, 1 to 10000 (default: \(Defaults.epochs)\(Defaults.epochsNote)).")
     public var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Examples per training step, 1 to 60000 (default: \(Defaults.batchSize)).")
+    @Option(name: .customLong("batch-size"), help: "Examples per training step, 1 to 60000 (default: \(Defaults.batchSize)\(Defaults.batchSizeNote)).")
     public var batchSize: Int?
 
-    @Option(name: .customLong("lr"), help: "The optimiser's learning rate, above 0 and at most 10 (default: \(Defaults.learningRate)).")
+    @Option(name: .customLong("lr"), help: "The optimiser's learning rate, above 0 and at most 10 (default: \(Defaults.learningRate)\(Defaults.learningRateNote)).")
     public var learningRate: Float?
 
     @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
