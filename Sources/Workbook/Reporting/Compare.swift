@@ -71,9 +71,10 @@ public struct Comparison {
         for key in differences {
             details.append("setting \(key): \(run.configuration[key] ?? "(not set)") here, \(reference.configuration[key] ?? "(not set)") in the reference")
         }
-        // Data: compared when both runs recorded a fingerprint of theirs.
+        // Data: compared when both runs recorded a fingerprint of theirs (another --limit already
+        // says the data differ, and why).
         var otherData: String?
-        if let mine = run.data, let theirs = reference.data, mine != theirs {
+        if let mine = run.data, let theirs = reference.data, mine != theirs, !differences.contains("limit") {
             otherData = "other data (fingerprint \(mine) here, \(theirs) in the reference): trained and tested on other images"
             details.append("data: fingerprint \(mine) here, \(theirs) in the reference")
         }
