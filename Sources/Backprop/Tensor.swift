@@ -83,6 +83,13 @@ public final class Tensor {
         reshape(to: other.shape)
         data.update(from: other.data, count: count)
     }
+
+    /// Adds `other` to these values, one by one (the shapes must agree). Where two paths of a
+    /// network meet (a VAE's μ feeds both the sample z and the KL term), their gradients add up.
+    public func add(_ other: Tensor) {
+        precondition(other.shape == shape, "add: shapes \(shape) and \(other.shape) differ")
+        for i in 0..<count { data[i] += other.data[i] }
+    }
 }
 
 extension Tensor: CustomStringConvertible {

@@ -138,3 +138,52 @@ public final class FacesGANStep {
 public func meanProbability(_ logits: Tensor) -> Double {
     (0..<logits.count).reduce(0.0) { $0 + Double(sigmoid(logits[$1])) } / Double(logits.count)
 }
+
+/// Chapter 5: one step of the variational autoencoder. Encode, sample z = μ + σ·ε, decode; the
+/// loss is the reconstruction (binary cross-entropy summed over the pixels) plus β times the KL
+/// divergence, both per image; back through both paths into μ and log σ², then the encoder.
+public final class VAEStep {
+    public let vae: VariationalAutoencoder
+    public let optimizer: Optimizer
+    public let beta: Float
+    let bce = BCEWithLogitsLoss(), kl = KLDivergenceLoss()
+
+    public init(vae: VariationalAutoencoder, optimizer: Optimizer, beta: Float) {
+        self.vae = vae
+        self.optimizer = optimizer
+        self.beta = beta
+    }
+
+    /// One step on images in [0, 1] and their one-hot labels (read only when conditional).
+    public func callAsFunction(images x: Tensor, labels: Tensor) -> VAELoss {
+        optimizer.zeroGradients()
+        let loss = gradients(images: x, labels: labels)
+        optimizer.step()
+        return loss
+    }
+
+    /// The forward pass alone: the batch's loss.
+    public func loss(images x: Tensor, labels: Tensor) -> VAELoss {
+        let h = vae.encoder.forward(vae.encoderInput(x, labels: labels))
+        let mean = vae.meanHead.forward(h), logVariance = vae.logVarianceHead.forward(h)
+        let z = vae.sampler.forward(mean: mean, logVariance: logVariance)
+        let logits = vae.decoder.forward(vae.decoderInput(z, labels: labels))
+        let reconstruction = bce.forward(logits, x, weight: Float(vae.imageSize))
+        _ = kl.forward(mean: mean, logVariance: logVariance, weight: beta)
+        return VAELoss(reconstruction: Double(reconstruction), divergence: Double(kl.divergence), beta: Double(beta))
+    }
+
+    /// Forward and backward: adds the loss's gradient into every parameter's, and returns the loss.
+    public func gradients(images x: Tensor, labels: Tensor) -> VAELoss {
+        let value = loss(images: x, labels: labels)
+        let dz = vae.codeGradient(vae.decoder.backward(bce.backward()))
+        let (dMean, dLogVariance) = vae.sampler.backward(dz)
+        let fromKL = kl.backward()
+        dMean.add(fromKL.mean)
+        dLogVariance.add(fromKL.logVariance)
+        let dh = vae.meanHead.backward(dMean)
+        dh.add(vae.logVarianceHead.backward(dLogVariance))
+        _ = vae.encoder.backward(dh)
+        return value
+    }
+}

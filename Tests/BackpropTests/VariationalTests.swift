@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Backprop
+import Models
 
 /// The two pieces a variational autoencoder adds: sampling z = μ + σ·ε, and the KL term.
 @Suite("Reparameterised sampling and the KL divergence")
@@ -54,5 +55,49 @@ struct VariationalTests {
         #expect(kl.forward(mean: Tensor(shape: [3, 2], repeating: 1), logVariance: Tensor(shape: [3, 2])) == 1)
         let wide = kl.forward(mean: Tensor(shape: [1, 1]), logVariance: Tensor(shape: [1, 1], repeating: 1))
         #expect(abs(Double(wide) - 0.5 * (exp(1) - 2)) < 1e-6)
+    }
+
+    @Test func joiningColumnsSendsEachGradientBackToItsSource() {
+        let join = JoinColumns()
+        let a = randomInput([3, 4], rng: rng), b = randomInput([3, 2], rng: rng), r = randomInput([3, 6], rng: rng)
+        func loss() -> Double { let y = join.forward(a, b); return (0..<y.count).reduce(0.0) { $0 + Double(y[$1] * r[$1]) } }
+        _ = loss()
+        let (da, db) = join.backward(r)
+        expectAllPass(checkGradients([("a", a, Tensor(copying: da)), ("b", b, Tensor(copying: db))], loss: loss), "JoinColumns")
+        let labels = Tensor(shape: [0])
+        oneHot([2, 0, 1], classes: 3, into: labels)
+        #expect(labels.values == [0, 0, 1, 1, 0, 0, 0, 1, 0])
+    }
+
+    /// The whole VAE, conditional (so the joins are in the path), small enough to check every
+    /// weight: its loss, reconstruction + β · KL, against the gradients the chapter's step computes.
+    @Test func theWholeVariationalAutoencoderWithTheNoiseHeldFixed() {
+        let noise = RandomGenerator(seed: 5)
+        let vae = VariationalAutoencoder(latentSize: 3, conditional: true, imageSize: 12, hiddenSize: 7, rng: noise)
+        let step = VAEStep(vae: vae, optimizer: SGD(vae.parameters, learningRate: 0), beta: 0.7)
+        let x = Tensor(shape: [4, 12]), labels = Tensor(shape: [0])
+        x.fillUniform(using: rng, low: 0.05, high: 0.95)
+        oneHot([3, 1, 4, 1], classes: 10, into: labels)
+        let start = noise.stateWords                                  // the same ε at every forward pass
+        func loss() -> Double { noise.restore(stateWords: start); return step.loss(images: x, labels: labels).total }
+        noise.restore(stateWords: start)
+        step.optimizer.zeroGradients()
+        _ = step.gradients(images: x, labels: labels)
+        let gradients = vae.parameters.enumerated().map { (name: "parameter \($0.offset) \($0.element.name)", value: $0.element.value,
+                                                            gradient: Tensor(copying: $0.element.gradient)) }
+        #expect(gradients.count == 10)
+        expectAllPass(checkGradients(gradients, loss: loss), "VAE")
+    }
+
+    @Test func aWarmedUpVAEStepAllocatesNothing() {
+        let vae = VariationalAutoencoder(latentSize: 20, conditional: true, rng: rng)
+        let step = VAEStep(vae: vae, optimizer: Adam(vae.parameters), beta: 1)
+        let x = Tensor(shape: [128, 784]), labels = Tensor(shape: [0])
+        x.fillUniform(using: rng, low: 0, high: 1)
+        oneHot((0..<128).map { $0 % 10 }, classes: 10, into: labels)
+        _ = step(images: x, labels: labels); _ = step(images: x, labels: labels)   // the first steps size every buffer
+        let before = Allocations.tensorsOnThisThread
+        for _ in 0..<5 { _ = step(images: x, labels: labels) }
+        #expect(Allocations.tensorsOnThisThread == before, "\(Allocations.tensorsOnThisThread - before) tensors allocated in 5 warmed-up steps")
     }
 }

@@ -14,6 +14,8 @@ import Foundation
 public final class KLDivergenceLoss {
     private let meanGradient = Tensor(shape: [0]), logVarianceGradient = Tensor(shape: [0])
     private var mean: Tensor?, logVariance: Tensor?, weight: Float = 1
+    /// The divergence itself (without `weight`) at the most recent forward, in nats per example.
+    public private(set) var divergence: Float = 0
 
     public init() {}
 
@@ -24,7 +26,8 @@ public final class KLDivergenceLoss {
         let mu = mean.data, lv = logVariance.data
         var sum = 0.0
         for i in 0..<mean.count { sum += Double(1 + lv[i] - mu[i] * mu[i] - exp(lv[i])) }
-        return Float(-0.5 * sum / Double(mean.rows)) * weight
+        divergence = Float(-0.5 * sum / Double(mean.rows))
+        return divergence * weight
     }
 
     /// dLoss/dμ and dLoss/dlog σ² for the most recent forward.
