@@ -89,7 +89,7 @@ let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] 
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let bce = BCEWithLogitsLoss()
-let pictures = GANPictures(run: run, generator: generator, layout: .gray(side: 28), zoom: zoom)   // grids, strip, walk (Workbook/Images)
+let pictures = SamplePictures(run: run, generator: generator, layout: .gray(side: 28), zoom: zoom)   // grids, strip, walk (Workbook/Images)
 
 // Everything that must match for a checkpoint to continue this run.
 let configuration: [String: String] = [

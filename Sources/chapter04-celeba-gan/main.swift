@@ -60,7 +60,7 @@ let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] 
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let bce = BCEWithLogitsLoss()
-let pictures = GANPictures(run: run, generator: generator, layout: .rgb(side: side), zoom: zoom)
+let pictures = SamplePictures(run: run, generator: generator, layout: .rgb(side: side), zoom: zoom)
 
 let folders = options.imageFolders.isEmpty
     ? [run.dataRoot.appendingPathComponent("celeba")] : options.imageFolders.map { URL(fileURLWithPath: $0) }

@@ -82,6 +82,14 @@ public struct MNIST {
         }
     }
 
+    /// The labels of the examples at `indices`, one-hot: row b is all zeros but a 1 in the column
+    /// of its digit. [B, 10], for the conditional VAE of chapter 5.
+    public func fillOneHotLabels(_ tensor: Tensor, with indices: some Collection<Int>) {
+        tensor.reshape(to: [indices.count, 10])
+        tensor.fill(0)
+        for (row, index) in indices.enumerated() { tensor[row, Int(labels[index])] = 1 }
+    }
+
     /// The index of the first `perDigit` images of each digit 0...9, digit by digit: a fixed,
     /// balanced set to draw every epoch.
     public func examplesOfEachDigit(_ perDigit: Int) -> [Int] {

@@ -136,3 +136,16 @@ public struct FeatureStatistics {
         return max(meanTerm + covariance.trace + other.covariance.trace - 2 * crossTrace, 0)
     }
 }
+
+/// The p-quantile of the standard normal distribution: the x with Φ(x) = p. Found by bisection on
+/// Φ(x) = erfc(−x / √2) / 2, which is monotonic; 80 halvings of [-40, 40] leave an error far
+/// below a Float's resolution. (Chapter 5 decodes a grid of codes at evenly spaced quantiles.)
+public func normalQuantile(_ p: Double) -> Double {
+    precondition(p > 0 && p < 1, "normalQuantile: p must lie in (0, 1) (got \(p))")
+    var low = -40.0, high = 40.0
+    for _ in 0..<80 {
+        let middle = (low + high) / 2
+        if erfc(-middle / 2.0.squareRoot()) / 2 < p { low = middle } else { high = middle }
+    }
+    return (low + high) / 2
+}

@@ -1,7 +1,7 @@
 import Backprop
 import Foundation
 
-/// How a row of a tensor in [-1, 1] becomes a picture: a gray digit or a colour face.
+/// How a row of a tensor becomes a picture: a gray digit or a colour face.
 public enum ImageLayout: Sendable {
     /// side x side gray pixels, row by row (MNIST's 28 x 28).
     case gray(side: Int)
@@ -10,16 +10,17 @@ public enum ImageLayout: Sendable {
 
     public var side: Int { switch self { case .gray(let s), .rgb(let s): s } }
 
-    public func image(row: Int, of tensor: Tensor) -> Image {
+    /// Row `row` of `tensor` as an image; `range` is the values' range (black to white).
+    public func image(row: Int, of tensor: Tensor, range: ClosedRange<Float> = -1...1) -> Image {
         switch self {
-        case .gray(let side): Image(grayRow: row, of: tensor, width: side, height: side, range: -1...1)
-        case .rgb(let side): Image(planarRGBRow: row, of: tensor, width: side, height: side)
+        case .gray(let side): Image(grayRow: row, of: tensor, width: side, height: side, range: range)
+        case .rgb(let side): Image(planarRGBRow: row, of: tensor, width: side, height: side, range: range)
         }
     }
 
     /// The first `count` rows of `images` in a grid of `perRow` columns, `zoom` times larger.
-    public func grid(_ images: Tensor, count: Int, perRow: Int, zoom: Int = 1) -> Image {
-        makeGrid((0..<min(count, images.rows)).map { image(row: $0, of: images) }, perRow: perRow).scaled(by: zoom)
+    public func grid(_ images: Tensor, count: Int, perRow: Int, zoom: Int = 1, range: ClosedRange<Float> = -1...1) -> Image {
+        makeGrid((0..<min(count, images.rows)).map { image(row: $0, of: images, range: range) }, perRow: perRow).scaled(by: zoom)
     }
 }
 
@@ -44,27 +45,36 @@ public func interpolate(_ ends: Tensor, lines: Int, steps: Int) -> Tensor {
     return path
 }
 
-/// The pictures a GAN chapter draws from its generator: a grid of the fixed z after every epoch,
-/// and at the end the final grid, the progress strip and the latent walk.
-public struct GANPictures {
+/// The pictures a generative chapter draws from its generator (a GAN's G, a VAE's decoder): a
+/// grid of the fixed z after every epoch, and at the end the final grid, the progress strip and
+/// the latent walk.
+public struct SamplePictures {
     public let run: Run
     public let generator: Layer
     public let layout: ImageLayout
     /// How many times larger the grids are drawn (nearest neighbour).
     public let zoom: Int
+    /// The range of the generator's values: [-1, 1] after a tanh (the GANs), [0, 1] after a sigmoid (the VAE).
+    public let range: ClosedRange<Float>
 
-    public init(run: Run, generator: Layer, layout: ImageLayout, zoom: Int) {
+    public init(run: Run, generator: Layer, layout: ImageLayout, zoom: Int, range: ClosedRange<Float> = -1...1) {
         self.run = run
         self.generator = generator
         self.layout = layout
         self.zoom = zoom
+        self.range = range
     }
 
-    /// Draws the fixed z as an 8 x 8 grid into `epoch-NNN.png` and returns the samples.
+    /// The first `count` rows of `images` as a grid of `perRow` columns, at this zoom and range.
+    public func grid(_ images: Tensor, count: Int, perRow: Int = 8) -> Image {
+        layout.grid(images, count: count, perRow: perRow, zoom: zoom, range: range)
+    }
+
+    /// Draws the fixed z (64 of them: an 8 x 8 grid) into `epoch-NNN.png` and returns the samples.
     @discardableResult
     public func epochGrid(_ fixedZ: Tensor, epoch: Int) throws -> Tensor {
         let samples = draw(generator, fixedZ)
-        try PNG.write(layout.grid(samples, count: 64, perRow: 8, zoom: zoom), to: run.epochPicture(epoch))
+        try PNG.write(grid(samples, count: fixedZ.rows), to: run.epochPicture(epoch))
         return samples
     }
 
@@ -72,13 +82,13 @@ public struct GANPictures {
     /// under another) and `interpolation.png` (the walk between `ends`, `steps` points a line).
     /// Returns the epochs the strip shows.
     public func final(fixedZ: Tensor, epochs: Int, ends: Tensor, steps: Int) throws -> [Int] {
-        try PNG.write(layout.grid(draw(generator, fixedZ), count: 64, perRow: 8, zoom: zoom), to: run.output("samples.png"))
+        try PNG.write(grid(draw(generator, fixedZ), count: fixedZ.rows), to: run.output("samples.png"))
         let stripEpochs = progressEpochs(upTo: epochs)
         if let strip = progressStrip(gridFiles: stripEpochs.map(run.epochPicture), tileHeight: layout.side * zoom, padding: 2 * zoom) {
             try PNG.write(strip, to: run.output("progress.png"))
         }
         let lines = ends.rows / 2
-        try PNG.write(layout.grid(draw(generator, interpolate(ends, lines: lines, steps: steps)), count: lines * steps, perRow: steps, zoom: zoom),
+        try PNG.write(grid(draw(generator, interpolate(ends, lines: lines, steps: steps)), count: lines * steps, perRow: steps),
                       to: run.output("interpolation.png"))
         return stripEpochs
     }
@@ -101,8 +111,9 @@ public struct GANPictures {
         let side = layout.side
         var bytes = [UInt8](repeating: 0, count: count * side * side)
         try generate(count: count, chunk: 1000, sample: sample) { images, start in
-            for i in 0..<images.count { bytes[start * side * side + i] = UInt8(min(max(((images[i] + 1) * 127.5).rounded(), 0), 255)) }
-            if start == 0 { try PNG.write(layout.grid(images, count: 100, perRow: 10, zoom: zoom), to: run.output("generated.png")) }
+            let low = range.lowerBound, scale = 255 / (range.upperBound - range.lowerBound)
+            for i in 0..<images.count { bytes[start * side * side + i] = UInt8(min(max(((images[i] - low) * scale).rounded(), 0), 255)) }
+            if start == 0 { try PNG.write(grid(images, count: 100, perRow: 10), to: run.output("generated.png")) }
         }
         let file = run.output("generated-idx3-ubyte")
         do { try Data(IDXArray(dimensions: [count, side, side], bytes: bytes).encoded).write(to: file, options: .atomic) } catch {
@@ -118,9 +129,9 @@ public struct GANPictures {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try generate(count: count, chunk: 256, sample: sample) { images, start in
             for i in 0..<images.rows {
-                try PNG.write(layout.image(row: i, of: images).scaled(by: zoom), to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1)))
+                try PNG.write(layout.image(row: i, of: images, range: range).scaled(by: zoom), to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1)))
             }
-            if start == 0 { try PNG.write(layout.grid(images, count: 64, perRow: 8, zoom: zoom), to: run.output("generated.png")) }
+            if start == 0 { try PNG.write(grid(images, count: 64), to: run.output("generated.png")) }
         }
         return folder
     }

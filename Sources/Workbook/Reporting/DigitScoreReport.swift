@@ -1,10 +1,18 @@
 import Backprop
 import Foundation
 
+/// An epoch's record that may carry a digit score: chapter 3's GAN and chapter 5's VAE.
+public protocol ScoredEpoch {
+    var epoch: Int { get }
+    var score: DigitScore? { get }
+}
+
+extension GANEpoch: ScoredEpoch {}
+
 public extension Report {
     /// The digit-score section of a chapter that draws digits: the score per epoch (appendix A's
     /// classifier), the Fréchet chart, the final samples by digit and their histogram.
-    func digitScore(_ history: [GANEpoch], final: DigitScore, frechetChart: URL?, digitsChart: URL?) {
+    func digitScore<Epoch: ScoredEpoch>(_ history: [Epoch], final: DigitScore, frechetChart: URL?, digitsChart: URL?) {
         let scored = history.filter { $0.score != nil }
         heading("Digit score")
         paragraph("A digit classifier (appendix A, \(DigitClassifier.sizes.map(String.init).joined(separator: "-"))) judges 2,000 samples "
@@ -26,7 +34,7 @@ public extension Report {
 
 public extension DigitScore {
     /// The Fréchet distance per scored epoch, on a log scale.
-    static func frechetChart(_ history: [GANEpoch]) -> Chart {
+    static func frechetChart<Epoch: ScoredEpoch>(_ history: [Epoch]) -> Chart {
         Chart(title: "Digit score: Fréchet distance to the test digits (lower is better)", xLabel: "epoch",
               yLabel: "Fréchet distance of classifier features",
               series: [.init("2,000 samples", history.compactMap { e in e.score.map { (x: Double(e.epoch), y: $0.frechetDistance) } },
@@ -35,8 +43,9 @@ public extension DigitScore {
     }
 
     /// Which digits the samples are, as a histogram against perfect coverage (10% each).
-    func histogram(epoch: Int) -> Chart {
-        var chart = Chart(title: "Which digits G draws (2,000 samples, epoch \(epoch))", xLabel: "digit", yLabel: "share of the samples",
+    /// `drawer` names the model in the title ("G", "the VAE").
+    func histogram(epoch: Int, drawer: String = "G") -> Chart {
+        var chart = Chart(title: "Which digits \(drawer) draws (2,000 samples, epoch \(epoch))", xLabel: "digit", yLabel: "share of the samples",
                           series: [.init("samples", classShares.enumerated().map { (x: Double($0.offset), y: $0.element) }, style: "boxes fill solid 0.5"),
                                    .init("perfect coverage", [(x: -0.5, y: 0.1), (x: 9.5, y: 0.1)])])
         chart.settings = ["set yrange [0:*]", "set xrange [-0.7:9.7]", "set xtics 1", "set boxwidth 0.8"]

@@ -1,0 +1,98 @@
+import Backprop
+import Foundation
+
+/// The numbers of one VAE step, in nats per image: the reconstruction term, the KL divergence,
+/// and the loss that was minimised (reconstruction + β · KL).
+public struct VAEStepNumbers: StepNumbers {
+    public var reconstruction: Double
+    public var divergence: Double
+    public var loss: Double
+
+    public init(reconstruction: Double, divergence: Double, loss: Double) {
+        self.reconstruction = reconstruction
+        self.divergence = divergence
+        self.loss = loss
+    }
+    public init(values: [Double]) { self.init(reconstruction: values[0], divergence: values[1], loss: values[2]) }
+    public static let names = ["reconstruction", "KL", "loss"]
+    public var values: [Double] { [reconstruction, divergence, loss] }
+    public var status: String { "loss \(fixed(loss, 2)) = reconstruction \(fixed(reconstruction, 2)) + KL \(fixed(divergence, 2))" }
+}
+
+/// The loss of a VAE on a data set, split into its parts (nats per image).
+public struct VAELossParts: Codable, Equatable, Sendable {
+    public var reconstruction: Double
+    public var divergence: Double
+    /// reconstruction + β · KL, the number training minimises.
+    public var loss: Double
+    public init(reconstruction: Double, divergence: Double, loss: Double) {
+        self.reconstruction = reconstruction
+        self.divergence = divergence
+        self.loss = loss
+    }
+}
+
+/// What one VAE epoch looked like: the training loss (means over the epoch's steps), the test
+/// loss, and the digit score of the samples.
+public struct VAEEpoch: Codable, Equatable, Sendable, ScoredEpoch {
+    public var epoch: Int
+    public var training: VAELossParts
+    public var test: VAELossParts
+    public var score: DigitScore?
+    public var seconds: Double
+}
+
+public extension VAEEpoch {
+    /// The final numbers a VAE run writes to metrics.json (and compares with its reference run).
+    var metrics: [String: Double] {
+        var numbers = ["test loss": test.loss, "test reconstruction": test.reconstruction, "test KL": test.divergence,
+                       "training loss": training.loss]
+        if let score {
+            numbers["Fréchet distance"] = score.frechetDistance
+            numbers["rarest digit share"] = score.rarestShare
+        }
+        return numbers
+    }
+}
+
+/// Chapter 5's training loop.
+public typealias VAETraining = TrainingLoop<VAEStepNumbers, VAEEpoch>
+
+public extension TrainingLoop where Numbers == VAEStepNumbers, Record == VAEEpoch {
+    /// The model's parts and their optimiser ("adam") are saved by name; the curves sample every epoch 50 times.
+    convenience init(run: Run, rng: RandomGenerator, configuration: [String: String], parts: [(String, Layer)], optimizer: Optimizer,
+                     examples: Int, batchSize: Int, epochs: Int) {
+        self.init(run: run, rng: rng, configuration: configuration, models: parts, optimizers: [("adam", optimizer)],
+                  examples: examples, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 50)
+    }
+
+    /// Ends the epoch with its test loss and score (history, progress line, checkpoint).
+    func endEpoch(test: VAELossParts, score: DigitScore?) throws {
+        let means = epochMeans
+        let record = VAEEpoch(epoch: epoch, training: VAELossParts(reconstruction: means.reconstruction, divergence: means.divergence, loss: means.loss),
+                              test: test, score: score, seconds: epochSeconds)
+        try endEpoch(record, status: "test loss \(fixed(test.loss, 2)) = reconstruction \(fixed(test.reconstruction, 2)) + KL \(fixed(test.divergence, 2))")
+        if let score {
+            print("  digit score: Fréchet distance \(fixed(score.frechetDistance, 2)), confidence \(fixed(score.meanConfidence, 2)), "
+                  + "digits from \(fixed(100 * score.rarestShare, 1))% (\(score.rarestDigit)) to \(fixed(100 * score.commonShare, 1))% (\(score.commonDigit))")
+        }
+    }
+
+    /// Seconds spent training, over all finished epochs (resumed ones included).
+    var trainingSeconds: Double { history.reduce(0) { $0 + $1.seconds } }
+
+    /// The two parts of the loss and their sum: training (averaged over every few steps) and test (per epoch).
+    func lossChart(beta: Float) -> Chart {
+        let sum = beta == 1 ? "loss (reconstruction + KL)" : "loss (reconstruction + \(beta) KL)"
+        func test(_ part: KeyPath<VAELossParts, Double>) -> [(x: Double, y: Double)] { history.map { (x: Double($0.epoch), y: $0.test[keyPath: part]) } }
+        var chart = Chart(title: "VAE on MNIST: the loss and its two parts (nats per image)", xLabel: "epoch", yLabel: "nats per image",
+                     series: [.init("training \(sum)", curves[2].points), .init("training reconstruction", curves[0].points),
+                              .init("training KL", curves[1].points),
+                              .init("test \(sum)", test(\.loss), style: "linespoints"),
+                              .init("test reconstruction", test(\.reconstruction), style: "linespoints"),
+                              .init("test KL", test(\.divergence), style: "linespoints")])
+        // The first steps' loss is several times the rest: the scale follows the first test loss, so the later epochs show.
+        if let first = history.first { chart.settings = ["set yrange [0:\(Int(first.test.loss * 1.5))]"] }
+        return chart
+    }
+}
