@@ -507,6 +507,103 @@ struct FacesChapterTests {
     }
 }
 
+/// The epochs chapter 5's checkpoint records.
+func VAEHistory(_ checkpoint: Checkpoint) throws -> [VAEEpoch] {
+    struct State: Decodable { var history: [VAEEpoch] }
+    return try JSONDecoder().decode(State.self, from: Data(checkpoint.state.utf8)).history
+}
+
+@Suite("Chapter 5 end to end", .serialized)
+struct VAEChapterTests {
+    let common = ["--limit", "256", "--batch-size", "64", "--threads", "2"]
+
+    @Test func resumingGivesTheUninterruptedRunBitForBit() throws {
+        let straight = Chapters.folder("vae-straight"), resumed = Chapters.folder("vae-resumed")
+        let a = try Chapters.run("chapter05-variational-autoencoder", common + ["--epochs", "3", "--output-dir", straight.path])
+        #expect(a.status == 0, "\(a.errors)")
+        let b1 = try Chapters.run("chapter05-variational-autoencoder", common + ["--epochs", "1", "--output-dir", resumed.path])
+        #expect(b1.status == 0, "\(b1.errors)")
+        let b2 = try Chapters.run("chapter05-variational-autoencoder", common + ["--epochs", "3", "--resume", "--output-dir", resumed.path])
+        #expect(b2.status == 0 && b2.output.contains("Resuming after epoch 1"), "\(b2.errors)")
+        for picture in ["epoch-002.png", "epoch-003.png", "samples.png", "reconstructions.png", "interpolation.png", "progress.png"] {
+            let one = try Data(contentsOf: straight.appendingPathComponent(picture))
+            let two = try Data(contentsOf: resumed.appendingPathComponent(picture))
+            #expect(one == two, "\(picture) differs after a resume")
+        }
+        let x = try Checkpoint(contentsOf: straight.appendingPathComponent("checkpoint.bin"))
+        let y = try Checkpoint(contentsOf: resumed.appendingPathComponent("checkpoint.bin"))
+        #expect(x.epoch == 3 && y.epoch == 3 && x.randomState == y.randomState)
+        #expect(x.tensors.count == y.tensors.count && x.tensors.count == 10 + 20)   // 10 weights and biases, Adam's m and v for each
+        for (p, q) in zip(x.tensors, y.tensors) {
+            #expect(p.name == q.name && p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs")
+        }
+        let (p, q) = (try VAEHistory(x), try VAEHistory(y))
+        #expect(p.count == 3 && p.compactMap(\.score).count == 3)
+        #expect(p.map(\.training) == q.map(\.training) && p.map(\.test) == q.map(\.test) && p.map(\.score) == q.map(\.score))
+        #expect(p[2].test.loss < p[0].test.loss, "the test loss did not fall: \(p.map(\.test.loss))")
+        for record in p {   // the parts add up, and each is a real number of nats
+            #expect(abs(record.test.reconstruction + record.test.divergence - record.test.loss) < 1e-9 && record.test.divergence > 0)
+        }
+        for chart in ["loss.dat", "frechet.dat", "digits.dat"] {
+            let one = try String(contentsOf: straight.appendingPathComponent(chart), encoding: .utf8)
+            let two = try String(contentsOf: resumed.appendingPathComponent(chart), encoding: .utf8)
+            #expect(one == two && one.split(separator: "\n").filter { !$0.hasPrefix("#") }.count >= 3, "\(chart) differs after a resume, or has no data")
+        }
+        let report = try String(contentsOf: resumed.appendingPathComponent("report.md"), encoding: .utf8)
+        for section in ["## Reconstructions", "## Samples", "## Loss", "## Digit score", "## Beside chapter 3's GAN", "| 3 |"] {
+            #expect(report.contains(section), "the report lacks \(section)")
+        }
+        let metrics = try RunMetrics(contentsOf: resumed)
+        #expect(metrics.metrics["test loss"] == p[2].test.loss && metrics.pictures == ["samples.png", "reconstructions.png"])
+    }
+
+    @Test func aTwoNumberCodeDrawsItsMapAndTheCodesOfTheTestDigits() throws {
+        let folder = Chapters.folder("vae-map")
+        let result = try Chapters.run("chapter05-variational-autoencoder", common + ["--epochs", "1", "--latent", "2", "--no-score", "--output-dir", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        let map = try PNG.read(folder.appendingPathComponent("manifold.png"))
+        #expect(map.width == 2 * (20 * 30 + 2) && map.height == map.width, "a 20 x 20 grid at zoom 2")
+        // codes.dat: one block of points per digit (the synthetic test set has 10 of each)
+        let points = try String(contentsOf: folder.appendingPathComponent("codes.dat"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        #expect(points.count == 100, "\(points.count) points")
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("## The map of all codes (Z = 2)") && report.contains("manifold.png"))
+    }
+
+    @Test func theConditionalVariantDrawsOneRowPerDigitAndGeneratesByDigit() throws {
+        let folder = Chapters.folder("vae-conditional")
+        let result = try Chapters.run("chapter05-variational-autoencoder", common + ["--epochs", "1", "--conditional", "--no-score", "--output-dir", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        let samples = try PNG.read(folder.appendingPathComponent("samples.png"))
+        #expect(samples.width == 2 * (8 * 30 + 2) && samples.height == 2 * (10 * 30 + 2), "10 rows of 8")
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("one row per digit 0 to 9"))
+
+        let drawn = try Chapters.run("chapter05-variational-autoencoder", ["--generate", "30", "--conditional", "--output-dir", folder.path])
+        #expect(drawn.status == 0 && drawn.output.contains("digits 0, 1, ..., 9 in turn"), "\(drawn.errors)")
+        let idx = try IDXArray(contentsOf: folder.appendingPathComponent("generated-idx3-ubyte"))
+        #expect(idx.dimensions == [30, 28, 28] && Set(idx.bytes).count > 10)
+        let unconditional = try Chapters.run("chapter05-variational-autoencoder", ["--generate", "30", "--output-dir", folder.path])
+        #expect(unconditional.status != 0 && unconditional.errors.contains("trained with conditional true"), "\(unconditional.errors)")
+    }
+
+    @Test func badFlagsAreRefusedWithClearMessages() throws {
+        let cases: [([String], String)] = [
+            (["--beta", "-1"], "--beta must be between 0 and 100 (got -1.0)"),
+            (["--beta", "nan"], "--beta must be between 0 and 100"),
+            (["--latent", "0"], "--latent must be between 1 and 100 (got 0)"),
+            (["--latent", "101"], "--latent must be between 1 and 100 (got 101)"),
+            (["--latent", "two"], "The value 'two' is invalid for '--latent <Z>'"),
+            (["--generate", "5", "--resume"], "--resume trains and --generate does not"),
+        ]
+        for (arguments, message) in cases {
+            let result = try Chapters.run("chapter05-variational-autoencoder", arguments + ["--output-dir", Chapters.folder("vae-bad").path])
+            #expect(result.status != 0 && result.errors.contains(message), "\(arguments): «\(result.errors)»")
+        }
+    }
+}
+
 @Suite("Appendix A end to end", .serialized)
 struct ScoreDigitsTests {
     @Test func calibrationPutsRealDigitsFarBelowNoiseAndRefusesABadFile() throws {
@@ -530,7 +627,7 @@ struct ScoreDigitsTests {
 @Suite("Every program's command line", .serialized)
 struct CommandLineTests {
     static let programs = ["chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan", "chapter04-celeba-gan",
-                           "score-digits", "compare", "bench"]
+                           "chapter05-variational-autoencoder", "score-digits", "compare", "bench"]
     /// A bad value of each shared flag, and the message every program that has the flag must give.
     static let badValues: [(flag: String, value: String, message: String)] = [
         ("--threads", "0", "--threads must be between 1 and 256 (got 0)"),
@@ -621,6 +718,25 @@ struct StepEquivalenceTests {
         let saved = try Checkpoint(contentsOf: folder.appendingPathComponent("checkpoint.bin"))
         expectSameWeights(saved, g, as: "G")
         expectSameWeights(saved, d, as: "D")
+    }
+
+    @Test func chapterFive() throws {
+        let folder = Chapters.folder("equivalent-vae")
+        let result = try Chapters.run("chapter05-variational-autoencoder", ["--epochs", "1", "--limit", "96", "--batch-size", "32", "--threads", "1",
+                                                                             "--conditional", "--beta", "0.5", "--no-score", "--output-dir", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        let rng = RandomGenerator(seed: 1)
+        let vae = VariationalAutoencoder(latentSize: 20, conditional: true, rng: rng)
+        let step = VAEStep(vae: vae, optimizer: Adam(vae.parameters, learningRate: 1e-3), beta: 0.5)
+        let train = try MNIST.load(.train, root: Chapters.dataRoot).prefix(96)
+        let order = firstOrder(96, rng), x = Tensor(shape: [0]), labels = Tensor(shape: [0])
+        for start in stride(from: 0, to: 96, by: 32) {
+            train.fill(x, with: order[start..<(start + 32)])
+            train.fillOneHotLabels(labels, with: order[start..<(start + 32)])
+            _ = step(images: x, labels: labels)
+        }
+        let saved = try Checkpoint(contentsOf: folder.appendingPathComponent("checkpoint.bin"))
+        for (name, part) in vae.parts { expectSameWeights(saved, part, as: name) }
     }
 
     @Test func chapterFour() throws {
