@@ -100,4 +100,37 @@ struct VariationalTests {
         for _ in 0..<5 { _ = step(images: x, labels: labels) }
         #expect(Allocations.tensorsOnThisThread == before, "\(Allocations.tensorsOnThisThread - before) tensors allocated in 5 warmed-up steps")
     }
+
+    /// The VAE's loss runs on the fast cross-entropy kernel (SIMD polynomials for e^x and
+    /// log(1 + x), both cores); the naive loop with the C library's exp and log1p is its oracle.
+    @Test(arguments: [1, 2])
+    func theFastCrossEntropyAgreesWithTheDefinition(threads: Int) {
+        let n = 4 * 4096 + 13                                       // parallel chunks and a ragged end
+        let z = Tensor(shape: [n]), t = Tensor(shape: [n])
+        z.fillUniform(using: rng, low: -30, high: 30)
+        t.fillUniform(using: rng, low: 0, high: 1)
+        for (i, value) in [0, -0.0, 100, -100, 1e-6, -1e-6, 88, -88, 200, -200].enumerated() { z[i * 997] = Float(value) }
+        for i in stride(from: 5, to: n, by: 7) { t[i] = i % 2 == 0 ? 0 : 1 }   // hard targets too
+        let scale: Float = 784 / Float(n)
+        let naiveGradient = Tensor(shape: [n]), fastGradient = Tensor(shape: [n]), again = Tensor(shape: [n])
+        var partials = [Double](repeating: 0, count: 8)
+        let naive = binaryCrossEntropyNaive(logits: z.data, targets: t.data, gradient: naiveGradient.data, count: n, scale: scale)
+        var fast = 0.0
+        withThreads(threads) {
+            fast = partials.withUnsafeMutableBufferPointer { binaryCrossEntropyFast(logits: z.data, targets: t.data, gradient: fastGradient.data,
+                                                                                      count: n, scale: scale, partials: $0.baseAddress!) }
+        }
+        #expect(abs(fast - naive) <= 1e-6 * abs(naive), "sum \(fast) against \(naive)")
+        var worst: Float = 0
+        for i in 0..<n { worst = max(worst, abs(fastGradient[i] - naiveGradient[i])) }
+        #expect(worst <= 1e-6 * scale, "gradient off by \(worst / scale) of its scale")
+        // The same on the other thread count, bit for bit: the chunks do not depend on the threads.
+        var other = 0.0
+        withThreads(3 - threads) {
+            other = partials.withUnsafeMutableBufferPointer { binaryCrossEntropyFast(logits: z.data, targets: t.data, gradient: again.data,
+                                                                                       count: n, scale: scale, partials: $0.baseAddress!) }
+        }
+        #expect(other.bitPattern == fast.bitPattern && again.values.map(\.bitPattern) == fastGradient.values.map(\.bitPattern))
+        #expect(fastGradient.values.allSatisfy(\.isFinite) && fast.isFinite)
+    }
 }
