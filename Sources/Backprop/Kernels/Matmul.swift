@@ -177,16 +177,27 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
             } while p0 < depth
         }
         let j = columns.lowerBound + stripes * 16
-        if j < columns.upperBound {   // fewer than 16 columns left: one row, one column at a time
-            for row in 0..<m {
-                for column in j..<columns.upperBound {
-                    var sum: Float = 0
-                    for p in 0..<depth {
-                        let bValue = layout == .rowMajor ? b[p * n + column] : b[column * depth + p]
-                        sum = sum.addingProduct(a[row * lda + p], bValue)
-                    }
-                    finish1(sum, c + row * n + column, column, epilogue)
+        if j < columns.upperBound {
+            // Fewer than 16 columns left (a layer of 20 outputs leaves 4): they are packed into
+            // one panel padded with zeros, over the whole depth, and the tiles write a scratch
+            // tile, of which only the real columns are kept. Each value is the same FMA chain from
+            // 0 as a scalar loop's, and a 6 x 16 tile runs it for 96 values at once.
+            let width = columns.upperBound - j
+            let panel = Scratch.forCurrentThread.buffer(3, count: max(depth, 1) * 16)
+            let tile = Scratch.forCurrentThread.buffer(4, count: 6 * 16)
+            for p in 0..<depth {
+                for q in 0..<16 {
+                    panel[p * 16 + q] = q >= width ? 0 : layout == .rowMajor ? b[p * n + j + q] : b[(j + q) * depth + p]
                 }
+            }
+            var i = 0
+            while i < m {
+                let rows = min(6, m - i)
+                tile6x16(a + i * lda, lda: lda, rows: rows, panel, depth: depth, tile, ldc: 16, column: 0, continuing: false, .store)
+                for r in 0..<rows {
+                    for q in 0..<width { finish1(tile[r * 16 + q], c + (i + r) * n + j + q, j + q, epilogue) }
+                }
+                i += 6
             }
         }
     }
