@@ -19,14 +19,14 @@ enum Part: String, ExpressibleByArgument, CaseIterable { case steps, kernels }
 
 /// The training steps, by torch_ref.py's names.
 enum StepModel: String, ExpressibleByArgument, CaseIterable {
-    case ae, dae, gan, ganTiny = "gan-tiny", celeba
+    case ae, dae, gan, ganTiny = "gan-tiny", celeba, vae
 }
 
 /// The kernel shapes: every Linear layer of the chapters' networks at its batch size.
 let kernelShapes: [(label: String, m: Int, k: Int, n: Int)] = [
     ("784->128 b32", 32, 784, 128), ("784->1024 b64", 64, 784, 1024), ("1024->784 b64", 64, 1024, 784),
     ("784->1024 b128", 128, 784, 1024), ("1024->512 b128", 128, 1024, 512), ("512->256 b128", 128, 512, 256),
-    ("1024->784 b128", 128, 1024, 784), ("12288->1024 b128", 128, 12288, 1024), ("1024->12288 b128", 128, 1024, 12288),
+    ("1024->784 b128", 128, 1024, 784), ("784->400 b128", 128, 784, 400), ("400->784 b128", 128, 400, 784), ("12288->1024 b128", 128, 12288, 1024), ("1024->12288 b128", 128, 1024, 12288),
 ]
 
 struct Bench: ParsableCommand {
@@ -187,6 +187,13 @@ func makeStep(_ kind: StepModel) -> StepBenchmark {
         let mg = macs(networks.generatorSizes), md = macs(networks.discriminatorSizes)
         return StepBenchmark(name: kind == .gan ? "gan (chapter 3)" : "gan-tiny (chapter 3 small)", batch: batch,
                              flopsPerStep: Double(2 * batch * (3 * md * 2 + mg + 3 * mg + 3 * md))) { _ = step(real: real) }   // torch_ref.py's count
+    case .vae:   // chapter 5 (batch 128, latent 20, β = 1)
+        let vae = VariationalAutoencoder(latentSize: 20, conditional: false, rng: rng)
+        let step = VAEStep(vae: vae, optimizer: Adam(vae.parameters, learningRate: 1e-3), beta: 1)
+        let images = Tensor(shape: [128, 784]), labels = Tensor(shape: [128, 10])
+        images.fillUniform(using: rng, low: 0, high: 1)
+        let m = 784 * 400 + 2 * 400 * 20 + 20 * 400 + 400 * 784   // torch_ref.py's count, so GFLOP/s compare (this step skips the input gradient: the input is data)
+        return StepBenchmark(name: "vae (chapter 5)", batch: 128, flopsPerStep: Double(3 * 2 * 128 * m)) { _ = step(images: images, labels: labels) }
     case .celeba:   // chapter 4 (batch 128)
         let networks = MLPGAN.faces
         let (g, d) = networks.networks(rng: rng)
