@@ -170,7 +170,7 @@ public final class VAEStep {
         let logits = vae.decoder.forward(vae.decoderInput(z, labels: labels))
         let reconstruction = bce.forward(logits, x, weight: Float(vae.imageSize))
         _ = kl.forward(mean: mean, logVariance: logVariance, weight: beta)
-        return VAELoss(reconstruction: Double(reconstruction), divergence: Double(kl.divergence), beta: Double(beta))
+        return (Double(reconstruction), Double(kl.divergence), Double(reconstruction) + Double(beta) * Double(kl.divergence))
     }
 
     /// Forward and backward: adds the loss's gradient into every parameter's, and returns the loss.

@@ -79,16 +79,6 @@ public final class VariationalAutoencoder {
 }
 
 /// The VAE's loss for one batch, in nats per image: the reconstruction term (binary cross-entropy
-/// summed over the 784 pixels) and the KL divergence of the codes from N(0, 1); the loss that is
-/// minimised is reconstruction + β · KL (the negative evidence lower bound when β = 1).
-public struct VAELoss: Sendable {
-    public var reconstruction: Double
-    public var divergence: Double
-    public var beta: Double
-    public init(reconstruction: Double, divergence: Double, beta: Double) {
-        self.reconstruction = reconstruction
-        self.divergence = divergence
-        self.beta = beta
-    }
-    public var total: Double { reconstruction + beta * divergence }
-}
+/// summed over the pixels), the KL divergence of the codes from N(0, 1), and the loss that is
+/// minimised, reconstruction + β · KL (the negative evidence lower bound when β = 1).
+public typealias VAELoss = (reconstruction: Double, divergence: Double, loss: Double)

@@ -196,8 +196,8 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
             _ = vae.encoder.backward(dh)
             optimizer.step()
 
-            try training.endStep(step, VAEStepNumbers(reconstruction: Double(reconstruction), divergence: Double(kl.divergence),
-                                                      loss: Double(reconstruction + weightedKL)), weight: Double(indices.count))
+            try training.endStep(step, VAELossParts(reconstruction: Double(reconstruction), divergence: Double(kl.divergence),
+                                                    loss: Double(reconstruction + weightedKL)), weight: Double(indices.count))
         }
         try pictures.epochGrid(fixedZ, epoch: epoch)                                  // the same codes every epoch
         try training.endEpoch(test: testLoss(), score: scorer?.score(draw(vae.generator, scoreZ), range: 0...1))

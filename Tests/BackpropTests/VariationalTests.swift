@@ -79,7 +79,7 @@ struct VariationalTests {
         x.fillUniform(using: rng, low: 0.05, high: 0.95)
         oneHot([3, 1, 4, 1], classes: 10, into: labels)
         let start = noise.stateWords                                  // the same ε at every forward pass
-        func loss() -> Double { noise.restore(stateWords: start); return step.loss(images: x, labels: labels).total }
+        func loss() -> Double { noise.restore(stateWords: start); return step.loss(images: x, labels: labels).loss }
         noise.restore(stateWords: start)
         step.optimizer.zeroGradients()
         _ = step.gradients(images: x, labels: labels)

@@ -133,11 +133,11 @@ enum Chapters {
     }
 }
 
-/// The epochs a GAN chapter's checkpoint records.
-func GANHistory(_ checkpoint: Checkpoint) throws -> [GANEpoch] {
-    struct State: Decodable { var history: [GANEpoch] }
-    return try JSONDecoder().decode(State.self, from: Data(checkpoint.state.utf8)).history
+/// The epochs a chapter's checkpoint records, as the chapter's record type (GANEpoch, VAEEpoch).
+func history<Record: Decodable>(_ checkpoint: Checkpoint, of: Record.Type = GANEpoch.self) throws -> [Record] {
+    try JSONDecoder().decode(SavedHistory<Record>.self, from: Data(checkpoint.state.utf8)).history
 }
+struct SavedHistory<Record: Decodable>: Decodable { var history: [Record] }
 
 @Suite("Chapter 3 end to end", .serialized)
 struct GANChapterTests {
@@ -164,7 +164,7 @@ struct GANChapterTests {
         for (p, q) in zip(x.tensors, y.tensors) {
             #expect(p.name == q.name && p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs")
         }
-        let (p, q) = (try GANHistory(x), try GANHistory(y))
+        let (p, q) = (try history(x), try history(y))
         #expect(p.map(\.discriminatorLoss) == q.map(\.discriminatorLoss))
         #expect(p.compactMap(\.score).count == 3 && p.map(\.score) == q.map(\.score))
         for chart in ["loss.dat", "scores.dat", "variety.dat", "frechet.dat", "digits.dat"] {   // the charts' numbers continue seamlessly
@@ -201,7 +201,7 @@ struct GANChapterTests {
         for (p, q) in zip(x.tensors, y.tensors) {
             #expect(p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs")
         }
-        #expect(try GANHistory(x).map(\.generatorLoss) == (try GANHistory(y)).map(\.generatorLoss))
+        #expect(try history(x).map(\.generatorLoss) == (try history(y)).map(\.generatorLoss))
         let curves = try String(contentsOf: straight.appendingPathComponent("loss.dat"), encoding: .utf8)
         #expect(curves == (try String(contentsOf: stopped.appendingPathComponent("loss.dat"), encoding: .utf8)))
     }
@@ -507,12 +507,6 @@ struct FacesChapterTests {
     }
 }
 
-/// The epochs chapter 5's checkpoint records.
-func VAEHistory(_ checkpoint: Checkpoint) throws -> [VAEEpoch] {
-    struct State: Decodable { var history: [VAEEpoch] }
-    return try JSONDecoder().decode(State.self, from: Data(checkpoint.state.utf8)).history
-}
-
 @Suite("Chapter 5 end to end", .serialized)
 struct VAEChapterTests {
     let common = ["--limit", "256", "--batch-size", "64", "--threads", "2"]
@@ -537,7 +531,7 @@ struct VAEChapterTests {
         for (p, q) in zip(x.tensors, y.tensors) {
             #expect(p.name == q.name && p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs")
         }
-        let (p, q) = (try VAEHistory(x), try VAEHistory(y))
+        let (p, q) = (try history(x, of: VAEEpoch.self), try history(y, of: VAEEpoch.self))
         #expect(p.count == 3 && p.compactMap(\.score).count == 3)
         #expect(p.map(\.training) == q.map(\.training) && p.map(\.test) == q.map(\.test) && p.map(\.score) == q.map(\.score))
         #expect(p[2].test.loss < p[0].test.loss, "the test loss did not fall: \(p.map(\.test.loss))")

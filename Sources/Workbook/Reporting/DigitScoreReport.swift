@@ -9,6 +9,13 @@ public protocol ScoredEpoch {
 
 extension GANEpoch: ScoredEpoch {}
 
+public extension ScoredEpoch {
+    /// The score's numbers for metrics.json (none when the epoch was not scored).
+    var scoreMetrics: [String: Double] {
+        score.map { ["Fréchet distance": $0.frechetDistance, "rarest digit share": $0.rarestShare] } ?? [:]
+    }
+}
+
 public extension Report {
     /// The digit-score section of a chapter that draws digits: the score per epoch (appendix A's
     /// classifier), the Fréchet chart, the final samples by digit and their histogram.
@@ -33,6 +40,12 @@ public extension Report {
 }
 
 public extension DigitScore {
+    /// The score in one line, as the programs print it after an epoch.
+    var summary: String {
+        "Fréchet distance \(fixed(frechetDistance, 2)), confidence \(fixed(meanConfidence, 2)), "
+            + "digits from \(fixed(100 * rarestShare, 1))% (\(rarestDigit)) to \(fixed(100 * commonShare, 1))% (\(commonDigit))"
+    }
+
     /// The Fréchet distance per scored epoch, on a log scale.
     static func frechetChart<Epoch: ScoredEpoch>(_ history: [Epoch]) -> Chart {
         Chart(title: "Digit score: Fréchet distance to the test digits (lower is better)", xLabel: "epoch",

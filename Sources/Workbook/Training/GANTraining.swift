@@ -56,12 +56,8 @@ public struct GANEpoch: Codable, Equatable, Sendable {
 public extension GANEpoch {
     /// The final numbers a GAN run writes to metrics.json (and compares with its reference run).
     var metrics: [String: Double] {
-        var numbers = ["D loss": discriminatorLoss, "G loss": generatorLoss, "D(x)": realScore, "D(G(z))": fakeScore, "variety": diversity]
-        if let score {
-            numbers["Fréchet distance"] = score.frechetDistance
-            numbers["rarest digit share"] = score.rarestShare
-        }
-        return numbers
+        ["D loss": discriminatorLoss, "G loss": generatorLoss, "D(x)": realScore, "D(G(z))": fakeScore, "variety": diversity]
+            .merging(scoreMetrics) { mine, _ in mine }
     }
 }
 
@@ -87,10 +83,7 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
             warnings.append(coverage)
         }
         try endEpoch(record, status: "variety \(fixed(diversity, 2))", warnings: warnings)
-        if let score {
-            print("  digit score: Fréchet distance \(fixed(score.frechetDistance, 2)), confidence \(fixed(score.meanConfidence, 2)), "
-                  + "digits from \(fixed(100 * score.rarestShare, 1))% (\(score.rarestDigit)) to \(fixed(100 * score.commonShare, 1))% (\(score.commonDigit))")
-        }
+        if let score { print("  digit score: \(score.summary)") }
     }
 
     /// Seconds spent training, over all finished epochs (resumed ones included).

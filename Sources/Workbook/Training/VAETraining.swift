@@ -1,9 +1,10 @@
 import Backprop
 import Foundation
 
-/// The numbers of one VAE step, in nats per image: the reconstruction term, the KL divergence,
-/// and the loss that was minimised (reconstruction + β · KL).
-public struct VAEStepNumbers: StepNumbers {
+/// The loss of a VAE, split into its parts, in nats per image: the reconstruction term, the KL
+/// divergence, and the loss that is minimised (reconstruction + β · KL). One step's numbers, and
+/// a data set's.
+public struct VAELossParts: StepNumbers, Codable, Equatable {
     public var reconstruction: Double
     public var divergence: Double
     public var loss: Double
@@ -19,19 +20,6 @@ public struct VAEStepNumbers: StepNumbers {
     public var status: String { "loss \(fixed(loss, 2)) = reconstruction \(fixed(reconstruction, 2)) + KL \(fixed(divergence, 2))" }
 }
 
-/// The loss of a VAE on a data set, split into its parts (nats per image).
-public struct VAELossParts: Codable, Equatable, Sendable {
-    public var reconstruction: Double
-    public var divergence: Double
-    /// reconstruction + β · KL, the number training minimises.
-    public var loss: Double
-    public init(reconstruction: Double, divergence: Double, loss: Double) {
-        self.reconstruction = reconstruction
-        self.divergence = divergence
-        self.loss = loss
-    }
-}
-
 /// What one VAE epoch looked like: the training loss (means over the epoch's steps), the test
 /// loss, and the digit score of the samples.
 public struct VAEEpoch: Codable, Equatable, Sendable, ScoredEpoch {
@@ -45,20 +33,15 @@ public struct VAEEpoch: Codable, Equatable, Sendable, ScoredEpoch {
 public extension VAEEpoch {
     /// The final numbers a VAE run writes to metrics.json (and compares with its reference run).
     var metrics: [String: Double] {
-        var numbers = ["test loss": test.loss, "test reconstruction": test.reconstruction, "test KL": test.divergence,
-                       "training loss": training.loss]
-        if let score {
-            numbers["Fréchet distance"] = score.frechetDistance
-            numbers["rarest digit share"] = score.rarestShare
-        }
-        return numbers
+        ["test loss": test.loss, "test reconstruction": test.reconstruction, "test KL": test.divergence, "training loss": training.loss]
+            .merging(scoreMetrics) { mine, _ in mine }
     }
 }
 
 /// Chapter 5's training loop.
-public typealias VAETraining = TrainingLoop<VAEStepNumbers, VAEEpoch>
+public typealias VAETraining = TrainingLoop<VAELossParts, VAEEpoch>
 
-public extension TrainingLoop where Numbers == VAEStepNumbers, Record == VAEEpoch {
+public extension TrainingLoop where Numbers == VAELossParts, Record == VAEEpoch {
     /// The model's parts and their optimiser ("adam") are saved by name; the curves sample every epoch 50 times.
     convenience init(run: Run, rng: RandomGenerator, configuration: [String: String], parts: [(String, Layer)], optimizer: Optimizer,
                      examples: Int, batchSize: Int, epochs: Int) {
@@ -68,14 +51,8 @@ public extension TrainingLoop where Numbers == VAEStepNumbers, Record == VAEEpoc
 
     /// Ends the epoch with its test loss and score (history, progress line, checkpoint).
     func endEpoch(test: VAELossParts, score: DigitScore?) throws {
-        let means = epochMeans
-        let record = VAEEpoch(epoch: epoch, training: VAELossParts(reconstruction: means.reconstruction, divergence: means.divergence, loss: means.loss),
-                              test: test, score: score, seconds: epochSeconds)
-        try endEpoch(record, status: "test loss \(fixed(test.loss, 2)) = reconstruction \(fixed(test.reconstruction, 2)) + KL \(fixed(test.divergence, 2))")
-        if let score {
-            print("  digit score: Fréchet distance \(fixed(score.frechetDistance, 2)), confidence \(fixed(score.meanConfidence, 2)), "
-                  + "digits from \(fixed(100 * score.rarestShare, 1))% (\(score.rarestDigit)) to \(fixed(100 * score.commonShare, 1))% (\(score.commonDigit))")
-        }
+        try endEpoch(VAEEpoch(epoch: epoch, training: epochMeans, test: test, score: score, seconds: epochSeconds), status: "test " + test.status)
+        if let score { print("  digit score: \(score.summary)") }
     }
 
     /// Seconds spent training, over all finished epochs (resumed ones included).
