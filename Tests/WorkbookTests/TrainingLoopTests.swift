@@ -100,4 +100,22 @@ struct TrainingLoopTests {
         #expect(throws: WorkbookError.self) { try other.resume() }
         do { try other.resume() } catch let error as WorkbookError { #expect(error.message.contains("lr: checkpoint 0.05, now 0.1")) }
     }
+
+    @Test func checkpointsKeepBatchNormsRunningAverages() throws {
+        let rng = RandomGenerator(seed: 8)
+        let model = Sequential(Linear(3, 4, rng: rng), BatchNorm(4), Tanh())
+        let x = Tensor(shape: [6, 3])
+        x.fillNormal(using: rng)
+        for _ in 0..<3 { _ = model.forward(x) }                       // the running averages move away from 0 and 1
+        var checkpoint = Checkpoint(epoch: 1, randomState: rng.stateWords, configuration: [:], state: "")
+        checkpoint.add(model, as: "model")
+        #expect(checkpoint.tensors.map(\.name).suffix(2) == ["model.buffer.0", "model.buffer.1"])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("batchnorm-\(ProcessInfo.processInfo.processIdentifier).bin")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try checkpoint.write(to: file)
+        let saved = model.buffers.map(\.values)
+        let fresh = Sequential(Linear(3, 4, rng: rng), BatchNorm(4), Tanh())
+        try Checkpoint(contentsOf: file).restore(fresh, as: "model")
+        #expect(fresh.buffers.map(\.values) == saved && saved[0].contains { $0 != 0 })
+    }
 }

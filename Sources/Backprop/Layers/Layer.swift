@@ -37,12 +37,16 @@ public protocol Layer: AnyObject {
     /// another network), nobody needs it: for a Linear layer that is a third of its work. A layer
     /// that can skip it says so; others always compute it (the default).
     var needsInputGradient: Bool { get set }
+    /// State that is not learnt but must be kept with the weights (BatchNorm's running averages):
+    /// checkpoints save it beside the parameters.
+    var buffers: [Tensor] { get }
 }
 
 public extension Layer {
     var parameters: [Parameter] { [] }
     func setTraining(_ training: Bool) {}
     var needsInputGradient: Bool { get { true } set {} }
+    var buffers: [Tensor] { [] }
 
     /// Freezes (or thaws) every parameter: backward then only carries the gradient through, as
     /// the discriminator does during the generator's step.
@@ -77,6 +81,7 @@ public final class Sequential: Layer {
     }
 
     public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
+    public var buffers: [Tensor] { layers.flatMap { $0.buffers } }
 
     public func setTraining(_ training: Bool) { layers.forEach { $0.setTraining(training) } }
 

@@ -45,9 +45,10 @@ public struct Checkpoint {
 
     // MARK: Naming the state of models and optimisers
 
-    /// Adds a model's parameters (`NAME.0`, `NAME.1`, ...).
+    /// Adds a model's parameters (`NAME.0`, `NAME.1`, ...) and buffers (`NAME.buffer.0`, ...: BatchNorm's running averages).
     public mutating func add(_ model: Layer, as name: String) {
         for (i, parameter) in model.parameters.enumerated() { tensors.append(("\(name).\(i)", parameter.value)) }
+        for (i, buffer) in model.buffers.enumerated() { tensors.append(("\(name).buffer.\(i)", buffer)) }
     }
 
     /// Adds an optimiser's running tensors (`NAME.m.0`, ... for Adam) and its step count.
@@ -59,6 +60,7 @@ public struct Checkpoint {
     /// Copies the saved parameters back into `model`.
     public func restore(_ model: Layer, as name: String) throws {
         for (i, parameter) in model.parameters.enumerated() { try restore(parameter.value, named: "\(name).\(i)") }
+        for (i, buffer) in model.buffers.enumerated() { try restore(buffer, named: "\(name).buffer.\(i)") }
     }
 
     /// Copies the saved running tensors and step count back into `optimizer`.

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+@testable import Backprop
+
+/// Geometries chosen to hit every path: one channel, odd sizes, stride 2, padding 0 and 1, a
+/// kernel as large as the padded image, a 1 x 1 kernel, a batch of one, DCGAN's 4 x 4 stride-2 windows.
+let awkwardGeometries: [(g: ConvolutionGeometry, outChannels: Int)] = [
+    (ConvolutionGeometry(batch: 2, channels: 1, height: 5, width: 7, kernel: 3, stride: 1, padding: 0), 3),
+    (ConvolutionGeometry(batch: 3, channels: 2, height: 7, width: 5, kernel: 3, stride: 2, padding: 1), 5),
+    (ConvolutionGeometry(batch: 1, channels: 3, height: 8, width: 8, kernel: 4, stride: 2, padding: 1), 17),
+    (ConvolutionGeometry(batch: 2, channels: 4, height: 3, width: 3, kernel: 5, stride: 1, padding: 1), 2),
+    (ConvolutionGeometry(batch: 4, channels: 5, height: 6, width: 6, kernel: 1, stride: 1, padding: 0), 1),
+    (ConvolutionGeometry(batch: 5, channels: 16, height: 9, width: 9, kernel: 4, stride: 2, padding: 1), 33),
+    (ConvolutionGeometry(batch: 2, channels: 8, height: 4, width: 4, kernel: 4, stride: 1, padding: 0), 1),
+]
+
+/// The first index where two tensors differ in any bit, or nil.
+func firstBitDifference(_ a: Tensor, _ b: Tensor) -> Int? {
+    guard a.count == b.count else { return -1 }
+    return (0..<a.count).first { a[$0].bitPattern != b[$0].bitPattern }
+}
+
+@Suite("Convolutions, transposed convolutions, batch normalisation")
+struct ConvolutionTests {
+    let rng = RandomGenerator(seed: 11)
+
+    @Test(arguments: awkwardGeometries.indices, [1, 2])
+    func convolutionFastEqualsNaiveBitForBit(_ index: Int, threads: Int) {
+        let (g, o) = awkwardGeometries[index]
+        let layer = Conv2d(g.channels, o, kernel: g.kernel, stride: g.stride, padding: g.padding, rng: rng)
+        let x = randomTensor([g.batch, g.channels, g.height, g.width], rng), dy = randomTensor([g.batch, o, g.outHeight, g.outWidth], rng)
+        let naiveY = Tensor(shape: dy.shape), naiveDW = Tensor(shape: layer.weight.value.shape), naiveDX = Tensor(shape: x.shape)
+        convolutionForwardNaive(naiveY.data, x.data, layer.weight.value.data, layer.bias!.value.data, g, outChannels: o)
+        convolutionWeightGradientNaive(naiveDW.data, x.data, dy.data, g, outChannels: o)
+        convolutionInputGradientNaive(naiveDX.data, dy.data, layer.weight.value.data, g, outChannels: o)
+        var y = Tensor(shape: [0]), dx = Tensor(shape: [0])
+        withThreads(threads) {
+            y = Tensor(copying: layer.forward(x))
+            dx = Tensor(copying: layer.backward(dy))
+        }
+        #expect(y.shape == naiveY.shape && firstBitDifference(y, naiveY) == nil, "forward \(g) → \(o)")
+        #expect(firstBitDifference(layer.weight.gradient, naiveDW) == nil, "weight gradient \(g) → \(o)")
+        #expect(firstBitDifference(dx, naiveDX) == nil, "input gradient \(g) → \(o)")
+    }
+
+    @Test(arguments: awkwardGeometries.indices, [1, 2])
+    func transposedConvolutionIsTheConvolutionReadBackwards(_ index: Int, threads: Int) {
+        // ConvTranspose2d(C → O) is the input gradient of a Conv2d(O → C) on the larger images.
+        let (g, c) = awkwardGeometries[index]
+        let layer = ConvTranspose2d(c, g.channels, kernel: g.kernel, stride: g.stride, padding: g.padding, rng: rng)
+        let x = randomTensor([g.batch, c, g.outHeight, g.outWidth], rng)
+        var y = Tensor(shape: [0])
+        withThreads(threads) { y = Tensor(copying: layer.forward(x)) }
+        let h = (g.outHeight - 1) * g.stride - 2 * g.padding + g.kernel, w = (g.outWidth - 1) * g.stride - 2 * g.padding + g.kernel
+        #expect(y.shape == [g.batch, g.channels, h, w])   // (a stride-2 window on an odd size loses a pixel: h may be g.height − 1)
+        let back = ConvolutionGeometry(batch: g.batch, channels: g.channels, height: h, width: w, kernel: g.kernel, stride: g.stride, padding: g.padding)
+        let naiveY = Tensor(shape: y.shape)
+        convolutionInputGradientNaive(naiveY.data, x.data, layer.weight.value.data, back, outChannels: c)
+        addToChannels(naiveY.data, layer.bias!.value.data, batch: g.batch, channels: g.channels, plane: h * w)
+        #expect(firstBitDifference(y, naiveY) == nil, "transposed forward \(back)")
+        let dy = randomTensor(y.shape, rng)
+        var dx = Tensor(shape: [0])
+        withThreads(threads) { dx = Tensor(copying: layer.backward(dy)) }
+        let naiveDX = Tensor(shape: x.shape), naiveDW = Tensor(shape: layer.weight.value.shape)
+        convolutionForwardNaive(naiveDX.data, dy.data, layer.weight.value.data, nil, back, outChannels: c)
+        convolutionWeightGradientNaive(naiveDW.data, dy.data, x.data, back, outChannels: c)
+        #expect(firstBitDifference(dx, naiveDX) == nil, "transposed input gradient \(back)")
+        #expect(firstBitDifference(layer.weight.gradient, naiveDW) == nil, "transposed weight gradient \(back)")
+    }
+
+    /// L = Σ y · r for a fixed random r, so dL/dy = r: every gradient of the layer against central differences.
+    func checkLayer(_ layer: Layer, input x: Tensor, _ what: String, tolerance: GradientTolerance = GradientTolerance()) {
+        let r = randomTensor(layer.forward(x).shape, rng)
+        func loss() -> Double { let y = layer.forward(x); return (0..<y.count).reduce(0.0) { $0 + Double(y[$1]) * Double(r[$1]) } }
+        layer.parameters.forEach { $0.gradient.fill(0) }
+        _ = loss()
+        let dx = Tensor(copying: layer.backward(r))
+        let tensors = [("input", x, dx)] + layer.parameters.map { ($0.name, $0.value, Tensor(copying: $0.gradient)) }
+        expectAllPass(checkGradients(tensors.map { (name: $0.0, value: $0.1, gradient: $0.2) }, tolerance: tolerance, loss: loss), what)
+    }
+
+    @Test func convolutionGradients() {
+        checkLayer(Conv2d(2, 3, kernel: 3, stride: 2, padding: 1, rng: rng), input: randomInput([2, 2, 5, 6], rng: rng), "Conv2d stride 2 pad 1")
+        checkLayer(Conv2d(1, 2, kernel: 2, rng: rng), input: randomInput([3, 1, 4, 3], rng: rng), "Conv2d one channel, pad 0")
+        checkLayer(Conv2d(3, 2, kernel: 4, stride: 2, padding: 1, bias: false, rng: rng), input: randomInput([1, 3, 6, 6], rng: rng), "Conv2d DCGAN-like")
+    }
+
+    @Test func transposedConvolutionGradients() {
+        checkLayer(ConvTranspose2d(3, 2, kernel: 4, stride: 2, padding: 1, rng: rng), input: randomInput([2, 3, 3, 2], rng: rng), "ConvTranspose2d stride 2")
+        checkLayer(ConvTranspose2d(4, 1, kernel: 4, stride: 1, padding: 0, bias: false, rng: rng), input: randomInput([2, 4, 1, 1], rng: rng),
+                   "ConvTranspose2d from 1 x 1 (DCGAN's first layer)")
+        checkLayer(ConvTranspose2d(2, 3, kernel: 3, stride: 1, padding: 1, rng: rng), input: randomInput([1, 2, 3, 3], rng: rng), "ConvTranspose2d pad 1")
+    }
+
+    @Test func batchNormGradients() {
+        let images = BatchNorm(3)
+        images.gamma.value.fillUniform(using: rng, low: 0.5, high: 1.5)
+        images.beta.value.fillUniform(using: rng, low: -0.5, high: 0.5)
+        checkLayer(images, input: randomInput([2, 3, 3, 2], rng: rng), "BatchNorm over [B, C, H, W], training")
+        checkLayer(BatchNorm(4), input: randomInput([5, 4], rng: rng), "BatchNorm over [B, C], training")
+        let evaluation = BatchNorm(2)
+        evaluation.runningMean.fillUniform(using: rng, low: -1, high: 1)
+        evaluation.runningVariance.fillUniform(using: rng, low: 0.5, high: 2)
+        evaluation.setTraining(false)
+        checkLayer(evaluation, input: randomInput([1, 2, 2, 3], rng: rng), "BatchNorm in evaluation, batch of 1")
+        checkLayer(Reshape([2, 3, 1]), input: randomInput([4, 6], rng: rng), "Reshape")
+    }
+
+    @Test func batchNormStatisticsAsPyTorchKeepsThem() {
+        let layer = BatchNorm(2)
+        let x = Tensor(shape: [2, 2, 1, 2], values: [1, 2, 10, 20, 3, 4, 30, 40])   // channel 0: 1, 2, 3, 4; channel 1: 10, 20, 30, 40
+        let y = layer.forward(x)
+        #expect(abs(layer.runningMean[0] - 0.25) < 1e-6 && abs(layer.runningMean[1] - 2.5) < 1e-5)     // 0.1 · the means 2.5 and 25
+        #expect(abs(layer.runningVariance[0] - (0.9 + 0.1 * 5 / 3)) < 1e-6)                          // unbiased variance 5/3
+        #expect(abs(layer.runningVariance[1] - (0.9 + 0.1 * 500 / 3)) < 1e-4)
+        let channel0 = [y[0], y[1], y[4], y[5]]
+        #expect(abs(channel0.reduce(0, +)) < 1e-6 && abs(channel0.map { $0 * $0 }.reduce(0, +) / 4 - 1) < 1e-4)   // mean 0, variance 1
+        layer.setTraining(false)                                                    // evaluation: the running averages
+        let z = layer.forward(x)
+        #expect(abs(z[0] - (1 - 0.25) / (layer.runningVariance[0] + 1e-5).squareRoot()) < 1e-6)
+    }
+
+    /// A small convolutional discriminator end to end: Conv2d, BatchNorm, LeakyReLU, a reshape
+    /// and a Linear layer to one logit, under the binary cross-entropy.
+    @Test func aSmallConvolutionalNetwork() {
+        let net = Sequential(Conv2d(2, 3, kernel: 4, stride: 2, padding: 1, bias: false, rng: rng), BatchNorm(3), LeakyReLU(slope: 0.2),
+                             ConvTranspose2d(3, 2, kernel: 4, stride: 2, padding: 1, rng: rng), Reshape([2 * 6 * 6]), Linear(72, 1, rng: rng))
+        let x = randomInput([3, 2, 6, 6], rng: rng), t = Tensor(shape: [3, 1], values: [1, 0, 1])
+        let bce = BCEWithLogitsLoss()
+        func loss() -> Double { Double(bce.forward(net.forward(x), t)) }
+        net.parameters.forEach { $0.gradient.fill(0) }
+        _ = loss()
+        let dx = Tensor(copying: net.backward(bce.backward()))
+        let tensors = [(name: "input", value: x, gradient: dx)]
+            + net.parameters.enumerated().map { (name: "parameter \($0.offset) \($0.element.name)", value: $0.element.value, gradient: Tensor(copying: $0.element.gradient)) }
+        expectAllPass(checkGradients(tensors, loss: loss), "small convolutional network")
+    }
+
+    @Test func frozenConvolutionsSkipTheirWeightGradients() {
+        let layer = Conv2d(2, 2, kernel: 3, padding: 1, initializer: .normal(std: 0.02), rng: rng)
+        #expect(layer.bias!.value.values.allSatisfy { $0 == 0 })                    // DCGAN's initialisation: bias 0
+        layer.isFrozen = true
+        _ = layer.forward(randomInput([2, 2, 4, 4], rng: rng))
+        let dx = layer.backward(randomInput([2, 2, 4, 4], rng: rng))
+        #expect(layer.weight.gradient.values.allSatisfy { $0 == 0 } && layer.bias!.gradient.values.allSatisfy { $0 == 0 })
+        #expect(dx.values.contains { $0 != 0 })                                     // the gradient still flows through
+    }
+}
