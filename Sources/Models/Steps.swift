@@ -86,7 +86,8 @@ public final class DigitsGANStep {
 }
 
 /// Chapter 4: D learns with the loss (real + fake) / 2, labels 1 and 0; G then learns from the
-/// same fakes through a frozen D (no second pass through G).
+/// same fakes through a frozen D (no second pass through G). With `discriminatorLossWeight` 1, D's
+/// loss is real + fake, as `torch_ref.py dcgan` (chapter 6's networks in bench) has it.
 public final class FacesGANStep {
     public let generator: Layer, discriminator: Layer
     public let generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer
@@ -95,8 +96,11 @@ public final class FacesGANStep {
     let bce = BCEWithLogitsLoss()
     let z = Tensor(shape: [0]), realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0])
 
+    public let discriminatorLossWeight: Float
+
     public init(generator: Layer, discriminator: Layer, generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer,
-                latentSize: Int, rng: RandomGenerator) {
+                latentSize: Int, discriminatorLossWeight: Float = 0.5, rng: RandomGenerator) {
+        self.discriminatorLossWeight = discriminatorLossWeight
         self.generator = generator
         self.discriminator = discriminator
         self.generatorOptimizer = generatorOptimizer
@@ -114,14 +118,14 @@ public final class FacesGANStep {
         discriminatorOptimizer.zeroGradients()
         let realLogits = discriminator.forward(real)
         let realScore = meanProbability(realLogits)
-        var dLoss = Double(bce.forward(realLogits, realTargets, weight: 0.5))
+        var dLoss = Double(bce.forward(realLogits, realTargets, weight: discriminatorLossWeight))
         _ = discriminator.backward(bce.backward())
         z.reshape(to: [b, latentSize])
         z.fillNormal(using: rng)
         let fake = generator.forward(z)
         let fakeLogits = discriminator.forward(fake)
         let fakeScore = meanProbability(fakeLogits)
-        dLoss += Double(bce.forward(fakeLogits, fakeTargets, weight: 0.5))
+        dLoss += Double(bce.forward(fakeLogits, fakeTargets, weight: discriminatorLossWeight))
         _ = discriminator.backward(bce.backward())
         discriminatorOptimizer.step()
         discriminator.isFrozen = true

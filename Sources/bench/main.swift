@@ -15,11 +15,11 @@ import Foundation
 import Models
 import Workbook
 
-enum Part: String, ExpressibleByArgument, CaseIterable { case steps, kernels }
+enum Part: String, ExpressibleByArgument, CaseIterable { case steps, kernels, convolutions }
 
 /// The training steps, by torch_ref.py's names.
 enum StepModel: String, ExpressibleByArgument, CaseIterable {
-    case ae, dae, gan, ganTiny = "gan-tiny", celeba, vae
+    case ae, dae, gan, ganTiny = "gan-tiny", celeba, vae, dcgan, dcganMNIST = "dcgan-mnist"
 }
 
 /// The kernel shapes: every Linear layer of the chapters' networks at its batch size.
@@ -38,6 +38,8 @@ struct Bench: ParsableCommand {
     var only: Part?
     @Option(help: "Only this training step: \(StepModel.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var model: StepModel?
+    @Option(help: "The DCGAN steps' width, ngf = ndf (1 to 256), as torch_ref.py's --width.")
+    var width = 64
     @Option(help: "Timed runs per measurement, 1 to 1000; the median is reported.")
     var runs = 5
     @Option(help: ArgumentHelp("Only this kernel shape, such as \"784->1024 b128\".", valueName: "label"))
@@ -50,6 +52,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         try require((1...1000).contains(runs), "--runs must be between 1 and 1000 (got \(runs))")
+        try require((1...256).contains(width), "--width must be between 1 and 256 (got \(width))")
         try require(shape.map { label in kernelShapes.contains { $0.label == label } } ?? true,
                     "--shape must be one of: \(kernelShapes.map(\.label).joined(separator: ", ")) (got \(shape ?? ""))")
         try require(ghz.map { $0.isFinite && $0 > 0 && $0 < 20 } ?? true, "--ghz must be a clock rate above 0 and below 20 (got \(ghz ?? 0))")
@@ -59,8 +62,9 @@ struct Bench: ParsableCommand {
     func run() throws {
         if let threads = threading.threads { Parallel.threads = threads }
         var results: [[String: Any]] = []
-        if only != .kernels { results += benchmarkSteps() }
-        if only != .steps { results += benchmarkKernels() }
+        if only == nil || only == .steps { results += benchmarkSteps() }
+        if only == nil || only == .kernels { results += benchmarkKernels() }
+        if only == nil || only == .convolutions { results += benchmarkConvolutions() }
         if let json {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
             do { try data.write(to: URL(fileURLWithPath: json)) } catch {
@@ -86,7 +90,7 @@ struct Bench: ParsableCommand {
         print("Training steps on \(Parallel.threads) threads (median of \(runs) runs after a warm-up)")
         print("model                          batch   ms/step   samples/s   GFLOP/s  allocations")
         for kind in StepModel.allCases where model.map({ $0 == kind }) ?? true {
-            let b = makeStep(kind)   // built only when selected: chapter 4's model alone has 26 million weights
+            let b = makeStep(kind, width: width)   // built only when selected: chapter 4's model alone has 26 million weights
             let steps = max(3, Int(2e10 / b.flopsPerStep))   // about 20 GFLOP per timed run
             let seconds = medianSeconds { for _ in 0..<steps { b.step() } } / Double(steps)
             let before = Allocations.sinceStart   // warmed up: a step should allocate no float memory
@@ -96,6 +100,55 @@ struct Bench: ParsableCommand {
                            Allocations.sinceStart - before))
             results.append(["kind": "step", "model": b.name, "batch": b.batch, "threads": Parallel.threads, "ms_per_step": seconds * 1e3,
                             "samples_per_second": Double(b.batch) / seconds, "gflops": b.flopsPerStep / seconds / 1e9])
+        }
+        return results
+    }
+
+    // MARK: Convolutions
+
+    /// Every convolution of chapter 6's networks (faces and digits, at --width), as layers on a
+    /// batch of 128: forward, input gradient, weight gradient, in GFLOP/s (torch_ref.py's count:
+    /// 2 · multiply-adds per example · 128).
+    func benchmarkConvolutions() -> [[String: Any]] {
+        var results: [[String: Any]] = []
+        let rng = RandomGenerator(seed: 1)
+        print("\nConvolutions of chapter 6's networks at width \(width), batch 128, \(Parallel.threads) threads, GFLOP/s (median of \(runs) runs)")
+        print("layer                                      forward   input gradient   weight gradient")
+        for networks in [DCGAN.faces(width: width), .digits(width: width)] {
+            let (g, d) = networks.networks(rng: rng)
+            var x = Tensor(shape: [128, networks.latentSize])
+            x.fillNormal(using: rng)
+            for (name, net) in [("G", g), ("D", d)] {
+                if name == "D" { x = Tensor(shape: [128, networks.imageSize]); x.fillUniform(using: rng, low: -1, high: 1) }
+                var input = x
+                for layer in net.layers {
+                    let output = layer.forward(input)
+                    let macs: Int
+                    if let conv = layer as? Conv2d {
+                        macs = output.count / 128 * conv.inChannels * conv.kernel * conv.kernel
+                    } else if let conv = layer as? ConvTranspose2d {
+                        macs = input.count / 128 * conv.outChannels * conv.kernel * conv.kernel
+                    } else {
+                        input = Tensor(copying: output)
+                        continue
+                    }
+                    let flops = 2.0 * Double(macs) * 128, dy = Tensor(shape: output.shape)
+                    dy.fillNormal(using: rng)
+                    let forward = medianSeconds { _ = layer.forward(input) }
+                    layer.isFrozen = true                                   // the input gradient alone
+                    let inputGradient = medianSeconds { _ = layer.backward(dy) }
+                    layer.isFrozen = false
+                    layer.needsInputGradient = false                        // the weight gradient alone
+                    let weightGradient = medianSeconds { _ = layer.backward(dy) }
+                    layer.needsInputGradient = true
+                    let rates = [forward, inputGradient, weightGradient].map { flops / $0 / 1e9 }
+                    let label = "\(networks.size == 64 ? "faces" : "digits") \(name) \(type(of: layer)) \(input.shape.dropFirst().map(String.init).joined(separator: "x"))->\(output.shape.dropFirst().map(String.init).joined(separator: "x"))"
+                    print(label.padding(toLength: 40, withPad: " ", startingAt: 0) + rates.map { String(format: "%10.1f", $0) }.joined(separator: "       "))
+                    results.append(["kind": "convolution", "layer": label, "threads": Parallel.threads, "forward_gflops": rates[0],
+                                    "input_gradient_gflops": rates[1], "weight_gradient_gflops": rates[2]])
+                    input = Tensor(copying: layer.forward(input))
+                }
+            }
         }
         return results
     }
@@ -153,7 +206,7 @@ struct StepBenchmark { let name: String; let batch: Int; let flopsPerStep: Doubl
 func macs(_ sizes: [Int]) -> Int { zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 } }
 
 /// The step of `kind` on synthetic data, with the chapter's networks, optimisers and batch size.
-func makeStep(_ kind: StepModel) -> StepBenchmark {
+func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
     let rng = RandomGenerator(seed: 1)
     switch kind {
     case .ae, .dae:   // chapter 1 (batch 32), chapter 2 (batch 64, Gaussian noise 0.5 on the input)
@@ -194,6 +247,18 @@ func makeStep(_ kind: StepModel) -> StepBenchmark {
         images.fillUniform(using: rng, low: 0, high: 1)
         let m = 784 * 400 + 2 * 400 * 20 + 20 * 400 + 400 * 784   // torch_ref.py's count, so GFLOP/s compare (this step skips the input gradient: the input is data)
         return StepBenchmark(name: "vae (chapter 5)", batch: 128, flopsPerStep: Double(3 * 2 * 128 * m)) { _ = step(images: images, labels: labels) }
+    case .dcgan, .dcganMNIST:   // chapter 6's networks (batch 128): D's loss real + fake, G's step on the same fakes, as torch_ref.py
+        let networks = kind == .dcgan ? DCGAN.faces(width: width) : .digits(width: width)
+        let (g, d) = networks.networks(rng: rng)
+        let step = FacesGANStep(generator: g, discriminator: d,
+                                generatorOptimizer: Adam(g.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
+                                discriminatorOptimizer: Adam(d.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
+                                latentSize: networks.latentSize, discriminatorLossWeight: 1, rng: rng)
+        let real = Tensor(shape: [128, networks.imageSize])
+        real.fillUniform(using: rng, low: -1, high: 1)
+        let (mg, md) = networks.multiplyAdds
+        return StepBenchmark(name: "\(kind.rawValue) (chapter 6, width \(width))", batch: 128,
+                             flopsPerStep: Double(2 * 128 * (9 * md + 3 * mg))) { _ = step(real: real) }   // torch_ref.py's count
     case .celeba:   // chapter 4 (batch 128)
         let networks = MLPGAN.faces
         let (g, d) = networks.networks(rng: rng)

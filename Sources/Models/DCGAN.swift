@@ -1,0 +1,67 @@
+import Backprop
+
+/// The deep convolutional GAN (Radford, Metz and Chintala, 2015) as the PyTorch example builds it,
+/// for `size` x `size` images of `channels` colours: 64 x 64 x 3 faces (four stages) or 32 x 32 x 1
+/// digits (three). `width` is ngf = ndf, the channel count of the outermost stage.
+///
+///     G: z [B, 100] -> [B, 100, 1, 1] -> ConvT(4, 1, 0) -> 4 x 4 -> ConvT(4, 2, 1) -> 8 -> ... -> size x size, tanh
+///        channels 8w, 4w, 2w, w (faces) or 4w, 2w, w (digits), then `channels`; BatchNorm and ReLU after
+///        every transposed convolution but the last
+///     D: the mirror image: Conv(4, 2, 1) stages halving the size, LeakyReLU(0.2), BatchNorm from the
+///        second stage on, then Conv(4, 1, 0) from 4 x 4 to one logit [B, 1]
+///
+/// No layer has a bias (BatchNorm's β does that job). Weights start from N(0, 0.02), γ from N(1, 0.02).
+public struct DCGAN: Sendable {
+    public var channels: Int, size: Int, width: Int
+    public var latentSize = 100
+
+    public init(channels: Int, size: Int, width: Int) {
+        precondition(size == 64 || size == 32, "DCGAN: 64 x 64 or 32 x 32 images")
+        (self.channels, self.size, self.width) = (channels, size, width)
+    }
+
+    /// 64 x 64 colour faces, or MNIST padded to 32 x 32.
+    public static func faces(width: Int) -> DCGAN { DCGAN(channels: 3, size: 64, width: width) }
+    public static func digits(width: Int) -> DCGAN { DCGAN(channels: 1, size: 32, width: width) }
+
+    /// The channel multipliers of the stages, from 4 x 4 outwards: [8, 4, 2, 1] or [4, 2, 1].
+    public var stages: [Int] { size == 64 ? [8, 4, 2, 1] : [4, 2, 1] }
+    public var imageSize: Int { channels * size * size }
+
+    /// G and D, their weights drawn from `rng` (G's first, layer by layer).
+    public func networks(rng: RandomGenerator) -> (generator: Sequential, discriminator: Sequential) {
+        let initial = Initializer.normal(std: 0.02)
+        func norm(_ c: Int) -> BatchNorm { let layer = BatchNorm(c); layer.initializeLikeDCGAN(rng: rng); return layer }
+        var g: [Layer] = [Reshape([latentSize, 1, 1]),
+                          ConvTranspose2d(latentSize, width * stages[0], kernel: 4, stride: 1, padding: 0, bias: false, initializer: initial, rng: rng),
+                          norm(width * stages[0]), ReLU()]
+        for (a, b) in zip(stages, stages.dropFirst()) {
+            g += [ConvTranspose2d(width * a, width * b, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), norm(width * b), ReLU()]
+        }
+        g += [ConvTranspose2d(width, channels, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), Tanh(), Reshape([imageSize])]
+
+        let reversed = Array(stages.reversed())
+        var d: [Layer] = [Reshape([channels, size, size]),
+                          Conv2d(channels, width, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), LeakyReLU(slope: 0.2)]
+        for (a, b) in zip(reversed, reversed.dropFirst()) {
+            d += [Conv2d(width * a, width * b, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), norm(width * b), LeakyReLU(slope: 0.2)]
+        }
+        d += [Conv2d(width * stages[0], 1, kernel: 4, stride: 1, padding: 0, bias: false, initializer: initial, rng: rng), Reshape([1])]
+        return (Sequential(g), Sequential(d))
+    }
+
+    /// Multiply-adds of one image through each network's convolutions, as torch_ref.py counts them.
+    public var multiplyAdds: (generator: Int, discriminator: Int) {
+        var g = latentSize * width * stages[0] * 16                     // 1 x 1 -> 4 x 4: each input pixel paints 16
+        var side = 4
+        for (a, b) in zip(stages, stages.dropFirst()) { g += side * side * width * a * width * b * 16; side *= 2 }
+        g += side * side * width * channels * 16
+        var d = 0
+        side = size / 2
+        d += side * side * channels * width * 16                         // output positions · in channels · 16
+        let reversed = Array(stages.reversed())
+        for (a, b) in zip(reversed, reversed.dropFirst()) { side /= 2; d += side * side * width * a * width * b * 16 }
+        d += width * stages[0] * 16
+        return (g, d)
+    }
+}
