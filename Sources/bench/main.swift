@@ -257,7 +257,7 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
         let real = Tensor(shape: [128, networks.imageSize])
         real.fillUniform(using: rng, low: -1, high: 1)
         let (mg, md) = networks.multiplyAdds
-        return StepBenchmark(name: "\(kind.rawValue) (chapter 6, width \(width))", batch: 128,
+        return StepBenchmark(name: "\(kind.rawValue) width \(width) (ch. 6)", batch: 128,
                              flopsPerStep: Double(2 * 128 * (9 * md + 3 * mg))) { _ = step(real: real) }   // torch_ref.py's count
     case .celeba:   // chapter 4 (batch 128)
         let networks = MLPGAN.faces

@@ -133,7 +133,10 @@ struct ConvolutionTests {
         let dx = Tensor(copying: net.backward(bce.backward()))
         let tensors = [(name: "input", value: x, gradient: dx)]
             + net.parameters.enumerated().map { (name: "parameter \($0.offset) \($0.element.name)", value: $0.element.value, gradient: Tensor(copying: $0.element.gradient)) }
-        expectAllPass(checkGradients(tensors, loss: loss), "small convolutional network")
+        // Nudges of 3e-4: with 1e-3 one LeakyReLU input crosses its kink at 0 and the slope measured
+        // across the kink is neither side's (the numeric value moves from -0.0044 to -0.0093 to the
+        // backward's -0.0159 as the nudge shrinks from 3e-3 to 3e-4).
+        expectAllPass(checkGradients(tensors, epsilon: 3e-4, loss: loss), "small convolutional network")
     }
 
     @Test func frozenConvolutionsSkipTheirWeightGradients() {
