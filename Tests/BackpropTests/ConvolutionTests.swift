@@ -96,7 +96,7 @@ struct ConvolutionTests {
         let images = BatchNorm(3)
         images.gamma.value.fillUniform(using: rng, low: 0.5, high: 1.5)
         images.beta.value.fillUniform(using: rng, low: -0.5, high: 0.5)
-        checkLayer(images, input: randomInput([2, 3, 3, 2], rng: rng), "BatchNorm over [B, C, H, W], training")
+        checkLayer(images, input: randomInput([2, 3, 3, 4], rng: rng), "BatchNorm over [B, C, H, W], training (planes of 12: eight at a time, then four)")
         checkLayer(BatchNorm(4), input: randomInput([5, 4], rng: rng), "BatchNorm over [B, C], training")
         let evaluation = BatchNorm(2)
         evaluation.runningMean.fillUniform(using: rng, low: -1, high: 1)
