@@ -24,12 +24,14 @@ struct MatmulTests {
         let rng = RandomGenerator(seed: UInt64(shapeIndex))
         let x = randomTensor([m, k], rng), w = randomTensor([k, n], rng), b = randomTensor([n], rng)
         let fast = Tensor(shape: [m, n]), naive = Tensor(shape: [m, n])
-        withThreads(threads) { matmulForward(fast.data, x.data, w.data, b.data, m: m, k: k, n: n) }
-        matmulForwardNaive(naive.data, x.data, w.data, b.data, m: m, k: k, n: n)
-        #expect(firstDifference(fast, naive) == nil, "forward \(m)x\(k)x\(n) on \(threads) threads")
-        withThreads(threads) { matmulForward(fast.data, x.data, w.data, nil, m: m, k: k, n: n) }
-        matmulForwardNaive(naive.data, x.data, w.data, nil, m: m, k: k, n: n)
-        #expect(firstDifference(fast, naive) == nil, "forward without bias \(m)x\(k)x\(n)")
+        for wide in [false, true] {   // the 6 x 16 tile and the 12 x 16 one
+            withThreads(threads, wideTile: wide) { matmulForward(fast.data, x.data, w.data, b.data, m: m, k: k, n: n) }
+            matmulForwardNaive(naive.data, x.data, w.data, b.data, m: m, k: k, n: n)
+            #expect(firstDifference(fast, naive) == nil, "forward \(m)x\(k)x\(n) on \(threads) threads, wide tile \(wide)")
+            withThreads(threads, wideTile: wide) { matmulForward(fast.data, x.data, w.data, nil, m: m, k: k, n: n) }
+            matmulForwardNaive(naive.data, x.data, w.data, nil, m: m, k: k, n: n)
+            #expect(firstDifference(fast, naive) == nil, "forward without bias \(m)x\(k)x\(n), wide tile \(wide)")
+        }
     }
 
     @Test(arguments: awkwardShapes.indices, [1, 2])
@@ -37,10 +39,12 @@ struct MatmulTests {
         let (m, k, n) = awkwardShapes[shapeIndex]
         let rng = RandomGenerator(seed: 100 + UInt64(shapeIndex))
         let x = randomTensor([m, k], rng), dy = randomTensor([m, n], rng)
-        let fast = randomTensor([k, n], rng), naive = Tensor(copying: fast)   // both accumulate
-        withThreads(threads) { matmulBackwardWeights(fast.data, x.data, dy.data, m: m, k: k, n: n) }
-        matmulBackwardWeightsNaive(naive.data, x.data, dy.data, m: m, k: k, n: n)
-        #expect(firstDifference(fast, naive) == nil, "weight gradient \(m)x\(k)x\(n) on \(threads) threads")
+        for wide in [false, true] {
+            let fast = randomTensor([k, n], rng), naive = Tensor(copying: fast)   // both accumulate
+            withThreads(threads, wideTile: wide) { matmulBackwardWeights(fast.data, x.data, dy.data, m: m, k: k, n: n) }
+            matmulBackwardWeightsNaive(naive.data, x.data, dy.data, m: m, k: k, n: n)
+            #expect(firstDifference(fast, naive) == nil, "weight gradient \(m)x\(k)x\(n) on \(threads) threads, wide tile \(wide)")
+        }
     }
 
     @Test(arguments: awkwardShapes.indices, [1, 2])
@@ -49,9 +53,11 @@ struct MatmulTests {
         let rng = RandomGenerator(seed: 200 + UInt64(shapeIndex))
         let dy = randomTensor([m, n], rng), w = randomTensor([k, n], rng)
         let fast = Tensor(shape: [m, k]), naive = Tensor(shape: [m, k])
-        withThreads(threads) { matmulBackwardInput(fast.data, dy.data, w.data, m: m, k: k, n: n) }
-        matmulBackwardInputNaive(naive.data, dy.data, w.data, m: m, k: k, n: n)
-        #expect(firstDifference(fast, naive) == nil, "input gradient \(m)x\(k)x\(n) on \(threads) threads")
+        for wide in [false, true] {
+            withThreads(threads, wideTile: wide) { matmulBackwardInput(fast.data, dy.data, w.data, m: m, k: k, n: n) }
+            matmulBackwardInputNaive(naive.data, dy.data, w.data, m: m, k: k, n: n)
+            #expect(firstDifference(fast, naive) == nil, "input gradient \(m)x\(k)x\(n) on \(threads) threads, wide tile \(wide)")
+        }
     }
 
     @Test func resultsAreBitIdenticalOnOneAndTwoThreads() {
@@ -83,12 +89,12 @@ func firstDifference(_ a: Tensor, _ b: Tensor) -> String? {
 
 /// Runs `body` with the kernels limited to `threads` threads.
 /// (The tests in this file share `Parallel.threads`, so they run serially.)
-func withThreads(_ threads: Int, _ body: () -> Void) {
+func withThreads(_ threads: Int, wideTile: Bool = MatmulTile.wide, _ body: () -> Void) {
     threadLock.lock(); defer { threadLock.unlock() }
-    let saved = Parallel.threads
-    Parallel.threads = threads
+    let (saved, savedTile) = (Parallel.threads, MatmulTile.wide)
+    (Parallel.threads, MatmulTile.wide) = (threads, wideTile)
     body()
-    Parallel.threads = saved
+    (Parallel.threads, MatmulTile.wide) = (saved, savedTile)
 }
 
 import Foundation

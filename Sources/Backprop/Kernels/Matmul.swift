@@ -153,6 +153,7 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
     if case .accumulate = epilogue { block = max(depth, 1) } else { block = depthBlock }
     let kcMax = min(block, depth)
     let groupStripes = max(1, panelGroupFloats / max(1, kcMax * 16))
+    let wide = MatmulTile.wide, tileRows = wide ? 12 : 6   // the same tile for the whole product
     Parallel.forEachRange(n, unit: 16, work: m * n * depth) { columns in
         let stripes = columns.count / 16   // full 16-column stripes; the rest below
         let panels = Scratch.forCurrentThread.buffer(0, count: min(groupStripes, max(stripes, 1)) * kcMax * 16)
@@ -174,15 +175,15 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
                 let nextCount = layout == .rowMajor ? min(groupStripes, stripes - nextFirst) : 0
                 for s in 0..<count {
                     let j = j0 + 16 * s, panel = panels + s * kc * 16
-                    if readsC { prefetchTile(c, row: 0, column: j, ldc: n, rows: m) }
+                    if readsC { prefetchTile(c, row: 0, tileRows: tileRows, column: j, ldc: n, rows: m) }
                     var i = 0
                     while i < m {   // six (or twelve) rows at a time (the last tile may be shorter)
-                        if readsC { prefetchTile(c, row: i + tileRows, column: j, ldc: n, rows: m) }
+                        if readsC { prefetchTile(c, row: i + tileRows, tileRows: tileRows, column: j, ldc: n, rows: m) }
                         if s < nextCount {
                             prefetchRows(of: b, n: n, nextRows, column: columns.lowerBound + (nextFirst + s) * 16,
                                          part: i / tileRows, of: tilesPerStripe)
                         }
-                        tile(a + i * lda + p0, lda: lda, rows: min(tileRows, m - i), panel, depth: kc, c + i * n + j, ldc: n,
+                        tile(wide: wide, a + i * lda + p0, lda: lda, rows: min(tileRows, m - i), panel, depth: kc, c + i * n + j, ldc: n,
                              column: j, continuing: continuing, finish)
                         i += tileRows
                     }
@@ -207,7 +208,7 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
             var i = 0
             while i < m {
                 let rows = min(tileRows, m - i)
-                tile(a + i * lda, lda: lda, rows: rows, panel, depth: depth, scratchTile, ldc: 16, column: 0, continuing: false, .store)
+                tile(wide: wide, a + i * lda, lda: lda, rows: rows, panel, depth: depth, scratchTile, ldc: 16, column: 0, continuing: false, .store)
                 for r in 0..<rows {
                     for q in 0..<width { finish1(scratchTile[r * 16 + q], c + (i + r) * n + j + q, j + q, epilogue) }
                 }
@@ -220,7 +221,7 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
 /// Asks for the six rows of C that the tile at `row` will read when it finishes, so that they
 /// arrive while the tiles before it are still computing.
 @inline(__always)
-private func prefetchTile(_ c: UnsafeMutablePointer<Float>, row: Int, column: Int, ldc: Int, rows: Int) {
+private func prefetchTile(_ c: UnsafeMutablePointer<Float>, row: Int, tileRows: Int, column: Int, ldc: Int, rows: Int) {
     for r in row..<max(row, min(row + tileRows, rows)) {
         prefetchForWriting(c + r * ldc + column)
         prefetchForWriting(c + r * ldc + column + 15)
@@ -352,16 +353,27 @@ private func tile12x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: Unsa
     if rows > 11 { finish16(c11, c + 11 * ldc, column, epilogue) }
 }
 
-/// Whether the 12 x 16 tile of 512-bit registers is used (AVX-512 machines), else the 6 x 16 one.
-let wideTiles = hardwareHasWideVectors()
-/// The rows of C one tile computes.
-let tileRows = wideTiles ? 12 : 6
+/// Which tile the kernel uses: 12 x 16 in 512-bit registers where the build targets AVX-512, else
+/// 6 x 16. Both compute every value with the same FMA chain; the tests switch between them to show
+/// it (either runs anywhere: without AVX-512 the wide one is merely slow). An atomic word, like
+/// `Parallel.threads`, since tests change it while others multiply.
+public enum MatmulTile {
+    public static var wide: Bool {
+        get { atomicLoad(word) != 0 }
+        set { atomicStore(word, newValue ? 1 : 0) }
+    }
+    private static let word: UnsafeMutablePointer<Int> = {
+        let word = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        word.initialize(to: hardwareHasWideVectors() ? 1 : 0)
+        return word
+    }()
+}
 
-/// One tile of C, `rows` (up to `tileRows`) x 16, with the kernel this machine runs fastest.
+/// One tile of C, `rows` (up to 12 when `wide`, else 6) x 16.
 @inline(__always)
-private func tile(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
+private func tile(wide: Bool, _ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
                   _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ epilogue: Epilogue) {
-    if wideTiles {
+    if wide {
         tile12x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, epilogue)
     } else {
         tile6x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, epilogue)
