@@ -85,9 +85,16 @@ public final class Sequential: Layer {
 
     public func setTraining(_ training: Bool) { layers.forEach { $0.setTraining(training) } }
 
-    /// Only the first layer sees the model's input.
+    /// Only the first layer sees the model's input. When nobody needs the gradient for it, the
+    /// layers up to the first one with weights need none either (a reshape or an activation in
+    /// front only passes it on): each of them is told.
     public var needsInputGradient: Bool {
         get { layers.first?.needsInputGradient ?? true }
-        set { layers.first?.needsInputGradient = newValue }
+        set {
+            for layer in layers {
+                layer.needsInputGradient = newValue
+                if !layer.parameters.isEmpty { break }
+            }
+        }
     }
 }
