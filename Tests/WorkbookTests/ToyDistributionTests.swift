@@ -44,3 +44,29 @@ struct ToyDistributionTests {
         #expect(ring.coverage(of: three, minimumShare: 0.01).covered == 4)   // a laxer rule counts it
     }
 }
+
+@Suite("The plane's picture")
+struct PlanePictureTests {
+    @Test func pixelsAndPointsAgreeAndTheColoursSayWhatDBelieves() throws {
+        let picture = PlanePicture(side: 40, extent: 2)
+        // Pixel centres map back to their pixel; y grows upwards; the corners are inside.
+        for (row, column) in [(0, 0), (39, 39), (7, 31), (20, 20)] {
+            let p = picture.point(row: row, column: column)
+            #expect(picture.pixel(x: p.x, y: p.y)! == (row, column))
+        }
+        #expect(picture.point(row: 0, column: 0).y > picture.point(row: 39, column: 0).y)
+        #expect(picture.pixel(x: 2.5, y: 0) == nil)
+        // D says "fake" (0) on the left half and "real" (1) on the right; one real and one generated point.
+        let probabilities = (0..<1600).map { Float($0 % 40 < 20 ? 0 : 1) }
+        let real = Tensor(shape: [1, 2], values: [1, 1]), generated = Tensor(shape: [1, 2], values: [-1, -1])
+        let image = picture.draw(probabilities: probabilities, real: real, generated: generated)
+        #expect(image.width == 40 && image.height == 40 && image.channels == 3)
+        func rgb(_ row: Int, _ column: Int) -> [UInt8] { Array(image.pixels[((row * 40 + column) * 3)..<((row * 40 + column) * 3 + 3)]) }
+        #expect(rgb(0, 0) == [40, 70, 200] && rgb(0, 39) == [200, 40, 40])           // blue where "fake", red where "real"
+        let (rr, rc) = picture.pixel(x: 1, y: 1)!, (gr, gc) = picture.pixel(x: -1, y: -1)!
+        #expect(rgb(rr, rc) == [0, 0, 0] && rgb(gr, gc) == [0, 160, 60])             // the points on top
+        let half = PlanePicture.colour(0.5)
+        #expect(half == (255, 255, 255))                                              // "cannot tell" is white
+        _ = try PNG.encode(image)                                                      // and it is a picture libpng writes
+    }
+}
