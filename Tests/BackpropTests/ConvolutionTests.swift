@@ -151,6 +151,7 @@ struct ConvolutionTests {
         // A network whose input is data, with a reshape in front: the convolution behind it is told too.
         let net = Sequential(Reshape([2, 4, 4]), Conv2d(2, 2, kernel: 3, rng: rng), ReLU(), Conv2d(2, 1, kernel: 2, rng: rng))
         net.needsInputGradient = false
+        #expect(!net.needsInputGradient)                                            // and it says so
         #expect((net.layers[1] as! Conv2d).needsInputGradient == false && (net.layers[3] as! Conv2d).needsInputGradient)
         _ = net.forward(randomInput([3, 32], rng: rng))
         #expect(net.backward(randomInput([3, 1, 1, 1], rng: rng)).values.allSatisfy { $0 == 0 })   // no dx was computed

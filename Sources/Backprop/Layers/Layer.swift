@@ -89,7 +89,7 @@ public final class Sequential: Layer {
     /// layers up to the first one with weights need none either (a reshape or an activation in
     /// front only passes it on): each of them is told.
     public var needsInputGradient: Bool {
-        get { layers.first?.needsInputGradient ?? true }
+        get { (layers.first { !$0.parameters.isEmpty } ?? layers.first)?.needsInputGradient ?? true }   // as the setter left it
         set {
             for layer in layers {
                 layer.needsInputGradient = newValue

@@ -85,9 +85,7 @@ public struct MNIST {
     /// The labels of the examples at `indices`, one-hot: row b is all zeros but a 1 in the column
     /// of its digit. [B, 10], for the conditional VAE of chapter 5.
     public func fillOneHotLabels(_ tensor: Tensor, with indices: some Collection<Int>) {
-        tensor.reshape(to: [indices.count, 10])
-        tensor.fill(0)
-        for (row, index) in indices.enumerated() { tensor[row, Int(labels[index])] = 1 }
+        oneHot(indices.lazy.map { Int(labels[$0]) }, classes: 10, into: tensor)   // lazy: nothing allocated per step
     }
 
     /// The index of the first `perDigit` images of each digit 0...9, digit by digit: a fixed,
