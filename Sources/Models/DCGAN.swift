@@ -47,7 +47,17 @@ public struct DCGAN: Sendable {
             d += [Conv2d(width * a, width * b, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), norm(width * b), LeakyReLU(slope: 0.2)]
         }
         d += [Conv2d(width * stages[0], 1, kernel: 4, stride: 1, padding: 0, bias: false, initializer: initial, rng: rng), Reshape([1])]
-        return (Sequential(g), Sequential(d))
+        let generator = Sequential(g)
+        generator.needsInputGradient = false   // z is noise: nothing to pass a gradient back to
+        return (generator, Sequential(d))
+    }
+
+    /// The shapes an image passes through, as channels x height x width:
+    /// "100x1x1 > 256x4x4 > 128x8x8 > 64x16x16 > 32x32x32 > 3x64x64" for G at width 32.
+    public var generatorDescription: String { shapes.map { "\($0.c)x\($0.s)x\($0.s)" }.joined(separator: " > ") }
+    public var discriminatorDescription: String { (shapes.reversed().dropLast().map { "\($0.c)x\($0.s)x\($0.s)" } + ["1"]).joined(separator: " > ") }
+    private var shapes: [(c: Int, s: Int)] {
+        [(latentSize, 1)] + stages.enumerated().map { (width * $0.element, 4 << $0.offset) } + [(channels, size)]
     }
 
     /// Multiply-adds of one image through each network's convolutions, as torch_ref.py counts them.

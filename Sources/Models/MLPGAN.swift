@@ -36,6 +36,10 @@ public struct MLPGAN: Sendable {
     public static let faces = MLPGAN(generator: [100, 256, 512, 1024, 3 * 64 * 64], discriminator: [3 * 64 * 64, 1024, 512, 256, 1],
                                      generatorActivation: .relu, discriminatorDropout: 0, initializer: .pytorchDefault)
 
+    /// Weights and biases of each network's Linear layers (what `parameterCount` of the built network says).
+    public var generatorParameters: Int { zip(generatorSizes, generatorSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 } }
+    public var discriminatorParameters: Int { zip(discriminatorSizes, discriminatorSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 } }
+
     /// G and D, their weights drawn from `rng` (G's first). G's input is noise: it needs no input gradient.
     ///
     ///     G: z [B, latent] -> x̂ [B, image]        D: x [B, image] -> logit [B, 1]

@@ -106,6 +106,15 @@ struct ConvolutionTests {
         checkLayer(Reshape([2, 3, 1]), input: randomInput([4, 6], rng: rng), "Reshape")
     }
 
+    /// Appendix C's remedy for mode collapse: the batch's spread as one more feature.
+    @Test func minibatchDeviationGradientsAndValue() {
+        checkLayer(MinibatchDeviation(), input: randomInput([5, 3], rng: rng), "MinibatchDeviation, batch 5")
+        checkLayer(MinibatchDeviation(), input: randomInput([2, 1], rng: rng), "MinibatchDeviation, batch 2, one feature")
+        // The feature by hand: columns (1, 3) and (0, 0): σ = 1 and 0 (plus ε), so s = 1/2 on every row.
+        let y = MinibatchDeviation(epsilon: 0).forward(Tensor(shape: [2, 2], values: [1, 0, 3, 0]))
+        #expect(y.shape == [2, 3] && y.values == [1, 0, 0.5, 3, 0, 0.5])
+    }
+
     @Test func batchNormStatisticsAsPyTorchKeepsThem() {
         let layer = BatchNorm(2)
         let x = Tensor(shape: [2, 2, 1, 2], values: [1, 2, 10, 20, 3, 4, 30, 40])   // channel 0: 1, 2, 3, 4; channel 1: 10, 20, 30, 40

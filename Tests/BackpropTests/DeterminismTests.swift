@@ -1,4 +1,5 @@
 import Testing
+import Models
 @testable import Backprop
 
 @Suite("Reproducibility")
@@ -90,5 +91,22 @@ struct AllocationTests {
         #expect(Allocations.tensorsOnThisThread == before, "\(Allocations.tensorsOnThisThread - before) tensors allocated in 5 warmed-up steps")
         _ = Tensor(shape: [3])                       // and the counter does count
         #expect(Allocations.tensorsOnThisThread == before + 1)
+    }
+
+    /// Chapter 6's step (bench's dcgan-mnist step at width 4): convolutions, transposed
+    /// convolutions, batch normalisation and reshapes keep their buffers too.
+    @Test func aWarmedUpDCGANStepAllocatesNoFloatMemory() {
+        let rng = RandomGenerator(seed: 4)
+        let (g, d) = DCGAN.digits(width: 4).networks(rng: rng)
+        let step = FacesGANStep(generator: g, discriminator: d,
+                                generatorOptimizer: Adam(g.parameters, learningRate: 2e-4, beta1: 0.5),
+                                discriminatorOptimizer: Adam(d.parameters, learningRate: 2e-4, beta1: 0.5),
+                                latentSize: 100, discriminatorLossWeight: 1, rng: rng)
+        let real = Tensor(shape: [16, 32 * 32])
+        real.fillUniform(using: rng, low: -1, high: 1)
+        _ = step(real: real); _ = step(real: real)
+        let before = Allocations.tensorsOnThisThread
+        for _ in 0..<3 { _ = step(real: real) }
+        #expect(Allocations.tensorsOnThisThread == before, "\(Allocations.tensorsOnThisThread - before) tensors allocated in 3 warmed-up DCGAN steps")
     }
 }

@@ -31,6 +31,27 @@ func expectError(containing fragments: [String], _ body: () throws -> Void,
 struct IDXTests {
     let fixture = IDXArray(dimensions: [3, 2, 4], bytes: (0..<24).map { UInt8($0 * 10) })
 
+    @Test func paddedDigitsHaveABackgroundBorderAndCropBackExactly() {
+        let rng = RandomGenerator(seed: 3)
+        let mnist = MNIST(pixels: (0..<(3 * 784)).map { _ in UInt8(rng.index(below: 256)) }, labels: [1, 2, 3])
+        let plain = Tensor(shape: [0]), padded = Tensor(shape: [0])
+        mnist.fill(plain, with: [2, 0], range: -1...1)
+        mnist.fill(padded, with: [2, 0], range: -1...1, padding: 2)
+        #expect(padded.shape == [2, 32 * 32])
+        // The border is the background (black: -1), the middle square the digit, pixel for pixel.
+        for b in 0..<2 {
+            for y in 0..<32 {
+                for x in 0..<32 {
+                    let inside = (2..<30).contains(y) && (2..<30).contains(x)
+                    let expected = inside ? plain[b, (y - 2) * 28 + x - 2] : -1
+                    #expect(padded[b, y * 32 + x] == expected, "image \(b) pixel (\(y), \(x))")
+                }
+            }
+        }
+        let cropped = cropImages(padded, side: 32, margin: 2)
+        #expect(cropped.shape == plain.shape && cropped.values == plain.values)
+    }
+
     @Test func gzipRoundTripIncludingEmptyAndLarge() throws {
         for bytes in [[UInt8](), [42], (0..<300_000).map { UInt8(truncatingIfNeeded: $0 * 7 + $0 / 1000) }] {
             #expect(try gunzip(try gzip(bytes)) == bytes)

@@ -61,7 +61,9 @@ public struct Run {
 
     /// Resolves the folders, checks that the output folder is writable (before any training, so a
     /// typo costs nothing), and sets the kernels' thread count.
-    public init(chapter: String, options: RunOptions) throws {
+    /// `chapter` names the run (its output folder, its reference run); `program` is the executable,
+    /// when one program writes runs of several kinds (chapter 6's faces and digits).
+    public init(chapter: String, program: String? = nil, options: RunOptions) throws {
         self.chapter = chapter
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, so a log keeps prints and progress in order
         dataRoot = DataLocation.root(flag: options.dataDir)
@@ -71,7 +73,7 @@ public struct Run {
         threads = options.threads ?? Parallel.availableCores
         seed = options.seed
         Parallel.threads = threads
-        command = (["swift run \(chapter)"] + CommandLine.arguments.dropFirst().map(Run.shellQuoted)).joined(separator: " ")
+        command = (["swift run \(program ?? chapter)"] + CommandLine.arguments.dropFirst().map(Run.shellQuoted)).joined(separator: " ")
         do {
             try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
             let probe = outputFolder.appendingPathComponent(".write-test-\(ProcessInfo.processInfo.processIdentifier)")

@@ -70,9 +70,26 @@ public struct MNIST {
 
     /// Writes the images at `indices` into `batch` as floats `[indices.count, 784]`, mapping the
     /// bytes 0...255 linearly onto `range` ([0, 1] for autoencoders, [-1, 1] next to a tanh).
-    public func fill(_ batch: Tensor, with indices: some Collection<Int>, range: ClosedRange<Float> = 0...1) {
-        batch.reshape(to: [indices.count, Self.pixelsPerImage])
+    /// With `padding` p, each image gets a border of p background pixels (the value 0, as
+    /// torchvision's Pad): [indices.count, (28 + 2p)²], for networks that halve 32 x 32 images.
+    public func fill(_ batch: Tensor, with indices: some Collection<Int>, range: ClosedRange<Float> = 0...1, padding: Int = 0) {
         let scale = (range.upperBound - range.lowerBound) / 255, offset = range.lowerBound
+        if padding > 0 {
+            let side = Self.side + 2 * padding, size = side * side
+            batch.reshape(to: [indices.count, size])
+            batch.fill(offset)
+            pixels.withUnsafeBufferPointer { source in
+                for (row, index) in indices.enumerated() {
+                    for y in 0..<Self.side {
+                        let from = source.baseAddress! + index * Self.pixelsPerImage + y * Self.side
+                        let to = batch.data + row * size + (y + padding) * side + padding
+                        for x in 0..<Self.side { to[x] = Float(from[x]) * scale + offset }
+                    }
+                }
+            }
+            return
+        }
+        batch.reshape(to: [indices.count, Self.pixelsPerImage])
         pixels.withUnsafeBufferPointer { source in
             for (row, index) in indices.enumerated() {
                 let from = source.baseAddress! + index * Self.pixelsPerImage

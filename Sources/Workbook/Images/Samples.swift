@@ -31,6 +31,38 @@ public func draw(_ generator: Layer, _ z: Tensor) -> Tensor {
     return Tensor(copying: generator.forward(z))
 }
 
+/// `draw`, `chunk` rows of `z` at a time: a network with large activations (the DCGAN's
+/// convolutions) drawing thousands of samples at once would need gigabytes. In evaluation mode each
+/// sample depends on its own z alone, so the chunks change nothing.
+public func draw(_ generator: Layer, _ z: Tensor, chunk: Int) -> Tensor {
+    guard z.rows > chunk else { return draw(generator, z) }
+    var out: Tensor? = nil
+    let part = Tensor(shape: [0])
+    for start in stride(from: 0, to: z.rows, by: chunk) {
+        let n = min(chunk, z.rows - start)
+        part.reshape(to: [n, z.columns])
+        part.data.update(from: z.data + start * z.columns, count: n * z.columns)
+        let images = draw(generator, part)
+        if out == nil { out = Tensor(shape: [z.rows, images.columns]) }
+        (out!.data + start * images.columns).update(from: images.data, count: images.count)
+    }
+    return out!
+}
+
+/// The middle `side - 2 * margin` square of each `side` x `side` gray image: [B, side²] ->
+/// [B, (side - 2 margin)²]. Chapter 6 draws digits at 32 x 32; the digit score reads 28 x 28.
+public func cropImages(_ images: Tensor, side: Int, margin: Int) -> Tensor {
+    precondition(images.columns == side * side && 2 * margin < side, "cropImages: [B, \(side * side)] images with a margin under half the side")
+    let inner = side - 2 * margin
+    let out = Tensor(shape: [images.rows, inner * inner])
+    for b in 0..<images.rows {
+        for y in 0..<inner {
+            (out.data + b * inner * inner + y * inner).update(from: images.data + b * side * side + (y + margin) * side + margin, count: inner)
+        }
+    }
+    return out
+}
+
 /// Walks in latent space: `lines` straight lines, each from one z to the next in `ends`
 /// ([2 * lines, latent]), in `steps` points: z = (1 - t) z_a + t z_b with t from 0 to 1.
 public func interpolate(_ ends: Tensor, lines: Int, steps: Int) -> Tensor {
@@ -106,14 +138,16 @@ public struct SamplePictures {
 
     /// `--generate` for gray images: `count` samples as 8-bit images in `generated-idx3-ubyte`
     /// (MNIST's own IDX format: any MNIST reader loads them) and the first 100 in `generated.png`.
-    /// Returns the IDX file.
-    public func generateIDX(count: Int, sample: (Tensor, Int) -> Void) throws -> URL {
-        let side = layout.side
+    /// Returns the IDX file. With a `margin`, the IDX images are the middle square without that
+    /// border (chapter 6 draws digits at 32 x 32 and writes MNIST's 28 x 28).
+    public func generateIDX(count: Int, margin: Int = 0, sample: (Tensor, Int) -> Void) throws -> URL {
+        let side = layout.side - 2 * margin
         var bytes = [UInt8](repeating: 0, count: count * side * side)
-        try generate(count: count, chunk: 1000, sample: sample) { images, start in
+        try generate(count: count, chunk: 1000, sample: sample) { drawn, start in
+            if start == 0 { try PNG.write(grid(drawn, count: 100, perRow: 10), to: run.output("generated.png")) }
+            let images = margin == 0 ? drawn : cropImages(drawn, side: layout.side, margin: margin)
             let low = range.lowerBound, scale = 255 / (range.upperBound - range.lowerBound)
             for i in 0..<images.count { bytes[start * side * side + i] = UInt8(min(max(((images[i] - low) * scale).rounded(), 0), 255)) }
-            if start == 0 { try PNG.write(grid(images, count: 100, perRow: 10), to: run.output("generated.png")) }
         }
         let file = run.output("generated-idx3-ubyte")
         do { try Data(IDXArray(dimensions: [count, side, side], bytes: bytes).encoded).write(to: file, options: .atomic) } catch {

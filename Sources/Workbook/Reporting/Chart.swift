@@ -40,20 +40,50 @@ public struct Chart {
     /// URL, or nil (after one warning per run) when gnuplot is missing or fails.
     @discardableResult
     public func draw(into folder: URL, name: String) throws -> URL? {
-        let drawn = series.filter { !$0.points.isEmpty }
-        var data = "# \(title)\n"
-        for (index, s) in drawn.enumerated() {
-            data += "# index \(index): \(s.title)\n# \(xLabel)\t\(yLabel)\n"
-            for p in s.points { data += "\(p.x)\t\(p.y)\n" }
-            data += "\n\n"
-        }
-        let plots = drawn.enumerated().map { index, s in
-            "'\(name).dat' index \(index) using 1:2 with \(s.style) lw 2 title \"\(quoted(s.title))\""
-        }
+        var data = "", blocks = 0
         let script = """
             # Draws \(name).png from \(name).dat. Re-draw after editing: gnuplot \(name).gp (in this folder)
             set terminal pngcairo size 900,520 enhanced font 'sans,11'
             set output '\(name).png'
+            \(commands(name: name, data: &data, blocks: &blocks))
+            """
+        return try Self.draw(script: script, data: data, into: folder, name: name)
+    }
+
+    /// Several charts side by side in one picture (gnuplot's multiplot): a strip of snapshots.
+    @discardableResult
+    public static func drawStrip(_ charts: [Chart], title: String, panelSize: (width: Int, height: Int) = (330, 330),
+                                 into folder: URL, name: String) throws -> URL? {
+        var data = "", blocks = 0
+        let panels = charts.map { $0.commands(name: name, data: &data, blocks: &blocks) }
+        let script = """
+            # Draws \(name).png from \(name).dat: \(charts.count) charts side by side. Re-draw after editing: gnuplot \(name).gp
+            set terminal pngcairo size \(panelSize.width * charts.count),\(panelSize.height + 30) enhanced font 'sans,10'
+            set output '\(name).png'
+            set multiplot layout 1,\(charts.count) title "\(title.replacingOccurrences(of: "\"", with: "'"))"
+            \(panels.joined(separator: "\n"))
+            unset multiplot
+
+            """
+        return try draw(script: script, data: data, into: folder, name: name)
+    }
+
+    /// The gnuplot commands that draw this chart from `name.dat`, whose data they append to `data`
+    /// (numbering its blocks after the `blocks` already there).
+    private func commands(name: String, data: inout String, blocks: inout Int) -> String {
+        let drawn = series.filter { !$0.points.isEmpty }
+        let first = blocks
+        blocks += drawn.count
+        data += "# \(title)\n"
+        for (index, s) in drawn.enumerated() {
+            data += "# index \(first + index): \(s.title)\n# \(xLabel)\t\(yLabel)\n"
+            for p in s.points { data += "\(p.x)\t\(p.y)\n" }
+            data += "\n\n"
+        }
+        let plots = drawn.enumerated().map { index, s in
+            "'\(name).dat' index \(first + index) using 1:2 with \(s.style) lw 2 title \"\(quoted(s.title))\""
+        }
+        return """
             set title "\(quoted(title))"
             set xlabel "\(quoted(xLabel))"
             set ylabel "\(quoted(yLabel))"
@@ -63,6 +93,10 @@ public struct Chart {
             plot \(plots.isEmpty ? "0 notitle" : plots.joined(separator: ", \\\n     "))
 
             """
+    }
+
+    /// Writes `name.dat` and `name.gp` and runs gnuplot on the script, into a partial file renamed when done.
+    private static func draw(script: String, data: String, into folder: URL, name: String) throws -> URL? {
         do {
             try data.write(to: folder.appendingPathComponent("\(name).dat"), atomically: true, encoding: .utf8)
             try script.write(to: folder.appendingPathComponent("\(name).gp"), atomically: true, encoding: .utf8)
@@ -84,7 +118,7 @@ public struct Chart {
 
     /// Runs gnuplot on `script` (given on its standard input; `name` is the script's file, for
     /// messages). Returns whether it drew.
-    private func runGnuplot(script: String, named name: String, in folder: URL) -> Bool {
+    private static func runGnuplot(script: String, named name: String, in folder: URL) -> Bool {
         guard let gnuplot = findExecutable("gnuplot") else {
             warnOnce("gnuplot is not installed, so no chart PNGs were drawn; the .dat and .gp files are in \(folder.path). "
                      + "Install it (Debian/Ubuntu: apt-get install gnuplot-nox; macOS: brew install gnuplot) "
@@ -117,7 +151,7 @@ public struct Chart {
         return true
     }
 
-    private func warnOnce(_ message: String) {
+    private static func warnOnce(_ message: String) {
         guard !Self.warnedAboutGnuplot else { return }
         Self.warnedAboutGnuplot = true
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
