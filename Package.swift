@@ -63,6 +63,10 @@ let package = Package(
         .executableTarget(name: "chapter03-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter04-celeba-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter05-variational-autoencoder", dependencies: chapterDependencies, swiftSettings: fastMath),
+        .executableTarget(name: "chapter06-dcgan", dependencies: chapterDependencies, swiftSettings: fastMath),
+
+        // Appendix C: a GAN on points of the line and the plane, where D's belief can be drawn everywhere.
+        .executableTarget(name: "gan-dynamics", dependencies: chapterDependencies, swiftSettings: fastMath),
 
         // Appendix A: the digit classifier that scores chapter 3's samples, and its calibration.
         .executableTarget(name: "score-digits", dependencies: chapterDependencies, swiftSettings: fastMath),
@@ -78,7 +82,7 @@ let package = Package(
         // Runs the chapter programs end to end (so it depends on them: they are built first).
         .testTarget(name: "ChapterTests",
                     dependencies: ["Workbook", "Backprop", "Models", "bench", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
-                                   "chapter04-celeba-gan", "chapter05-variational-autoencoder", "score-digits", "compare"]),
+                                   "chapter04-celeba-gan", "chapter05-variational-autoencoder", "chapter06-dcgan", "gan-dynamics", "score-digits", "compare"]),
     ],
     swiftLanguageModes: [.v5]
 )
