@@ -1,0 +1,394 @@
+// Appendix C: a GAN's game where everything can be seen, on the line and in the plane.
+//
+// Read this file beside chapters/C-gan-dynamics.md. The GAN is chapter 3's, shrunk to points:
+// G turns a small z into a point (1 or 2 numbers), D says how likely a point is real. With so few
+// numbers we can draw what chapter 3 could not: D's belief everywhere, and where G puts its points.
+//
+//     swift run gan-dynamics                                   # the ring of 8 Gaussians, about 20 seconds
+//     swift run gan-dynamics --data line                       # the GAN paper's Figure 1, in one dimension
+//     swift run gan-dynamics --lr 0.0001 --d-steps 5           # a collapse (see the text)
+//     swift run gan-dynamics --lr 0.0001 --d-steps 5 --minibatch-deviation   # and its cure
+
+import ArgumentParser
+import Backprop
+import Foundation
+import Models
+import Workbook
+
+// MARK: - 1. Configuration
+
+extension ToyDistribution: ExpressibleByArgument {}
+
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gan-dynamics",
+        abstract: "Watch a small GAN learn points on a line or in the plane: D's belief, G's samples, the modes it covers.")
+
+    @Option(help: "The data: line (one Gaussian), mixture (two, on the line), ring (8 in a circle) or grid (5 x 5).")
+    var data: ToyDistribution = .ring
+    @Option(help: ArgumentHelp("Training steps, 100 to 1000000 (default: 10000 in the plane, 2000 on the line).", valueName: "N"))
+    var steps: Int?
+    @Option(help: ArgumentHelp("Steps between snapshots (default: the steps / 40).", valueName: "N"))
+    var every: Int?
+    @Option(name: .customLong("batch-size"), help: "Points per training step, 1 to 60000 (default: 256).")
+    var batchSize = 256
+    @Option(name: .customLong("lr"), help: "The optimiser's learning rate, above 0 and at most 10 (default: 0.001 in the plane, 0.0001 on the line).")
+    var learningRate: Float?
+    @Option(name: .customLong("d-lr"), help: ArgumentHelp("D's learning rate alone, above 0 and at most 10 (default: --lr).", valueName: "lr"))
+    var discriminatorLearningRate: Float?
+    @Option(name: .customLong("d-steps"), help: "Discriminator steps per generator step (more: a stronger D).")
+    var discriminatorSteps = 1
+    @Option(help: ArgumentHelp("Numbers in z, 1 to 64 (default: as many as the data's dimensions).", valueName: "n"))
+    var latent: Int?
+    @Option(help: ArgumentHelp("Units in each of the two hidden layers of G and of D, 2 to 1024.", valueName: "n"))
+    var hidden = 128
+    @Option(name: .customLong("instance-noise"), help: ArgumentHelp("Add N(0, σ²) noise to every point D sees, real or fake, 0 to 10 (a remedy for mode collapse).", valueName: "σ"))
+    var instanceNoise: Float = 0
+    @Flag(name: .customLong("minibatch-deviation"), help: "Give D the batch's spread as one more feature (a remedy for mode collapse).")
+    var minibatchDeviation = false
+    @OptionGroup var run: RunOptions
+
+    func validate() throws {
+        try require((100...1_000_000).contains(steps ?? 100), "--steps must be between 100 and 1000000 (got \(steps ?? 0))")
+        try require((1...(steps ?? data.defaultSteps)).contains(every ?? 1), "--every must be between 1 and the steps (got \(every ?? 0))")
+        try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))")
+        try require(batchSize > 1 || !minibatchDeviation, "--minibatch-deviation needs a batch of 2 or more")
+        try require(learningRate.map { $0.isFinite && $0 > 0 && $0 <= 10 } ?? true, "--lr must be above 0 and at most 10 (got \(learningRate ?? 0))")
+        try require(discriminatorLearningRate.map { $0.isFinite && $0 > 0 && $0 <= 10 } ?? true, "--d-lr must be above 0 and at most 10 (got \(discriminatorLearningRate ?? 0))")
+        try require((1...10).contains(discriminatorSteps), "--d-steps must be between 1 and 10 (got \(discriminatorSteps))")
+        try require((1...64).contains(latent ?? 1), "--latent must be between 1 and 64 (got \(latent ?? 0))")
+        try require(instanceNoise.isFinite && (0...10).contains(instanceNoise), "--instance-noise must be between 0 and 10 (got \(instanceNoise))")
+        try require((2...1024).contains(hidden), "--hidden must be between 2 and 1024 (got \(hidden))")
+        try require(run.limit == nil && run.dataDir == nil, "gan-dynamics draws its own data: --limit and --data-dir do not apply")
+    }
+}
+
+extension ToyDistribution {
+    var defaultSteps: Int { dimensions == 1 ? 2000 : 10_000 }
+    /// On the line a slower game (1e-4) shows its stages; in the plane 1e-3 covers the modes.
+    var defaultLearningRate: Float { dimensions == 1 ? 1e-4 : 1e-3 }
+    /// The part of the line, or the square of the plane, that the pictures show.
+    var extent: ClosedRange<Float> {
+        switch self {
+        case .line: -1...8
+        case .mixture: -5...5
+        case .ring: -3...3
+        case .grid: -5.5...5.5
+        }
+    }
+}
+
+let options = Options.parseOrExit()
+let data = options.data, dimensions = data.dimensions
+let steps = options.steps ?? data.defaultSteps, every = options.every ?? max(1, steps / 40)
+let learningRate = options.learningRate ?? data.defaultLearningRate
+let batchSize = options.batchSize, latentSize = options.latent ?? dimensions, hidden = options.hidden
+let run = exitOnError { try Run(chapter: "gan-dynamics-\(data.rawValue)", program: "gan-dynamics", options: options.run) }
+let rng = RandomGenerator(seed: options.run.seed)
+
+// MARK: - 2. Models
+// Chapter 3's GAN with points for images: two hidden layers of 128 ReLU units each. G ends in a
+// plain Linear layer (a point can be anywhere, so no tanh); D ends in one logit.
+//
+//     G: z [B, n] -> 128 -> 128 -> point [B, d]        D: point [B, d] -> 128 -> 128 -> logit [B, 1]
+//
+// With --minibatch-deviation, D's first hidden layer gets one more feature: the spread of its
+// values over the batch (Sources/Backprop/Layers/MinibatchDeviation.swift).
+
+let generator = perceptron([latentSize, hidden, hidden, dimensions], activation: .relu, rng: rng)
+generator.needsInputGradient = false
+let deviation = options.minibatchDeviation ? MinibatchDeviation() : nil
+let discriminator = Sequential([Linear(dimensions, hidden, rng: rng), ReLU()] + (deviation.map { [$0] } ?? [])
+                               + [Linear(hidden + (deviation == nil ? 0 : 1), hidden, rng: rng), ReLU(), Linear(hidden, 1, rng: rng)])
+let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
+let discriminatorLearningRate = options.discriminatorLearningRate ?? learningRate
+let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: discriminatorLearningRate, beta1: 0.5, beta2: 0.999)
+let bce = BCEWithLogitsLoss()
+
+let configuration: [String: String] = [
+    "data": data.rawValue, "steps": "\(steps)", "every": "\(every)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "D learning rate": "\(discriminatorLearningRate)",
+    "D steps": "\(options.discriminatorSteps)", "latent": "\(latentSize)", "hidden": "\(hidden)",
+    "minibatch deviation": "\(options.minibatchDeviation)", "instance noise": "\(options.instanceNoise)", "seed": "\(options.run.seed)",
+]
+
+// MARK: - 3. What every snapshot looks at
+// 2,000 fixed z (the same points of G's every time, so the pictures show G moving), 1,000 real
+// points, and D's belief on a grid over the line or the plane.
+
+let fixedZ = Tensor(shape: [0]), shownReal = Tensor(shape: [0])
+fixedZ.reshape(to: [2000, latentSize]); fixedZ.fillNormal(using: RandomGenerator(seed: options.run.seed &+ 7919))
+data.sample(shownReal, count: 1000, using: RandomGenerator(seed: options.run.seed &+ 104_729))
+let plane = PlanePicture(side: 300, extent: data.extent.upperBound)
+let grid: Tensor = {   // the points where D's belief is drawn: 400 on the line, every pixel centre of the plane
+    if dimensions == 1 {
+        let xs = (0..<400).map { data.extent.lowerBound + (data.extent.upperBound - data.extent.lowerBound) * Float($0) / 399 }
+        return Tensor(shape: [400, 1], values: xs)
+    }
+    let points = Tensor(shape: [plane.side * plane.side, 2])
+    for row in 0..<plane.side { for column in 0..<plane.side {
+        let (x, y) = plane.point(row: row, column: column)
+        points[row * plane.side + column, 0] = x; points[row * plane.side + column, 1] = y
+    } }
+    return points
+}()
+
+/// One snapshot: the step, the mean losses and beliefs since the last one, and what G's points cover.
+struct Snapshot: Codable {
+    var step: Int
+    var discriminatorLoss: Double, generatorLoss: Double, realScore: Double, fakeScore: Double
+    var coverage: ModeCoverage
+    /// On the line: the mean of |D(x) − 1/2| over the data's distribution (0 when D cannot tell at all).
+    var distanceFromHalf: Double?
+}
+var snapshots: [Snapshot] = []
+var curves: [(step: Int, data: [(x: Double, y: Double)], generated: [(x: Double, y: Double)], belief: [(x: Double, y: Double)])] = []
+
+/// D's probabilities of "real" at the grid's points. With minibatch deviation D's answer depends on
+/// the batch a point comes in: here, a batch as spread as G's current points (measured first).
+func beliefs(generated: Tensor) -> [Float] {
+    if let deviation {
+        _ = discriminator.forward(generated)
+        deviation.fixedDeviation = deviation.lastDeviation
+    }
+    defer { deviation?.fixedDeviation = nil }
+    let logits = discriminator.forward(grid)
+    return (0..<logits.count).map { sigmoid(logits[$0]) }
+}
+
+// MARK: - 4. Training: D and G take turns, as in chapter 3
+
+/// The points as D sees them: with --instance-noise σ, each number plus N(0, σ²) noise, drawn anew
+/// every time (a copy: G's own output stays as it is). The gradient passes the addition unchanged.
+let noisyReal = Tensor(shape: [0]), noisyFake = Tensor(shape: [0])
+func seenByD(_ points: Tensor, _ copy: Tensor) -> Tensor {
+    guard options.instanceNoise > 0 else { return points }
+    copy.reshape(to: points.shape)
+    copy.fillNormal(using: rng, std: options.instanceNoise)
+    copy.add(points)
+    return copy
+}
+
+let real = Tensor(shape: [0]), z = Tensor(shape: [0])
+let realTargets = Tensor(shape: [batchSize, 1]), fakeTargets = Tensor(shape: [batchSize, 1])
+realTargets.fill(1); fakeTargets.fill(0)
+var sums = [Double](repeating: 0, count: 4), counted = 0
+let progress = ProgressBar(title: "\(data.rawValue)", total: steps, unit: .items)
+print("Training on \(data.rawValue) (\(data.modes.count) mode\(data.modes.count == 1 ? "" : "s")) for \(steps) steps, batch \(batchSize), "
+      + "a snapshot every \(every) steps, on \(run.threads) threads")
+let trainingStart = Date()
+
+exitOnError {
+    try takeSnapshot(step: 0)   // where G starts: its initial weights put every point near 0
+    for step in 1...steps {
+        // The discriminator's step(s): real points (target 1), then G's points (target 0).
+        discriminator.isFrozen = false
+        discriminator.needsInputGradient = false
+        var dLoss = 0.0, realScore = 0.0, fakeScore = 0.0
+        for _ in 0..<options.discriminatorSteps {
+            discriminatorOptimizer.zeroGradients()
+            data.sample(real, count: batchSize, using: rng)                    // x ~ the data: [B, d]
+            let realLogits = discriminator.forward(seenByD(real, noisyReal))    // D(x) as logits: [B, 1]
+            realScore = meanProbability(realLogits)
+            dLoss = Double(bce.forward(realLogits, realTargets))                // -log D(x)
+            _ = discriminator.backward(bce.backward())
+
+            z.reshape(to: [batchSize, latentSize]); z.fillNormal(using: rng)    // z ~ N(0, 1): [B, n]
+            let fakeLogits = discriminator.forward(seenByD(generator.forward(z), noisyFake))   // D(G(z)), G detached
+            fakeScore = meanProbability(fakeLogits)
+            dLoss += Double(bce.forward(fakeLogits, fakeTargets))               // -log(1 - D(G(z)))
+            _ = discriminator.backward(bce.backward())
+            discriminatorOptimizer.step()
+        }
+
+        // The generator's step: move G's points to where D says "real", through a frozen D.
+        discriminator.isFrozen = true
+        discriminator.needsInputGradient = true
+        generatorOptimizer.zeroGradients()
+        z.fillNormal(using: rng)
+        let fake = generator.forward(z)                                         // G(z): [B, d]
+        let gLoss = Double(bce.forward(discriminator.forward(seenByD(fake, noisyFake)), realTargets))   // -log D(G(z)): non-saturating
+        _ = generator.backward(discriminator.backward(bce.backward()))          // dLoss/dG(z), then into G
+        generatorOptimizer.step()
+
+        guard dLoss.isFinite && gLoss.isFinite else {
+            throw WorkbookError("the losses stopped being numbers at step \(step) (D \(dLoss), G \(gLoss)): try a lower --lr")
+        }
+        for (k, value) in [dLoss, gLoss, realScore, fakeScore].enumerated() { sums[k] += value }
+        counted += 1
+        if step % every == 0 || step == steps {
+            try takeSnapshot(step: step)
+            progress.update(completed: step, status: "modes \(snapshots.last!.coverage.covered)/\(data.modes.count)")
+            try writeNotebook(step == steps ? .finished(elapsed: run.elapsed)
+                              : .running(epoch: snapshots.count, of: (steps + every - 1) / every, elapsed: run.elapsed,
+                                         remaining: Date().timeIntervalSince(trainingStart) * Double(steps - step) / Double(step), unit: "snapshot"))
+        }
+    }
+}
+progress.finish()
+
+// MARK: - 5. Snapshots: what D believes, where G's points are
+
+func takeSnapshot(step: Int) throws {
+    let generated = draw(generator, fixedZ)                                     // G's 2,000 points now
+    let coverage = data.coverage(of: generated)
+    let belief = beliefs(generated: generated)
+    let means = sums.map { counted == 0 ? .nan : $0 / Double(counted) }   // no steps yet at step 0
+    var snapshot = Snapshot(step: step, discriminatorLoss: means[0], generatorLoss: means[1], realScore: means[2], fakeScore: means[3],
+                            coverage: coverage)
+    sums = [0, 0, 0, 0]; counted = 0
+    let name = String(format: "step-%07d", step)
+    if dimensions == 1 {
+        let xs = (0..<grid.rows).map { Double(grid[$0, 0]) }
+        let dataDensity = xs.map { x in data.modes.map { normalDensity(x, mean: Double($0[0]), std: Double(data.spread)) }.reduce(0, +) / Double(data.modes.count) }
+        let generatedDensity = kernelDensity(of: generated, at: xs)
+        let step = (xs[1] - xs[0])
+        snapshot.distanceFromHalf = zip(dataDensity, belief).reduce(0.0) { $0 + $1.0 * abs(Double($1.1) - 0.5) * step }
+        curves.append((snapshot.step, Array(zip(xs, dataDensity)).map { ($0, $1) }, Array(zip(xs, generatedDensity)).map { ($0, $1) },
+                       Array(zip(xs, belief)).map { ($0, Double($1)) }))
+        try lineChart(curves.count - 1).draw(into: run.outputFolder, name: "latest")
+    } else {
+        try PNG.write(plane.draw(probabilities: belief, real: shownReal, generated: generated), to: run.output(name + ".png"))
+    }
+    snapshots.append(snapshot)
+}
+
+/// The data's density, G's (a kernel estimate from its 2,000 points) and D(x), for snapshot `index`.
+func lineChart(_ index: Int) -> Chart {
+    let c = curves[index]
+    var chart = Chart(title: "step \(c.step)", xLabel: "x", yLabel: "density, D(x)", series: [
+        .init("data", c.data, style: "lines lc rgb 'black'"), .init("G's points", c.generated, style: "lines lc rgb '#2ca02c'"),
+        .init("D(x)", c.belief, style: "lines dt 2 lc rgb '#1f77b4'"),
+    ], key: "top left")
+    chart.settings = ["set yrange [0:1.05]", "set xrange [\(data.extent.lowerBound):\(data.extent.upperBound)]"]
+    return chart
+}
+
+/// A Gaussian kernel estimate of the density of `points` ([N, 1]) at `xs`, with Silverman's bandwidth.
+func kernelDensity(of points: Tensor, at xs: [Double]) -> [Double] {
+    let values = (0..<points.rows).map { Double(points[$0, 0]) }
+    let mean = values.reduce(0, +) / Double(values.count)
+    let std = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
+    let bandwidth = max(1.06 * std * pow(Double(values.count), -0.2), 0.01)
+    return xs.map { x in values.reduce(0.0) { $0 + normalDensity(x, mean: $1, std: bandwidth) } / Double(values.count) }
+}
+
+func normalDensity(_ x: Double, mean: Double, std: Double) -> Double {
+    exp(-0.5 * (x - mean) * (x - mean) / (std * std)) / (std * (2 * Double.pi).squareRoot())
+}
+
+/// Up to `count` snapshots for the strip: the start, then steps spaced evenly on a log scale from
+/// the first snapshot to the end (the game changes fastest early); each the snapshot nearest its step.
+func chosenSnapshots(_ count: Int) -> [Int] {
+    let ratio = Double(steps) / Double(every)
+    let targets = [0.0] + (0..<(count - 1)).map { Double(every) * pow(ratio, Double($0) / Double(count - 2)) }
+    let chosen = targets.map { target in snapshots.indices.min { abs(Double(snapshots[$0].step) - target) < abs(Double(snapshots[$1].step) - target) }! }
+    return Array(Set(chosen)).sorted()
+}
+
+// MARK: - 6. Outputs (the executed notebook)
+
+func writeNotebook(_ status: RunStatus) throws {
+    let last = snapshots.last!
+    let report = Report(title: "Appendix C: a GAN on \(data.rawValue) (executed notebook)", status: status)
+    report.paragraph("""
+        A generator G (\(latentSize)-\(hidden)-\(hidden)-\(dimensions), ReLU) learns to turn z ~ N(0, 1) into points \
+        \(dimensions == 1 ? "on the line" : "in the plane"), against a discriminator D (\(dimensions)-\(hidden)-\(hidden)-1, ReLU, \
+        one logit\(deviation == nil ? "" : ", with the batch's spread as an extra feature after its first layer")). The data: \
+        \(dataDescription). The text is `chapters/C-gan-dynamics.md`.
+        """)
+    report.describe(run, configuration: [
+        ("data", data.rawValue), ("steps", "\(steps), a snapshot every \(every)"), ("batch size", "\(batchSize)"),
+        ("optimisers", "Adam, betas (0.5, 0.999); lr \(learningRate) for G, \(discriminatorLearningRate) for D"), ("D steps per G step", "\(options.discriminatorSteps)"),
+        ("z", "\(latentSize) numbers, N(0, 1)"), ("minibatch deviation", deviation == nil ? "no" : "yes"),
+        ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"),
+    ])
+    let isPlane = dimensions == 2
+    report.heading("The latest snapshot (step \(last.step))")
+    if isPlane {
+        report.paragraph("D's belief that a point is real, from blue (fake) through white (cannot tell) to red (real); real points black, "
+                         + "2,000 of G's points green (the same z every time). "
+                         + "G covers \(last.coverage.covered) of the \(data.modes.count) modes; \(fixed(100 * last.coverage.goodShare, 1))% of its points are good.")
+        report.image("D's belief and the points at step \(last.step)", String(format: "step-%07d.png", last.step))
+    } else {
+        report.paragraph("The data's density (black), the density of G's points (green, a kernel estimate from 2,000 of them) and D(x) "
+                         + "(dashed blue). Over the data D is on average \(fixed(last.distanceFromHalf ?? 0, 3)) away from 1/2.")
+        report.image("density and D(x) at step \(last.step)", "latest.png")
+    }
+    let chosen = chosenSnapshots(isPlane ? 6 : 5)
+    if status.isFinished {
+        report.heading("The game, snapshot by snapshot")
+        if isPlane {
+            let pictures = try chosen.map { try PNG.read(run.output(String(format: "step-%07d.png", snapshots[$0].step))) }
+            try PNG.write(makeGrid(pictures, perRow: 3, padding: 4, background: 255), to: run.output("snapshots.png"))
+            report.paragraph("Steps \(chosen.map { "\(snapshots[$0].step)" }.joined(separator: ", ")), left to right, top to bottom:")
+        } else {
+            try Chart.drawStrip(chosen.map(lineChart), title: "The data (black), G (green) and D(x) (dashed)", into: run.outputFolder, name: "snapshots")
+            report.paragraph("Steps \(chosen.map { "\(snapshots[$0].step)" }.joined(separator: ", ")), left to right, as in the GAN paper's Figure 1:")
+        }
+        report.image("snapshots", "snapshots.png")
+        try writeSamples()
+    }
+
+    report.heading("Snapshot by snapshot")
+    report.paragraph("Losses and D's mean probabilities are means over the steps since the previous snapshot. A mode is covered when at least "
+                     + "a quarter of its fair share of G's 2,000 points lies within 3 standard deviations of it; a point is good when it lies "
+                     + "that close to any mode.")
+    report.table(["step", "D loss", "G loss", "D(x)", "D(G(z))", "modes covered", "good points"] + (isPlane ? [] : ["D's distance from 1/2"]),
+                 snapshots.map { s in
+                     ["\(s.step)", number(s.discriminatorLoss), number(s.generatorLoss), number(s.realScore), number(s.fakeScore),
+                      "\(s.coverage.covered)/\(s.coverage.modes)", "\(fixed(100 * s.coverage.goodShare, 1))%"]
+                     + (isPlane ? [] : [fixed(s.distanceFromHalf ?? 0, 3)])
+                 })
+    let steps = snapshots.map { Double($0.step) }
+    var coverageChart = Chart(title: "What G's points cover", xLabel: "step", yLabel: "share", series: [
+        .init("modes covered (share of \(data.modes.count))", Array(zip(steps, snapshots.map { Double($0.coverage.covered) / Double($0.coverage.modes) })).map { ($0, $1) }, style: "linespoints"),
+        .init("good points", Array(zip(steps, snapshots.map(\.coverage.goodShare))).map { ($0, $1) }, style: "linespoints"),
+    ] + (isPlane ? [] : [.init("D's distance from 1/2 over the data", Array(zip(steps, snapshots.map { $0.distanceFromHalf ?? 0 })).map { ($0, $1) }, style: "linespoints")]),
+                              key: "bottom right")
+    coverageChart.settings = ["set yrange [0:1.05]"]
+    report.chart(try coverageChart.draw(into: run.outputFolder, name: "coverage"), heading: "Coverage", caption: "modes covered and good points per snapshot")
+    let trained = snapshots.filter { $0.step > 0 }
+    let lossChart = Chart(title: "Losses", xLabel: "step", yLabel: "loss", series: [
+        .init("D", trained.map { (Double($0.step), $0.discriminatorLoss) }, style: "linespoints"),
+        .init("G", trained.map { (Double($0.step), $0.generatorLoss) }, style: "linespoints"),
+    ])
+    report.chart(try lossChart.draw(into: run.outputFolder, name: "loss"), heading: "Losses", caption: "D and G losses")
+    if isPlane {
+        report.paragraph("Every snapshot is kept: " + snapshots.map { String(format: "[%d](step-%07d.png)", $0.step, $0.step) }.joined(separator: ", ") + ".")
+    }
+    report.heading("Time")
+    report.bullets(["training and snapshots: \(formatDuration(Date().timeIntervalSince(trainingStart))) on \(run.threads) threads",
+                    "G's final points: `samples.dat` (\(dimensions == 1 ? "x" : "x y") a line, 2,000 lines)"])
+    guard status.isFinished else { return try report.write(to: run.output("report.md")) }
+    var metrics: [String: Double] = ["D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore, "D(G(z))": last.fakeScore,
+                                     "modes covered": Double(last.coverage.covered), "good points": last.coverage.goodShare]
+    if let distance = last.distanceFromHalf { metrics["D distance from half"] = distance }
+    try run.finish(report, configuration: configuration, metrics: metrics,
+                   pictures: [isPlane ? String(format: "step-%07d.png", last.step) : "latest.png"], data: "toy \(data.rawValue)")
+}
+
+/// A mean for the table, or a dash before the first step.
+func number(_ value: Double) -> String { value.isNaN ? "–" : fixed(value, 3) }
+
+var dataDescription: String {
+    switch data {
+    case .line: "one Gaussian, N(4, 0.5²)"
+    case .mixture: "two equal Gaussians at −2 and 2, standard deviation 0.5"
+    case .ring: "eight Gaussians evenly spaced on a circle of radius 2, standard deviation 0.02"
+    case .grid: "twenty-five Gaussians on a 5 x 5 grid at −4, −2, 0, 2, 4, standard deviation 0.05"
+    }
+}
+
+/// G's final 2,000 points as plain text, one a line, for gnuplot, a spreadsheet or numpy.loadtxt.
+func writeSamples() throws {
+    let points = draw(generator, fixedZ)
+    var text = "# G's points after \(steps) steps (gan-dynamics --data \(data.rawValue)), one a line\n"
+    for i in 0..<points.rows { text += (0..<dimensions).map { "\(points[i, $0])" }.joined(separator: " ") + "\n" }
+    do { try text.write(to: run.output("samples.dat"), atomically: true, encoding: .utf8) } catch {
+        throw WorkbookError("cannot write \(run.output("samples.dat").path): \(error.localizedDescription)")
+    }
+}
+
+let final = snapshots.last!
+print("Done: \(steps) steps in \(formatDuration(Date().timeIntervalSince(trainingStart))). G covers \(final.coverage.covered) of \(data.modes.count) modes; "
+      + "\(fixed(100 * final.coverage.goodShare, 1))% of its points are good. Wrote \(run.outputFolder.path)/: snapshots.png, report.md, samples.dat")
