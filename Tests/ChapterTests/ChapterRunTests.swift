@@ -54,7 +54,7 @@ enum Chapters {
     static func run(_ chapter: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(chapter)
-        process.arguments = arguments + (["compare", "bench"].contains(chapter) || arguments.contains("--data-dir") ? [] : ["--data-dir", dataRoot.path])
+        process.arguments = arguments + (["compare", "bench", "gan-dynamics"].contains(chapter) || arguments.contains("--data-dir") ? [] : ["--data-dir", dataRoot.path])
         process.currentDirectoryURL = workingFolder
         if let environment { process.environment = environment }
         let output = Pipe(), errors = Pipe()
@@ -507,6 +507,149 @@ struct FacesChapterTests {
     }
 }
 
+@Suite("Chapter 6 end to end", .serialized)
+struct DCGANChapterTests {
+    /// Faces (chapter 4's synthetic folder) or the synthetic digits, at width 4 so that a run takes seconds.
+    func arguments(_ dataset: String, _ output: URL, epochs: Int, threads: Int) -> [String] {
+        (dataset == "celeba" ? ["--images", FacesChapterTests.faces.path, "--batch-size", "16", "--cache-dir", Chapters.folder("dcgan-cache").path]
+                             : ["--dataset", "mnist", "--limit", "192", "--batch-size", "64"])
+            + ["--width", "4", "--epochs", "\(epochs)", "--threads", "\(threads)", "--output-dir", output.path]
+    }
+
+    /// Three epochs straight on one thread equal one epoch on two threads and two more, resumed, on one.
+    @Test(arguments: ["celeba", "mnist"])
+    func resumingOnOtherThreadCountsGivesTheUninterruptedRunBitForBit(dataset: String) throws {
+        let straight = Chapters.folder("dcgan-straight-" + dataset), resumed = Chapters.folder("dcgan-resumed-" + dataset)
+        defer { for f in [straight, resumed] { try? FileManager.default.removeItem(at: f) } }
+        let a = try Chapters.run("chapter06-dcgan", arguments(dataset, straight, epochs: 3, threads: 1))
+        #expect(a.status == 0, "\(a.errors)")
+        let b1 = try Chapters.run("chapter06-dcgan", arguments(dataset, resumed, epochs: 1, threads: 2))
+        #expect(b1.status == 0, "\(b1.errors)")
+        let b2 = try Chapters.run("chapter06-dcgan", arguments(dataset, resumed, epochs: 3, threads: 1) + ["--resume"])
+        #expect(b2.status == 0 && b2.output.contains("Resuming after epoch 1"), "\(b2.output)\(b2.errors)")
+        var files = ["epoch-002.png", "epoch-003.png", "samples.png", "interpolation.png", "progress.png", "real.png", "loss.dat", "variety.dat"]
+        if dataset == "mnist" { files += ["frechet.dat", "digits.dat"] }
+        for file in files {
+            let one = try Data(contentsOf: straight.appendingPathComponent(file))
+            let two = try Data(contentsOf: resumed.appendingPathComponent(file))
+            #expect(one == two, "\(file) differs after a resume on other threads")
+        }
+        let x = try Checkpoint(contentsOf: straight.appendingPathComponent("checkpoint.bin"))
+        let y = try Checkpoint(contentsOf: resumed.appendingPathComponent("checkpoint.bin"))
+        #expect(x.epoch == 3 && y.epoch == 3 && x.tensors.count == y.tensors.count)
+        // BatchNorm's running averages are saved and restored too: G draws its pictures with them.
+        #expect(x.tensors.contains { $0.name.hasPrefix("G.buffer.") } && x.tensors.contains { $0.name.hasPrefix("D.buffer.") })
+        for (p, q) in zip(x.tensors, y.tensors) {
+            #expect(p.name == q.name && p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs")
+        }
+        let side = dataset == "celeba" ? 64 : 32, zoom = dataset == "celeba" ? 1 : 2
+        let samples = try PNG.read(straight.appendingPathComponent("samples.png"))
+        #expect(samples.channels == (dataset == "celeba" ? 3 : 1) && samples.width == zoom * (8 * (side + 2) + 2))
+        let report = try String(contentsOf: straight.appendingPathComponent("report.md"), encoding: .utf8)
+        for fragment in ["| 3 |", "peak memory", "## Beside chapter", dataset == "celeba" ? "64x64" : "## Digit score"] {
+            #expect(report.contains(fragment), "the report lacks «\(fragment)»")
+        }
+    }
+
+    @Test func generatedFacesAndDigitsReadBack() throws {
+        for dataset in ["celeba", "mnist"] {
+            let folder = Chapters.folder("dcgan-generate-" + dataset)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            // Enough steps (36) for BatchNorm's running averages, which G draws with, to leave their start (mean 0, variance 1).
+            let trained = try Chapters.run("chapter06-dcgan", arguments(dataset, folder, epochs: 3, threads: 2).map { $0 == "64" ? "16" : $0 } + ["--no-score"])
+            #expect(trained.status == 0, "\(trained.errors)")
+            let drawn = try Chapters.run("chapter06-dcgan", (dataset == "mnist" ? ["--dataset", "mnist"] : [])
+                                         + ["--width", "4", "--generate", "30", "--output-dir", folder.path])
+            #expect(drawn.status == 0, "\(drawn.errors)")
+            if dataset == "celeba" {
+                let face = try PNG.read(folder.appendingPathComponent("generated/000030.png"))
+                #expect(face.width == 64 && face.height == 64 && face.channels == 3)
+            } else {   // MNIST's format and size: any MNIST reader (and score-digits) loads it
+                let idx = try IDXArray(contentsOf: folder.appendingPathComponent("generated-idx3-ubyte"))
+                #expect(idx.dimensions == [30, 28, 28] && Set(idx.bytes).count > 10)
+            }
+            // Another width cannot load this G: the message says what to pass.
+            let wrong = try Chapters.run("chapter06-dcgan", (dataset == "mnist" ? ["--dataset", "mnist"] : [])
+                                         + ["--width", "8", "--generate", "3", "--output-dir", folder.path])
+            #expect(wrong.status == 1 && wrong.errors.contains("width"), "\(wrong.errors)")
+        }
+    }
+
+    @Test func badFlagsAreRefusedClearly() throws {
+        let output = Chapters.folder("dcgan-errors")
+        for (flags, fragment) in [(["--width", "0"], "--width must be between 1 and 256 (got 0)"),
+                                  (["--width", "300"], "--width must be between 1 and 256 (got 300)"),
+                                  (["--dataset", "cifar"], "The value 'cifar' is invalid for '--dataset <dataset>'"),
+                                  (["--dataset", "mnist", "--images", "/tmp"], "--images goes with --dataset celeba"),
+                                  (["--beside", ""], "--beside needs a folder")] {
+            let result = try Chapters.run("chapter06-dcgan", flags + ["--output-dir", output.path])
+            #expect(result.status != 0 && result.errors.contains(fragment), "\(flags): \(result.errors)")
+        }
+        let help = try Chapters.run("chapter06-dcgan", ["--help"])
+        #expect(help.output.contains("celeba") && help.output.contains("mnist"), "\(help.output)")
+    }
+}
+
+@Suite("Appendix C end to end", .serialized)
+struct GANDynamicsTests {
+    /// The same run on one thread and on two writes the same files, byte for byte; its numbers
+    /// agree with its own samples.
+    @Test func theRingIsReproducibleAcrossThreadsAndCountsItsOwnSamples() throws {
+        let one = Chapters.folder("dynamics-one"), two = Chapters.folder("dynamics-two")
+        defer { for f in [one, two] { try? FileManager.default.removeItem(at: f) } }
+        for (folder, threads) in [(one, "1"), (two, "2")] {
+            let result = try Chapters.run("gan-dynamics", ["--steps", "400", "--every", "100", "--minibatch-deviation", "--threads", threads,
+                                                           "--output-dir", folder.path])
+            #expect(result.status == 0 && result.output.contains("of 8 modes"), "\(result.output)\(result.errors)")
+        }
+        for file in ["step-0000000.png", "step-0000400.png", "snapshots.png", "samples.dat", "coverage.dat", "loss.dat"] {
+            #expect(try Data(contentsOf: one.appendingPathComponent(file)) == Data(contentsOf: two.appendingPathComponent(file)), "\(file) differs between 1 and 2 threads")
+        }
+        // samples.dat holds 2,000 points; counted again here, they cover what metrics.json says.
+        let lines = try String(contentsOf: one.appendingPathComponent("samples.dat"), encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(lines.count == 2000)
+        let points = Tensor(shape: [lines.count, 2], values: lines.flatMap { $0.split(separator: " ").map { Float(String($0))! } })
+        let metrics = try RunMetrics(contentsOf: one)
+        #expect(Double(ToyDistribution.ring.coverage(of: points).covered) == metrics.metrics["modes covered"])
+        #expect(metrics.chapter == "gan-dynamics-ring" && metrics.command.hasPrefix("swift run gan-dynamics"))
+        let picture = try PNG.read(one.appendingPathComponent("step-0000400.png"))
+        #expect(picture.width == 300 && picture.height == 300 && picture.channels == 3)
+        let report = try String(contentsOf: one.appendingPathComponent("report.md"), encoding: .utf8)
+        for fragment in ["| 400 |", "modes covered", "snapshots.png", "minibatch deviation | yes"] {
+            #expect(report.contains(fragment), "the report lacks «\(fragment)»")
+        }
+    }
+
+    @Test func theLineDrawsItsStripAndDFlattensTowardsOneHalf() throws {
+        let folder = Chapters.folder("dynamics-line")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try Chapters.run("gan-dynamics", ["--data", "line", "--steps", "800", "--every", "100", "--output-dir", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        let strip = try PNG.read(folder.appendingPathComponent("snapshots.png"))
+        #expect(strip.width > 3 * strip.height, "the strip is \(strip.width) x \(strip.height)")
+        // D's distance from 1/2 over the data: from the untrained D's to far less after 800 steps.
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        let rows = report.split(separator: "\n").filter { $0.hasPrefix("| 0 |") || $0.hasPrefix("| 800 |") }
+        let distances = rows.compactMap { Double($0.split(separator: "|").last!.trimmingCharacters(in: .whitespaces)) }
+        #expect(distances.count == 2 && distances[1] < distances[0] / 3, "\(rows)")
+    }
+
+    @Test func badFlagsAreRefusedClearly() throws {
+        let output = Chapters.folder("dynamics-errors")
+        for (flags, fragment) in [(["--data", "spiral"], "The value 'spiral' is invalid for '--data <data>'"),
+                                  (["--steps", "10"], "--steps must be between 100 and 1000000 (got 10)"),
+                                  (["--steps", "200", "--every", "300"], "--every must be between 1 and the steps (got 300)"),
+                                  (["--latent", "0"], "--latent must be between 1 and 64 (got 0)"),
+                                  (["--d-lr", "0"], "--d-lr must be above 0 and at most 10 (got 0.0)"),
+                                  (["--instance-noise", "nan"], "--instance-noise must be between 0 and 10"),
+                                  (["--batch-size", "1", "--minibatch-deviation"], "--minibatch-deviation needs a batch of 2 or more"),
+                                  (["--limit", "5"], "--limit and --data-dir do not apply")] {
+            let result = try Chapters.run("gan-dynamics", flags + ["--output-dir", output.path])
+            #expect(result.status != 0 && result.errors.contains(fragment), "\(flags): \(result.errors)")
+        }
+    }
+}
+
 @Suite("Chapter 5 end to end", .serialized)
 struct VAEChapterTests {
     let common = ["--limit", "256", "--batch-size", "64", "--threads", "2"]
@@ -621,7 +764,7 @@ struct ScoreDigitsTests {
 @Suite("Every program's command line", .serialized)
 struct CommandLineTests {
     static let programs = ["chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan", "chapter04-celeba-gan",
-                           "chapter05-variational-autoencoder", "score-digits", "compare", "bench"]
+                           "chapter05-variational-autoencoder", "chapter06-dcgan", "gan-dynamics", "score-digits", "compare", "bench"]
     /// A bad value of each shared flag, and the message every program that has the flag must give.
     static let badValues: [(flag: String, value: String, message: String)] = [
         ("--threads", "0", "--threads must be between 1 and 256 (got 0)"),
@@ -731,6 +874,29 @@ struct StepEquivalenceTests {
         }
         let saved = try Checkpoint(contentsOf: folder.appendingPathComponent("checkpoint.bin"))
         for (name, part) in vae.parts { expectSameWeights(saved, part, as: name) }
+    }
+
+    @Test func chapterSix() throws {
+        let folder = Chapters.folder("equivalent-dcgan")
+        let result = try Chapters.run("chapter06-dcgan", ["--dataset", "mnist", "--width", "4", "--epochs", "1", "--limit", "128", "--batch-size", "64",
+                                                           "--threads", "1", "--no-score", "--output-dir", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rng = RandomGenerator(seed: 1)
+        let (g, d) = DCGAN.digits(width: 4).networks(rng: rng)
+        let step = FacesGANStep(generator: g, discriminator: d,   // bench's dcgan step: D's loss the sum, weight 1
+                                generatorOptimizer: Adam(g.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
+                                discriminatorOptimizer: Adam(d.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
+                                latentSize: 100, discriminatorLossWeight: 1, rng: rng)
+        let train = try MNIST.load(.train, root: Chapters.dataRoot).prefix(128)
+        let order = firstOrder(128, rng), real = Tensor(shape: [0])
+        for start in [0, 64] {
+            train.fill(real, with: order[start..<(start + 64)], range: -1...1, padding: 2)
+            _ = step(real: real)
+        }
+        let saved = try Checkpoint(contentsOf: folder.appendingPathComponent("checkpoint.bin"))
+        expectSameWeights(saved, g, as: "G")
+        expectSameWeights(saved, d, as: "D")
     }
 
     @Test func chapterFour() throws {
