@@ -133,7 +133,7 @@ let grid: Tensor = {   // the points where D's belief is drawn: 400 on the line,
 }()
 
 /// One snapshot: the step, the mean losses and beliefs since the last one, and what G's points cover.
-struct Snapshot: Codable {
+struct Snapshot {
     var step: Int
     var discriminatorLoss: Double, generatorLoss: Double, realScore: Double, fakeScore: Double
     var coverage: ModeCoverage
@@ -239,7 +239,7 @@ func takeSnapshot(step: Int) throws {
     let name = String(format: "step-%07d", step)
     if dimensions == 1 {
         let xs = (0..<grid.rows).map { Double(grid[$0, 0]) }
-        let dataDensity = xs.map { x in data.modes.map { normalDensity(x, mean: Double($0[0]), std: Double(data.spread)) }.reduce(0, +) / Double(data.modes.count) }
+        let dataDensity = xs.map(data.density)
         let generatedDensity = kernelDensity(of: generated, at: xs)
         let step = (xs[1] - xs[0])
         snapshot.distanceFromHalf = zip(dataDensity, belief).reduce(0.0) { $0 + $1.0 * abs(Double($1.1) - 0.5) * step }
@@ -272,9 +272,6 @@ func kernelDensity(of points: Tensor, at xs: [Double]) -> [Double] {
     return xs.map { x in values.reduce(0.0) { $0 + normalDensity(x, mean: $1, std: bandwidth) } / Double(values.count) }
 }
 
-func normalDensity(_ x: Double, mean: Double, std: Double) -> Double {
-    exp(-0.5 * (x - mean) * (x - mean) / (std * std)) / (std * (2 * Double.pi).squareRoot())
-}
 
 /// Up to `count` snapshots for the strip: the start, then steps spaced evenly on a log scale from
 /// the first snapshot to the end (the game changes fastest early); each the snapshot nearest its step.

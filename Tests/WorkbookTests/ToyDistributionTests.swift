@@ -6,6 +6,16 @@ import Testing
 /// The toy distributions of the GAN-dynamics appendix, and the mode count that judges a generator on them.
 @Suite("Toy distributions and mode coverage")
 struct ToyDistributionTests {
+    @Test func theLineDensitiesIntegrateToOneAndPeakWhereTheModesAre() {
+        for data in [ToyDistribution.line, .mixture] {
+            let step = 0.001, xs = stride(from: -10.0, through: 10.0, by: step)
+            let total = xs.reduce(0.0) { $0 + data.density(at: $1) * step }
+            #expect(abs(total - 1) < 1e-4, "\(data): integrates to \(total)")
+        }
+        #expect(abs(ToyDistribution.line.density(at: 4) - 1 / (0.5 * (2 * Double.pi).squareRoot())) < 1e-12)
+        #expect(ToyDistribution.mixture.density(at: 2) > 10 * ToyDistribution.mixture.density(at: 0))
+    }
+
     @Test(arguments: ToyDistribution.allCases)
     func theDataItselfCoversEveryMode(_ data: ToyDistribution) {
         let points = Tensor(shape: [0])

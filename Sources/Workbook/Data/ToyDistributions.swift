@@ -34,6 +34,13 @@ public enum ToyDistribution: String, CaseIterable, Sendable {
         }
     }
 
+    /// The density of a 1-D distribution at x: the mean of its modes' normal densities (what the
+    /// data's curve in appendix C's line charts shows).
+    public func density(at x: Double) -> Double {
+        precondition(dimensions == 1, "density(at:) is for the distributions on the line")
+        return modes.map { normalDensity(x, mean: Double($0[0]), std: Double(spread)) }.reduce(0, +) / Double(modes.count)
+    }
+
     /// `count` points into `points` ([count, dimensions]): each picks a mode uniformly, then adds
     /// Gaussian noise of the mode's spread.
     public func sample(_ points: Tensor, count: Int, using rng: RandomGenerator) {
@@ -81,4 +88,9 @@ public struct ModeCoverage: Codable, Equatable, Sendable {
     public var goodShare: Double
     /// How many good samples each mode holds.
     public var perMode: [Int]
+}
+
+/// The density of N(mean, std²) at x.
+public func normalDensity(_ x: Double, mean: Double, std: Double) -> Double {
+    exp(-0.5 * (x - mean) * (x - mean) / (std * std)) / (std * (2 * Double.pi).squareRoot())
 }
