@@ -136,6 +136,7 @@ struct Bench: ParsableCommand {
                     dy.fillNormal(using: rng)
                     let forward = medianSeconds { _ = layer.forward(input) }
                     layer.isFrozen = true                                   // the input gradient alone
+                    layer.needsInputGradient = true                         // (G's first layer never needs it in training)
                     let inputGradient = medianSeconds { _ = layer.backward(dy) }
                     layer.isFrozen = false
                     layer.needsInputGradient = false                        // the weight gradient alone

@@ -12,6 +12,12 @@ let awkwardGeometries: [(g: ConvolutionGeometry, outChannels: Int)] = [
     (ConvolutionGeometry(batch: 4, channels: 5, height: 6, width: 6, kernel: 1, stride: 1, padding: 0), 1),
     (ConvolutionGeometry(batch: 5, channels: 16, height: 9, width: 9, kernel: 4, stride: 2, padding: 1), 33),
     (ConvolutionGeometry(batch: 2, channels: 8, height: 4, width: 4, kernel: 4, stride: 1, padding: 0), 1),
+    // Large enough for both cores, several tiles, groups and stripes of channels, and a weight
+    // gradient summed in several blocks of positions; odd sizes give the pixel classes of the
+    // input gradient different sizes. The first takes the direct input gradient, the second
+    // (20 channels: 12 of 32 lanes idle) the patch matrix.
+    (ConvolutionGeometry(batch: 2, channels: 32, height: 17, width: 23, kernel: 4, stride: 2, padding: 1), 20),
+    (ConvolutionGeometry(batch: 3, channels: 20, height: 21, width: 19, kernel: 4, stride: 2, padding: 1), 18),
 ]
 
 /// The first index where two tensors differ in any bit, or nil.
@@ -41,6 +47,37 @@ struct ConvolutionTests {
         #expect(y.shape == naiveY.shape && firstBitDifference(y, naiveY) == nil, "forward \(g) → \(o)")
         #expect(firstBitDifference(layer.weight.gradient, naiveDW) == nil, "weight gradient \(g) → \(o)")
         #expect(firstBitDifference(dx, naiveDX) == nil, "input gradient \(g) → \(o)")
+    }
+
+    /// The direct kernels compute what the definition of appendix B says: the products with the
+    /// patch matrix P = im2col(x), y = W·P and dW = dy·Pᵀ, and dx = col2im(Wᵀ·dy), bit for bit,
+    /// with either tile.
+    @Test(arguments: awkwardGeometries.indices, [false, true])
+    func directKernelsEqualThePatchMatrixProducts(_ index: Int, wide: Bool) {
+        let (g, o) = awkwardGeometries[index]
+        let x = randomTensor([g.batch, g.channels, g.height, g.width], rng), w = randomTensor([o, g.patch], rng)
+        let dy = randomTensor([g.batch, o, g.outHeight, g.outWidth], rng), positions = g.outHeight * g.outWidth
+        let patches = Tensor(shape: [g.patch, g.rows]), byChannel = Tensor(shape: [o, g.rows])
+        im2col(patches.data, x.data, g)
+        let y = Tensor(shape: dy.shape), dw = randomTensor(w.shape, rng), dx = Tensor(shape: x.shape)
+        let viaPatches = (y: Tensor(shape: dy.shape), dw: Tensor(copying: dw), dx: Tensor(shape: x.shape))
+        withThreads(2, wideTile: wide) {
+            convolutionForward(y.data, w.data, x.data, g, outChannels: o)
+            convolutionWeightGradient(dw.data, x.data, dy.data, g, outChannels: o)
+            convolutionInputGradient(dx.data, dy.data, w.data, g, outChannels: o)
+            matmulForward(byChannel.data, w.data, patches.data, nil, m: o, k: g.patch, n: g.rows)              // W·P: [O, B·Ho·Wo]
+            swapOuterAxes(byChannel.data, into: viaPatches.y.data, outer: o, inner: g.batch, block: positions)
+            swapOuterAxes(dy.data, into: byChannel.data, outer: g.batch, inner: o, block: positions)          // dy: [O, B·Ho·Wo]
+            let dwFresh = Tensor(shape: w.shape)
+            matmulBackwardInput(dwFresh.data, byChannel.data, patches.data, m: o, k: g.patch, n: g.rows)       // dy·Pᵀ
+            viaPatches.dw.add(dwFresh)
+            let dP = Tensor(shape: [g.patch, g.rows])
+            matmulBackwardWeights(dP.data, w.data, byChannel.data, m: o, k: g.patch, n: g.rows)               // Wᵀ·dy
+            col2im(viaPatches.dx.data, dP.data, g)
+        }
+        #expect(firstBitDifference(y, viaPatches.y) == nil, "forward \(g) → \(o), wide \(wide)")
+        #expect(firstBitDifference(dw, viaPatches.dw) == nil, "weight gradient \(g) → \(o), wide \(wide)")
+        #expect(firstBitDifference(dx, viaPatches.dx) == nil, "input gradient \(g) → \(o), wide \(wide)")
     }
 
     @Test(arguments: awkwardGeometries.indices, [1, 2])

@@ -4,6 +4,7 @@ import Foundation
 /// or transposing a batch then allocates nothing once the buffers have grown to size.
 final class Scratch {
     private var buffers: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
+    private var integerBuffers: [(pointer: UnsafeMutablePointer<Int>, capacity: Int)] = []
 
     /// Buffer number `slot`, holding at least `count` floats. Its contents are unspecified.
     func buffer(_ slot: Int, count: Int) -> UnsafeMutablePointer<Float> {
@@ -16,7 +17,21 @@ final class Scratch {
         return buffers[slot].pointer
     }
 
-    deinit { buffers.forEach { $0.pointer.deallocate() } }
+    /// Buffer number `slot` of integers (offsets into images), holding at least `count`.
+    func integers(_ slot: Int, count: Int) -> UnsafeMutablePointer<Int> {
+        while integerBuffers.count <= slot { integerBuffers.append((.allocate(capacity: 1), 1)) }
+        if integerBuffers[slot].capacity < count {
+            integerBuffers[slot].pointer.deallocate()
+            integerBuffers[slot] = (.allocate(capacity: count), count)
+            Allocations.count(tensor: false)
+        }
+        return integerBuffers[slot].pointer
+    }
+
+    deinit {
+        buffers.forEach { $0.pointer.deallocate() }
+        integerBuffers.forEach { $0.pointer.deallocate() }
+    }
 
     /// The calling thread's scratch memory (made on first use, freed when the thread ends).
     static var forCurrentThread: Scratch {

@@ -10,7 +10,10 @@
 ///                dP  = Wᵀ · dy, then dx = col2im(dP)   (each pixel: the gradients of every window that saw it)
 ///
 /// The weight is PyTorch's `nn.Conv2d` weight [O, C, k, k], each output channel's window in a
-/// row. The kernels are in Kernels/Patches.swift, the naive loops beside them.
+/// row. The formulas above are the definition (Kernels/Patches.swift: im2col, col2im and the naive
+/// loops); the fast kernels (Kernels/DirectConvolution.swift) compute the same sums without
+/// writing P out, reading each window where it lies in x. So the weight gradient reads x again:
+/// the input must not change between forward and backward, as for a Linear layer.
 public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter    // [O, C·k·k]
@@ -19,8 +22,7 @@ public final class Conv2d: Layer {
     public var needsInputGradient = true
 
     private var input: Tensor?, geometry: ConvolutionGeometry?
-    private let patches = Tensor(shape: [0]), outputByChannel = Tensor(shape: [0]), output = Tensor(shape: [0])
-    private let gradientByChannel = Tensor(shape: [0]), patchGradient = Tensor(shape: [0]), weightGradient = Tensor(shape: [0])
+    private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
     /// PyTorch's default initialisation bounds both by 1/sqrt(C·k·k); DCGAN uses `.normal(std: 0.02)`.
@@ -42,12 +44,8 @@ public final class Conv2d: Layer {
         precondition(g.isValid, "Conv2d: a \(kernel)x\(kernel) window does not fit \(g)")
         (input, geometry) = (x, g)
         let positions = g.outHeight * g.outWidth
-        patches.reshape(to: [g.patch, g.rows])
-        im2col(patches.data, x.data, g)                                                     // P: [C·k·k, B·Ho·Wo]
-        outputByChannel.reshape(to: [outChannels, g.rows])
-        matmulForward(outputByChannel.data, weight.value.data, patches.data, nil, m: outChannels, k: g.patch, n: g.rows)   // W · P
-        output.reshape(to: [g.batch, outChannels, g.outHeight, g.outWidth])                 // [O, B, Ho·Wo] -> [B, O, Ho·Wo]
-        swapOuterAxes(outputByChannel.data, into: output.data, outer: outChannels, inner: g.batch, block: positions)
+        output.reshape(to: [g.batch, outChannels, g.outHeight, g.outWidth])
+        convolutionForward(output.data, weight.value.data, x.data, g, outChannels: outChannels)   // W · P, the windows read in place
         if let bias { addToChannels(output.data, bias.value.data, batch: g.batch, channels: outChannels, plane: positions) }
         return output
     }
@@ -56,20 +54,13 @@ public final class Conv2d: Layer {
         guard let x = input, let g = geometry else { preconditionFailure("Conv2d.backward called before forward") }
         precondition(dy.shape == [g.batch, outChannels, g.outHeight, g.outWidth], "Conv2d.backward: dy has shape \(dy.shape), expected \(output.shape)")
         let positions = g.outHeight * g.outWidth
-        gradientByChannel.reshape(to: [outChannels, g.rows])                                // [B, O, Ho·Wo] -> [O, B·Ho·Wo]
-        swapOuterAxes(dy.data, into: gradientByChannel.data, outer: g.batch, inner: outChannels, block: positions)
         if !weight.isFrozen {                                                               // dW += dy · Pᵀ
-            weightGradient.reshape(to: weight.value.shape)
-            matmulBackwardInput(weightGradient.data, gradientByChannel.data, patches.data, m: outChannels, k: g.patch, n: g.rows)
-            weight.gradient.add(weightGradient)
+            convolutionWeightGradient(weight.gradient.data, x.data, dy.data, g, outChannels: outChannels)
         }
         if let bias, !bias.isFrozen { addChannelSums(of: dy.data, batch: g.batch, channels: outChannels, plane: positions, to: bias.gradient.data) }
         inputGradient.reshape(to: x.shape)
-        if needsInputGradient {                                                             // dP = Wᵀ · dy, then col2im
-            patchGradient.reshape(to: [g.patch, g.rows])
-            patchGradient.fill(0)
-            matmulBackwardWeights(patchGradient.data, weight.value.data, gradientByChannel.data, m: outChannels, k: g.patch, n: g.rows)
-            col2im(inputGradient.data, patchGradient.data, g)
+        if needsInputGradient {                                                             // dx = col2im(Wᵀ · dy)
+            convolutionInputGradient(inputGradient.data, dy.data, weight.value.data, g, outChannels: outChannels)
         }
         return inputGradient
     }
@@ -86,7 +77,8 @@ public final class Conv2d: Layer {
 ///     backward:  P = im2col(dy): [O·k·k, B·H·W]
 ///                dW += x · Pᵀ,   db += dy summed,   dx = W · P (as [B, C, H, W])
 ///
-/// The weight is PyTorch's `nn.ConvTranspose2d` weight [C, O, k, k].
+/// The weight is PyTorch's `nn.ConvTranspose2d` weight [C, O, k, k]. The kernels are Conv2d's,
+/// called the other way round; the weight gradient reads x again in the backward pass.
 public final class ConvTranspose2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter    // [C, O·k·k]
@@ -94,9 +86,8 @@ public final class ConvTranspose2d: Layer {
     public var needsInputGradient = true
 
     /// The convolution this layer transposes (from the output's O channels back to C), for its geometry.
-    private var geometry: ConvolutionGeometry?, inputShape: [Int] = []
-    private let inputByChannel = Tensor(shape: [0]), patchValues = Tensor(shape: [0]), output = Tensor(shape: [0])
-    private let patches = Tensor(shape: [0]), weightGradient = Tensor(shape: [0]), gradientByChannel = Tensor(shape: [0])
+    private var geometry: ConvolutionGeometry?, inputShape: [Int] = [], input: Tensor?
+    private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
     /// PyTorch initialises a transposed convolution by the fan-in of the weight's second axis, O·k·k.
@@ -118,34 +109,23 @@ public final class ConvTranspose2d: Layer {
                                     width: (w - 1) * stride - 2 * padding + kernel, kernel: kernel, stride: stride, padding: padding)
         precondition(g.height > 0 && g.width > 0 && g.isValid && g.outHeight == h && g.outWidth == w,
                      "ConvTranspose2d: an input of \(x.shape) gives no image with kernel \(kernel), stride \(stride), padding \(padding)")
-        (geometry, inputShape) = (g, x.shape)
-        inputByChannel.reshape(to: [inChannels, g.rows])                                    // [B, C, H·W] -> [C, B·H·W]
-        swapOuterAxes(x.data, into: inputByChannel.data, outer: b, inner: inChannels, block: h * w)
-        patchValues.reshape(to: [g.patch, g.rows])                                          // dP = Wᵀ · x: [O·k·k, B·H·W]
-        patchValues.fill(0)
-        matmulBackwardWeights(patchValues.data, weight.value.data, inputByChannel.data, m: inChannels, k: g.patch, n: g.rows)
-        output.reshape(to: [b, outChannels, g.height, g.width])
-        col2im(output.data, patchValues.data, g)
+        (geometry, inputShape, input) = (g, x.shape, x)
+        output.reshape(to: [b, outChannels, g.height, g.width])                             // y = col2im(Wᵀ · x)
+        convolutionInputGradient(output.data, x.data, weight.value.data, g, outChannels: inChannels)
         if let bias { addToChannels(output.data, bias.value.data, batch: b, channels: outChannels, plane: g.height * g.width) }
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        guard let g = geometry else { preconditionFailure("ConvTranspose2d.backward called before forward") }
+        guard let g = geometry, let x = input else { preconditionFailure("ConvTranspose2d.backward called before forward") }
         precondition(dy.shape == output.shape, "ConvTranspose2d.backward: dy has shape \(dy.shape), expected \(output.shape)")
-        patches.reshape(to: [g.patch, g.rows])
-        im2col(patches.data, dy.data, g)                                                    // P = im2col(dy): [O·k·k, B·H·W]
         if !weight.isFrozen {                                                               // dW += x · Pᵀ
-            weightGradient.reshape(to: weight.value.shape)
-            matmulBackwardInput(weightGradient.data, inputByChannel.data, patches.data, m: inChannels, k: g.patch, n: g.rows)
-            weight.gradient.add(weightGradient)
+            convolutionWeightGradient(weight.gradient.data, dy.data, x.data, g, outChannels: inChannels)   // P = im2col(dy), read in place
         }
         if let bias, !bias.isFrozen { addChannelSums(of: dy.data, batch: g.batch, channels: outChannels, plane: g.height * g.width, to: bias.gradient.data) }
         inputGradient.reshape(to: inputShape)
-        if needsInputGradient {                                                             // dx = W · P
-            gradientByChannel.reshape(to: [inChannels, g.rows])
-            matmulForward(gradientByChannel.data, weight.value.data, patches.data, nil, m: inChannels, k: g.patch, n: g.rows)
-            swapOuterAxes(gradientByChannel.data, into: inputGradient.data, outer: inChannels, inner: g.batch, block: g.outHeight * g.outWidth)
+        if needsInputGradient {                                                             // dx = W · P, the windows of dy read in place
+            convolutionForward(inputGradient.data, weight.value.data, dy.data, g, outChannels: inChannels)
         }
         return inputGradient
     }

@@ -1,0 +1,351 @@
+// A convolution without the patch matrix.
+//
+// `im2col` (Patches.swift) copies every window into a column of P, four times the image for a
+// 4 x 4 window moved by 2 pixels, and far larger than the caches: the copy and the reading of it
+// back cost as much as the arithmetic when the layer has few output channels, because each value
+// of P is then used only O times. The direct convolution reads the windows where they are.
+//
+// The output is cut into tiles of 12 positions x 16 output channels (6 positions without
+// AVX-512), twelve SIMD registers as in the matmul kernel. For each value (c, p, q) of the
+// window, in order, the tile loads the 16 channels' weights once and, for each of its 12
+// positions, the one pixel that position sees there: the pixel at the position's window corner
+// plus the offset of (c, p, q), the same offset for every position. So the kernel needs only
+// the 12 corners and a table of offsets. The images are first copied with their border of zeros
+// (`padding` pixels), so that no window reaches outside its image.
+//
+//     xp: [B, C, H + 2·pad, W + 2·pad]        the images with their zero border
+//     offset[(c, p, q)] = (c·Hp + p)·Wp + q   where (c, p, q) lies from a window's corner
+//     corner(b, i, j)   = xp[b, 0, i·s, j·s]
+//     y[b, o, i, j]     = Σ_(c,p,q) corner(b, i, j)[offset(c, p, q)] · W[o, (c, p, q)]
+//
+// Every value is the FMA chain over (c, p, q) from 0, zeros of the border included, as in
+// `convolutionForwardNaive` and in the patch-matrix product: bit for bit the same.
+
+/// Fast `y[b, o, i, j] = Σ_(c,p,q) x[b, c, i·s + p − pad, j·s + q − pad] · W[o, (c, p, q)]`, no bias, into
+/// y as [B, O, Ho, Wo]. The same values as `convolutionForwardNaive`. Allocates nothing once its
+/// scratch memory has grown; the positions are split over the cores.
+public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                               _ g: ConvolutionGeometry, outChannels o: Int) {
+    let scratch = Scratch.forCurrentThread
+    let images = paddedImages(x, g, scratch)
+    let (ho, wo, depth, s) = (g.outHeight, g.outWidth, g.patch, g.stride), positions = ho * wo
+    let paddedWidth = g.width + 2 * g.padding, paddedImage = g.channels * (g.height + 2 * g.padding) * paddedWidth
+    let offsets = windowOffsets(g, scratch)
+    // The weights as Wᵀ, in panels of 16 output channels (zeros past the last channel).
+    let stripes = (o + 15) / 16
+    let panels = scratch.buffer(6, count: stripes * depth * 16)
+    for stripe in 0..<stripes {
+        let panel = panels + stripe * depth * 16
+        for lane in 0..<16 {
+            let channel = stripe * 16 + lane
+            if channel < o {
+                let row = weight + channel * depth
+                for d in 0..<depth { panel[d * 16 + lane] = row[d] }
+            } else {
+                for d in 0..<depth { panel[d * 16 + lane] = 0 }
+            }
+        }
+    }
+    let wide = MatmulTile.wide, tileRows = wide ? 12 : 6
+    let groupRows = tileRows * 8   // a group of tiles shares each panel while it stays in the L2 cache
+    Parallel.forEachRange(g.rows, unit: tileRows, work: g.rows * o * depth) { range in
+        let integers = Scratch.forCurrentThread.integers(1, count: 2 * groupRows)
+        let sums = Scratch.forCurrentThread.buffer(7, count: tileRows * 16)
+        let corners = integers, targets = integers + groupRows
+        for groupStart in stride(from: range.lowerBound, to: range.upperBound, by: groupRows) {
+            let groupEnd = min(groupStart + groupRows, range.upperBound)
+            for position in groupStart..<groupEnd {   // position = (b, i, j)
+                let b = position / positions, i = position % positions / wo, j = position % wo
+                corners[position - groupStart] = b * paddedImage + i * s * paddedWidth + j * s
+                targets[position - groupStart] = b * o * positions + i * wo + j
+            }
+            for stripe in 0..<stripes {
+                let panel = panels + stripe * depth * 16, channels = min(16, o - stripe * 16)
+                for first in stride(from: groupStart, to: groupEnd, by: tileRows) {
+                    let rows = min(tileRows, groupEnd - first), r = first - groupStart
+                    directTile(wide: wide, images, corners + r, rows: rows, offsets, depth: depth, panel, sums, .store)
+                    let target = y + stripe * 16 * positions
+                    for row in 0..<rows {   // each row: one position's 16 channels, a plane apart in y
+                        let values = sums + row * 16, out = target + targets[r + row]
+                        for lane in 0..<channels { out[lane &* positions] = values[lane] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Fast `dW[o, (c,p,q)] += Σ_(b,i,j) x[b, c, i·s + p − pad, j·s + q − pad] · dy[b, o, i, j]`: the same
+/// values as `convolutionWeightGradientNaive`. The same tile, the roles turned round: its 12 rows are
+/// 12 values (c, p, q) of the window, each a fixed offset from every corner, and the sum runs over
+/// the positions, whose corners come from a table; the panels hold dy, 16 output channels of each
+/// position side by side. The sum is taken 256 positions at a time (the tile keeps its partial sums
+/// in scratch memory and picks them up again: one FMA chain per value), and added to dW at the end.
+public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                      _ g: ConvolutionGeometry, outChannels o: Int) {
+    let scratch = Scratch.forCurrentThread
+    let images = paddedImages(x, g, scratch)
+    let (ho, wo, patch, s, rows) = (g.outHeight, g.outWidth, g.patch, g.stride, g.rows), positions = ho * wo
+    let paddedWidth = g.width + 2 * g.padding, paddedImage = g.channels * (g.height + 2 * g.padding) * paddedWidth
+    let windows = windowOffsets(g, scratch)
+    let corners = scratch.integers(2, count: rows)
+    for position in 0..<rows {
+        let b = position / positions, i = position % positions / wo, j = position % wo
+        corners[position] = b * paddedImage + i * s * paddedWidth + j * s
+    }
+    // dyᵀ in panels: for each 16 output channels, every position's 16 gradients side by side.
+    let stripes = (o + 15) / 16
+    let panels = scratch.buffer(6, count: stripes * rows * 16)
+    Parallel.forEachRange(stripes * g.batch, unit: 1, work: rows * o * 4) { pieces in
+        for piece in pieces {
+            let stripe = piece / g.batch, b = piece % g.batch
+            let panel = panels + (stripe * rows + b * positions) * 16
+            for lane in 0..<16 {
+                let channel = stripe * 16 + lane
+                if channel < o {
+                    let plane = dy + (b * o + channel) * positions
+                    for position in 0..<positions { panel[position * 16 + lane] = plane[position] }
+                } else {
+                    for position in 0..<positions { panel[position * 16 + lane] = 0 }
+                }
+            }
+        }
+    }
+    let wide = MatmulTile.wide, tileRows = wide ? 12 : 6, tiles = (patch + tileRows - 1) / tileRows, chunk = 256
+    Parallel.forEachRange(tiles, unit: 1, work: patch * rows * o) { mine in
+        let partial = Scratch.forCurrentThread.buffer(7, count: mine.count * stripes * tileRows * 16)
+        for chunkStart in stride(from: 0, to: rows, by: chunk) {
+            let depth = min(chunk, rows - chunkStart)
+            for stripe in 0..<stripes {
+                let panel = panels + (stripe * rows + chunkStart) * 16
+                for tile in mine {
+                    let first = tile * tileRows, sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * 16
+                    directTile(wide: wide, images, windows + first, rows: min(tileRows, patch - first), corners + chunkStart, depth: depth,
+                               panel, sums, chunkStart > 0 ? .continuing : .store)
+                }
+            }
+        }
+        for tile in mine {
+            let first = tile * tileRows
+            for stripe in 0..<stripes {
+                let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * 16
+                for row in 0..<min(tileRows, patch - first) {
+                    for lane in 0..<min(16, o - stripe * 16) { dw[(stripe * 16 + lane) * patch + first + row] += sums[row * 16 + lane] }
+                }
+            }
+        }
+    }
+}
+
+/// Fast `dx[b, c, h, w] = Σ_(p,q) Σ_o W[o, (c,p,q)] · dy[b, o, i, j]` over the window offsets (p, q) and
+/// positions (i, j) whose window saw pixel (h, w), i·s + p − pad = h: the input gradient of a
+/// convolution, and the forward pass of a transposed one. The same values as
+/// `convolutionInputGradientNaive`: each inner sum over o its own FMA chain from 0, added to the
+/// pixel in the order of (p, q). dx is overwritten.
+///
+/// Without col2im: the pixels are taken by rows and, along a row, 12 at a time among those the
+/// same distance past a multiple of the stride: their windows then use the same offsets (p, q),
+/// at neighbouring positions j. For each such (p, q), the tile sums over o, the 12 positions read
+/// in dy, 16 input channels' weights from a panel, and adds its sums to the pixels' totals. dy
+/// gets a border of zeros, so that offsets whose position lies outside contribute 0.
+public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                                     _ g: ConvolutionGeometry, outChannels o: Int) {
+    let (k, s, pad, ho, wo) = (g.kernel, g.stride, g.padding, g.outHeight, g.outWidth)
+    // The share of the direct kernel's arithmetic that is real: its 16 lanes of input channels,
+    // and the windows it reads (⌈k/s⌉² per pixel) against those that lie inside dy (k² per position).
+    let windowsRead = Double(g.height * g.width) * Double(((k + s - 1) / s) * ((k + s - 1) / s))
+    let real = Double(g.channels) / Double(16 * ((g.channels + 15) / 16)) * min(1, Double(ho * wo * k * k) / windowsRead)
+    if real < 0.6 { return convolutionInputGradientByPatches(dx, dy, weight, g, outChannels: o) }
+    func floorDivision(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    // The positions a pixel's window offsets reach: from ⌊(pad − k + 1) / s⌋ to ⌊(H − 1 + pad) / s⌋.
+    let top = max(0, -floorDivision(pad - k + 1, s)), bottom = max(0, floorDivision(g.height - 1 + pad, s) - (ho - 1))
+    let left = max(0, -floorDivision(pad - k + 1, s)), right = max(0, floorDivision(g.width - 1 + pad, s) - (wo - 1))
+    let paddedWidth = left + wo + right, paddedPlane = (top + ho + bottom) * paddedWidth
+    let scratch = Scratch.forCurrentThread
+    let padded = scratch.buffer(5, count: g.batch * o * paddedPlane)
+    addBorder(dy, planes: g.batch * o, height: ho, width: wo, top: top, bottom: bottom, left: left, right: right, into: padded)
+    let channelOffsets = scratch.integers(0, count: o)
+    for channel in 0..<o { channelOffsets[channel] = channel * paddedPlane }
+    // For each 16 input channels and each offset (p, q): the weights as [O, 16].
+    let stripes = (g.channels + 15) / 16, window = k * k
+    let panels = scratch.buffer(6, count: stripes * window * o * 16)
+    for stripe in 0..<stripes {
+        for offset in 0..<window {
+            let panel = panels + (stripe * window + offset) * o * 16
+            for lane in 0..<16 {
+                let c = stripe * 16 + lane
+                for out in 0..<o { panel[out * 16 + lane] = c < g.channels ? weight[out * g.patch + c * window + offset] : 0 }
+            }
+        }
+    }
+    // The pixels are taken class by class, a class being those the same distance (ph, pw) past a
+    // multiple of the stride, over the whole batch: (b, u, t) is pixel (ph + s·u, pw + s·t) of image b.
+    let wide = MatmulTile.wide, tileRows = wide ? 12 : 6, plane = g.height * g.width
+    let classes = min(s, g.height) * min(s, g.width), classWidth = min(s, g.width)
+    func classSize(_ phase: Int) -> (rows: Int, columns: Int) {
+        let ph = phase / classWidth, pw = phase % classWidth
+        return ((g.height - ph + s - 1) / s, (g.width - pw + s - 1) / s)
+    }
+    let tilesBefore = scratch.integers(3, count: classes + 1)   // tiles of the classes before each
+    tilesBefore[0] = 0
+    for phase in 0..<classes {
+        let (u, t) = classSize(phase)
+        tilesBefore[phase + 1] = tilesBefore[phase] + (g.batch * u * t + tileRows - 1) / tileRows
+    }
+    let tilesPerStripe = tilesBefore[classes]
+    Parallel.forEachRange(stripes * tilesPerStripe, unit: 1, work: g.batch * g.channels * plane * window * o) { items in
+        let totals = Scratch.forCurrentThread.buffer(7, count: tileRows * 16)
+        let integers = Scratch.forCurrentThread.integers(1, count: 3 * tileRows)
+        let pixels = integers, bases = integers + tileRows, targets = integers + 2 * tileRows
+        for item in items {
+            let stripe = item / tilesPerStripe, tileInStripe = item % tilesPerStripe
+            var phase = 0
+            while tilesBefore[phase + 1] <= tileInStripe { phase += 1 }
+            let ph = phase / classWidth, pw = phase % classWidth, (classRows, classColumns) = classSize(phase)
+            let first = (tileInStripe - tilesBefore[phase]) * tileRows, perImage = classRows * classColumns
+            let rows = min(tileRows, g.batch * perImage - first), channels = min(16, g.channels - stripe * 16)
+            for r in 0..<rows {
+                let e = first + r, b = e / perImage, u = e % perImage / classColumns, t = e % classColumns
+                pixels[r] = b * o * paddedPlane + u * paddedWidth + t
+                targets[r] = (b * g.channels + stripe * 16) * plane + (ph + s * u) * g.width + pw + s * t
+            }
+            totals.update(repeating: 0, count: rows * 16)
+            for p in 0..<k where (ph + pad - p) % s == 0 {
+                for q in 0..<k where (pw + pad - q) % s == 0 {
+                    let shift = ((ph + pad - p) / s + top) * paddedWidth + (pw + pad - q) / s + left
+                    for r in 0..<rows { bases[r] = pixels[r] + shift }
+                    directTile(wide: wide, padded, bases, rows: rows, channelOffsets, depth: o, panels + (stripe * window + p * k + q) * o * 16,
+                               totals, .addTo)
+                }
+            }
+            for r in 0..<rows {
+                let out = dx + targets[r], values = totals + r * 16
+                for lane in 0..<channels { out[lane * plane] = values[lane] }
+            }
+        }
+    }
+}
+
+/// The input gradient the other way: dP = Wᵀ · dy, then col2im (Patches.swift). It wins where the
+/// direct kernel would waste its tile: fewer than 16 input channels (an image's 1 or 3 colours),
+/// or windows that mostly fall outside the small image of dy (DCGAN's first and last 4 x 4 ones).
+private func convolutionInputGradientByPatches(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                                               _ g: ConvolutionGeometry, outChannels o: Int) {
+    let scratch = Scratch.forCurrentThread
+    let byChannel = scratch.buffer(8, count: o * g.rows), patches = scratch.buffer(9, count: g.patch * g.rows)
+    swapOuterAxes(dy, into: byChannel, outer: g.batch, inner: o, block: g.outHeight * g.outWidth)   // [B, O, Ho·Wo] -> [O, B·Ho·Wo]
+    patches.update(repeating: 0, count: g.patch * g.rows)
+    matmulBackwardWeights(patches, weight, byChannel, m: o, k: g.patch, n: g.rows)                    // dP = Wᵀ · dy
+    col2im(dx, patches, g)
+}
+
+/// The images with their border of zeros, in scratch memory (or x itself when there is no padding).
+private func paddedImages(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, _ scratch: Scratch) -> UnsafePointer<Float> {
+    if g.padding == 0 { return x }
+    let padded = scratch.buffer(5, count: g.batch * g.channels * (g.height + 2 * g.padding) * (g.width + 2 * g.padding))
+    addBorder(x, planes: g.batch * g.channels, height: g.height, width: g.width,
+              top: g.padding, bottom: g.padding, left: g.padding, right: g.padding, into: padded)
+    return UnsafePointer(padded)
+}
+
+/// offset[(c, p, q)] = (c·Hp + p)·Wp + q: where each value of a window lies from its corner.
+private func windowOffsets(_ g: ConvolutionGeometry, _ scratch: Scratch) -> UnsafePointer<Int> {
+    let k = g.kernel, paddedHeight = g.height + 2 * g.padding, paddedWidth = g.width + 2 * g.padding
+    let offsets = scratch.integers(0, count: g.patch)
+    for c in 0..<g.channels {
+        for p in 0..<k {
+            for q in 0..<k { offsets[(c * k + p) * k + q] = (c * paddedHeight + p) * paddedWidth + q }
+        }
+    }
+    return UnsafePointer(offsets)
+}
+
+/// Copies `planes` images of height x width into larger ones with a border of zeros: `top` rows
+/// above, `bottom` below, `left` and `right` columns beside.
+func addBorder(_ x: UnsafePointer<Float>, planes: Int, height: Int, width: Int, top: Int, bottom: Int, left: Int, right: Int,
+               into padded: UnsafeMutablePointer<Float>) {
+    let paddedWidth = left + width + right, paddedPlane = (top + height + bottom) * paddedWidth
+    Parallel.forEachRange(planes, unit: 1, work: planes * paddedPlane) { range in
+        for plane in range {
+            let source = x + plane * height * width, target = padded + plane * paddedPlane
+            target.update(repeating: 0, count: top * paddedWidth)
+            for h in 0..<height {
+                let line = target + (top + h) * paddedWidth
+                line.update(repeating: 0, count: left)
+                (line + left).update(from: source + h * width, count: width)
+                (line + left + width).update(repeating: 0, count: right)
+            }
+            (target + (top + height) * paddedWidth).update(repeating: 0, count: bottom * paddedWidth)
+        }
+    }
+}
+
+@inline(__always) private func load16(_ p: UnsafePointer<Float>) -> Vector16 { UnsafeRawPointer(p).loadUnaligned(as: Vector16.self) }
+@inline(__always) private func store16(_ v: Vector16, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector16.self) }
+
+/// Where a tile's sums go: into `sums` (store), continuing the partial sums `sums` holds, or added
+/// to `sums` (a sum of separate chains, as the input gradient's contributions are).
+enum TileFinish { case store, continuing, addTo }
+
+/// One tile: row r reads `images + bases[r] + offsets[d]` for d in 0..<depth, times the panel's
+/// 16 values of d, into `sums[r]` (16 floats), as `finish` says. 12 rows in 512-bit registers where the build has AVX-512, else 6.
+@inline(__always)
+private func directTile(wide: Bool, _ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
+                        depth: Int, _ panel: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
+    if wide {
+        directTile12(images, bases, rows: rows, offsets, depth: depth, panel, sums, finish)
+    } else {
+        directTile6(images, bases, rows: rows, offsets, depth: depth, panel, sums, finish)
+    }
+}
+
+/// Twelve rows x 16, one 512-bit register each. A tile of fewer rows repeats its last row and
+/// keeps only its own.
+@inline(__always)
+private func directTile12(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
+                          depth: Int, _ panel: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
+    @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { images + bases[min(r, rows - 1)] }
+    @inline(__always) func start(_ r: Int) -> Vector16 { finish == .continuing && r < rows ? load16(sums + r * 16) : Vector16() }
+    let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
+    let a6 = row(6), a7 = row(7), a8 = row(8), a9 = row(9), a10 = row(10), a11 = row(11)
+    var c0 = start(0), c1 = start(1), c2 = start(2), c3 = start(3), c4 = start(4), c5 = start(5)
+    var c6 = start(6), c7 = start(7), c8 = start(8), c9 = start(9), c10 = start(10), c11 = start(11)
+    var w = panel
+    for d in 0..<depth {
+        let offset = offsets[d], b = load16(w)
+        c0 = c0.addingProduct(Vector16(repeating: a0[offset]), b); c1 = c1.addingProduct(Vector16(repeating: a1[offset]), b)
+        c2 = c2.addingProduct(Vector16(repeating: a2[offset]), b); c3 = c3.addingProduct(Vector16(repeating: a3[offset]), b)
+        c4 = c4.addingProduct(Vector16(repeating: a4[offset]), b); c5 = c5.addingProduct(Vector16(repeating: a5[offset]), b)
+        c6 = c6.addingProduct(Vector16(repeating: a6[offset]), b); c7 = c7.addingProduct(Vector16(repeating: a7[offset]), b)
+        c8 = c8.addingProduct(Vector16(repeating: a8[offset]), b); c9 = c9.addingProduct(Vector16(repeating: a9[offset]), b)
+        c10 = c10.addingProduct(Vector16(repeating: a10[offset]), b); c11 = c11.addingProduct(Vector16(repeating: a11[offset]), b)
+        w += 16
+    }
+    @inline(__always) func put(_ v: Vector16, _ r: Int) {
+        if r < rows { store16(finish == .addTo ? load16(sums + r * 16) + v : v, sums + r * 16) }
+    }
+    put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5)
+    put(c6, 6); put(c7, 7); put(c8, 8); put(c9, 9); put(c10, 10); put(c11, 11)
+}
+
+/// Six rows x 16, for 256-bit registers (two each, twelve in all).
+@inline(__always)
+private func directTile6(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
+                         depth: Int, _ panel: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
+    @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { images + bases[min(r, rows - 1)] }
+    @inline(__always) func start(_ r: Int) -> Vector16 { finish == .continuing && r < rows ? load16(sums + r * 16) : Vector16() }
+    let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
+    var c0 = start(0), c1 = start(1), c2 = start(2), c3 = start(3), c4 = start(4), c5 = start(5)
+    var w = panel
+    for d in 0..<depth {
+        let offset = offsets[d], b = load16(w)
+        c0 = c0.addingProduct(Vector16(repeating: a0[offset]), b); c1 = c1.addingProduct(Vector16(repeating: a1[offset]), b)
+        c2 = c2.addingProduct(Vector16(repeating: a2[offset]), b); c3 = c3.addingProduct(Vector16(repeating: a3[offset]), b)
+        c4 = c4.addingProduct(Vector16(repeating: a4[offset]), b); c5 = c5.addingProduct(Vector16(repeating: a5[offset]), b)
+        w += 16
+    }
+    @inline(__always) func put(_ v: Vector16, _ r: Int) {
+        if r < rows { store16(finish == .addTo ? load16(sums + r * 16) + v : v, sums + r * 16) }
+    }
+    put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5)
+}
