@@ -28,8 +28,7 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
                                _ g: ConvolutionGeometry, outChannels o: Int) {
     let scratch = Scratch.forCurrentThread
     let images = paddedImages(x, g, scratch)
-    let (ho, wo, depth, s) = (g.outHeight, g.outWidth, g.patch, g.stride), positions = ho * wo
-    let paddedWidth = g.width + 2 * g.padding, paddedImage = g.channels * (g.height + 2 * g.padding) * paddedWidth
+    let depth = g.patch, positions = g.outHeight * g.outWidth
     let offsets = windowOffsets(g, scratch)
     // The weights as Wᵀ, in panels of 16 output channels (zeros past the last channel).
     let stripes = (o + 15) / 16
@@ -55,9 +54,8 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
         for groupStart in stride(from: range.lowerBound, to: range.upperBound, by: groupRows) {
             let groupEnd = min(groupStart + groupRows, range.upperBound)
             for position in groupStart..<groupEnd {   // position = (b, i, j)
-                let b = position / positions, i = position % positions / wo, j = position % wo
-                corners[position - groupStart] = b * paddedImage + i * s * paddedWidth + j * s
-                targets[position - groupStart] = b * o * positions + i * wo + j
+                corners[position - groupStart] = windowCorner(position, g)
+                targets[position - groupStart] = position / positions * o * positions + position % positions
             }
             for stripe in 0..<stripes {
                 let panel = panels + stripe * depth * 16, channels = min(16, o - stripe * 16)
@@ -85,14 +83,10 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
                                       _ g: ConvolutionGeometry, outChannels o: Int) {
     let scratch = Scratch.forCurrentThread
     let images = paddedImages(x, g, scratch)
-    let (ho, wo, patch, s, rows) = (g.outHeight, g.outWidth, g.patch, g.stride, g.rows), positions = ho * wo
-    let paddedWidth = g.width + 2 * g.padding, paddedImage = g.channels * (g.height + 2 * g.padding) * paddedWidth
+    let (patch, rows) = (g.patch, g.rows), positions = g.outHeight * g.outWidth
     let windows = windowOffsets(g, scratch)
     let corners = scratch.integers(2, count: rows)
-    for position in 0..<rows {
-        let b = position / positions, i = position % positions / wo, j = position % wo
-        corners[position] = b * paddedImage + i * s * paddedWidth + j * s
-    }
+    for position in 0..<rows { corners[position] = windowCorner(position, g) }
     // dyᵀ in panels: for each 16 output channels, every position's 16 gradients side by side.
     let stripes = (o + 15) / 16
     let panels = scratch.buffer(6, count: stripes * rows * 16)
@@ -143,11 +137,12 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
 /// `convolutionInputGradientNaive`: each inner sum over o its own FMA chain from 0, added to the
 /// pixel in the order of (p, q). dx is overwritten.
 ///
-/// Without col2im: the pixels are taken by rows and, along a row, 12 at a time among those the
-/// same distance past a multiple of the stride: their windows then use the same offsets (p, q),
-/// at neighbouring positions j. For each such (p, q), the tile sums over o, the 12 positions read
-/// in dy, 16 input channels' weights from a panel, and adds its sums to the pixels' totals. dy
-/// gets a border of zeros, so that offsets whose position lies outside contribute 0.
+/// Without col2im: the pixels are taken 12 at a time among those the same distance past a
+/// multiple of the stride (a class), over the whole batch: their windows then use the same
+/// offsets (p, q), each at its own position of dy. For each such (p, q), the tile sums over o, the
+/// 12 positions read in dy, 16 input channels' weights from a panel, and adds its sums to the
+/// pixels' totals. dy gets a border of zeros, so that offsets whose position lies outside
+/// contribute 0.
 public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                      _ g: ConvolutionGeometry, outChannels o: Int) {
     let (k, s, pad, ho, wo) = (g.kernel, g.stride, g.padding, g.outHeight, g.outWidth)
@@ -246,6 +241,14 @@ private func paddedImages(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, _
     addBorder(x, planes: g.batch * g.channels, height: g.height, width: g.width,
               top: g.padding, bottom: g.padding, left: g.padding, right: g.padding, into: padded)
     return UnsafePointer(padded)
+}
+
+/// Where the window of output position (b, i, j) (numbered b·Ho·Wo + i·Wo + j) starts in the
+/// images with their border: xp[b, 0, i·s, j·s].
+@inline(__always) private func windowCorner(_ position: Int, _ g: ConvolutionGeometry) -> Int {
+    let positions = g.outHeight * g.outWidth, paddedWidth = g.width + 2 * g.padding
+    let b = position / positions, i = position % positions / g.outWidth, j = position % g.outWidth
+    return b * g.channels * (g.height + 2 * g.padding) * paddedWidth + (i * paddedWidth + j) * g.stride
 }
 
 /// offset[(c, p, q)] = (c·Hp + p)·Wp + q: where each value of a window lies from its corner.

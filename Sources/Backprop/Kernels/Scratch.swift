@@ -7,25 +7,19 @@ final class Scratch {
     private var integerBuffers: [(pointer: UnsafeMutablePointer<Int>, capacity: Int)] = []
 
     /// Buffer number `slot`, holding at least `count` floats. Its contents are unspecified.
-    func buffer(_ slot: Int, count: Int) -> UnsafeMutablePointer<Float> {
-        while buffers.count <= slot { buffers.append((.allocate(capacity: 1), 1)) }
-        if buffers[slot].capacity < count {
-            buffers[slot].pointer.deallocate()
-            buffers[slot] = (.allocate(capacity: count), count)
-            Allocations.count(tensor: false)
-        }
-        return buffers[slot].pointer
-    }
+    func buffer(_ slot: Int, count: Int) -> UnsafeMutablePointer<Float> { Self.grow(&buffers, slot, count) }
 
     /// Buffer number `slot` of integers (offsets into images), holding at least `count`.
-    func integers(_ slot: Int, count: Int) -> UnsafeMutablePointer<Int> {
-        while integerBuffers.count <= slot { integerBuffers.append((.allocate(capacity: 1), 1)) }
-        if integerBuffers[slot].capacity < count {
-            integerBuffers[slot].pointer.deallocate()
-            integerBuffers[slot] = (.allocate(capacity: count), count)
+    func integers(_ slot: Int, count: Int) -> UnsafeMutablePointer<Int> { Self.grow(&integerBuffers, slot, count) }
+
+    private static func grow<T>(_ list: inout [(pointer: UnsafeMutablePointer<T>, capacity: Int)], _ slot: Int, _ count: Int) -> UnsafeMutablePointer<T> {
+        while list.count <= slot { list.append((.allocate(capacity: 1), 1)) }
+        if list[slot].capacity < count {
+            list[slot].pointer.deallocate()
+            list[slot] = (.allocate(capacity: count), count)
             Allocations.count(tensor: false)
         }
-        return integerBuffers[slot].pointer
+        return list[slot].pointer
     }
 
     deinit {
