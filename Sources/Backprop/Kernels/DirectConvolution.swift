@@ -5,12 +5,12 @@
 // back cost as much as the arithmetic when the layer has few output channels, because each value
 // of P is then used only O times. The direct convolution reads the windows where they are.
 //
-// The output is cut into tiles of 12 positions x 16 output channels (6 positions without
-// AVX-512), twelve SIMD registers as in the matmul kernel. For each value (c, p, q) of the
-// window, in order, the tile loads the 16 channels' weights once and, for each of its 12
-// positions, the one pixel that position sees there: the pixel at the position's window corner
-// plus the offset of (c, p, q), the same offset for every position. So the kernel needs only
-// the 12 corners and a table of offsets. The images are first copied with their border of zeros
+// The output is cut into tiles of 8 positions x 32 output channels (6 x 16 without AVX-512):
+// sixteen SIMD registers of sums. For each value (c, p, q) of the window, in order, the tile
+// loads the 32 channels' weights once and, for each of its 8 positions, the one pixel that
+// position sees there: the pixel at the position's window corner plus the offset of (c, p, q),
+// the same offset for every position. So the kernel needs only the 8 corners and a table of
+// offsets. The images are first copied with their border of zeros
 // (`padding` pixels), so that no window reaches outside its image.
 //
 //     xp: [B, C, H + 2·pad, W + 2·pad]        the images with their zero border
@@ -30,43 +30,45 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
     let images = paddedImages(x, g, scratch)
     let depth = g.patch, positions = g.outHeight * g.outWidth
     let offsets = windowOffsets(g, scratch)
-    // The weights as Wᵀ, in panels of 16 output channels (zeros past the last channel).
-    let stripes = (o + 15) / 16
-    let panels = scratch.buffer(6, count: stripes * depth * 16)
+    // The weights as Wᵀ, in panels of `lanes` output channels (zeros past the last channel).
+    let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
+    let stripes = (o + lanes - 1) / lanes
+    let panels = scratch.buffer(6, count: stripes * depth * lanes)
     for stripe in 0..<stripes {
-        let panel = panels + stripe * depth * 16
-        for lane in 0..<16 {
-            let channel = stripe * 16 + lane
+        let panel = panels + stripe * depth * lanes
+        for lane in 0..<lanes {
+            let channel = stripe * lanes + lane
             if channel < o {
                 let row = weight + channel * depth
-                for d in 0..<depth { panel[d * 16 + lane] = row[d] }
+                for d in 0..<depth { panel[d * lanes + lane] = row[d] }
             } else {
-                for d in 0..<depth { panel[d * 16 + lane] = 0 }
+                for d in 0..<depth { panel[d * lanes + lane] = 0 }
             }
         }
     }
-    let wide = MatmulTile.wide, tileRows = wide ? 12 : 6
     let groupRows = tileRows * 8   // a group of tiles shares each panel while it stays in the L2 cache
     Parallel.forEachRange(g.rows, unit: tileRows, work: g.rows * o * depth) { range in
         let integers = Scratch.forCurrentThread.integers(1, count: 2 * groupRows)
-        let sums = Scratch.forCurrentThread.buffer(7, count: tileRows * 16)
+        let sums = Scratch.forCurrentThread.buffer(7, count: groupRows * lanes)
         let corners = integers, targets = integers + groupRows
         for groupStart in stride(from: range.lowerBound, to: range.upperBound, by: groupRows) {
-            let groupEnd = min(groupStart + groupRows, range.upperBound)
+            let groupEnd = min(groupStart + groupRows, range.upperBound), count = groupEnd - groupStart
             for position in groupStart..<groupEnd {   // position = (b, i, j)
                 corners[position - groupStart] = windowCorner(position, g)
                 targets[position - groupStart] = position / positions * o * positions + position % positions
             }
             for stripe in 0..<stripes {
-                let panel = panels + stripe * depth * 16, channels = min(16, o - stripe * 16)
-                for first in stride(from: groupStart, to: groupEnd, by: tileRows) {
-                    let rows = min(tileRows, groupEnd - first), r = first - groupStart
-                    directTile(wide: wide, images, corners + r, rows: rows, offsets, depth: depth, panel, sums, .store)
-                    let target = y + stripe * 16 * positions
-                    for row in 0..<rows {   // each row: one position's 16 channels, a plane apart in y
-                        let values = sums + row * 16, out = target + targets[r + row]
-                        for lane in 0..<channels { out[lane &* positions] = values[lane] }
-                    }
+                let panel = panels + stripe * depth * lanes, channels = min(lanes, o - stripe * lanes)
+                for first in stride(from: 0, to: count, by: tileRows) {
+                    directTile(wide: wide, images, corners + first, rows: min(tileRows, count - first), offsets, depth: depth, panel,
+                               sums + first * lanes, .store)
+                }
+                // Each channel's sums to its plane in y, position after position: the stores run
+                // along a line of y instead of jumping a plane at each channel.
+                let target = y + stripe * lanes * positions
+                for lane in 0..<channels {
+                    let out = target + lane * positions
+                    for row in 0..<count { out[targets[row]] = sums[row * lanes + lane] }
                 }
             }
         }
@@ -74,9 +76,9 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
 }
 
 /// Fast `dW[o, (c,p,q)] += Σ_(b,i,j) x[b, c, i·s + p − pad, j·s + q − pad] · dy[b, o, i, j]`: the same
-/// values as `convolutionWeightGradientNaive`. The same tile, the roles turned round: its 12 rows are
-/// 12 values (c, p, q) of the window, each a fixed offset from every corner, and the sum runs over
-/// the positions, whose corners come from a table; the panels hold dy, 16 output channels of each
+/// values as `convolutionWeightGradientNaive`. The same tile, the roles turned round: its 8 rows are
+/// 8 values (c, p, q) of the window, each a fixed offset from every corner, and the sum runs over
+/// the positions, whose corners come from a table; the panels hold dy, 32 output channels of each
 /// position side by side. The sum is taken 256 positions at a time (the tile keeps its partial sums
 /// in scratch memory and picks them up again: one FMA chain per value), and added to dW at the end.
 public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
@@ -87,33 +89,34 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
     let windows = windowOffsets(g, scratch)
     let corners = scratch.integers(2, count: rows)
     for position in 0..<rows { corners[position] = windowCorner(position, g) }
-    // dyᵀ in panels: for each 16 output channels, every position's 16 gradients side by side.
-    let stripes = (o + 15) / 16
-    let panels = scratch.buffer(6, count: stripes * rows * 16)
+    // dyᵀ in panels: for each `lanes` output channels, every position's gradients side by side.
+    let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
+    let stripes = (o + lanes - 1) / lanes
+    let panels = scratch.buffer(6, count: stripes * rows * lanes)
     Parallel.forEachRange(stripes * g.batch, unit: 1, work: rows * o * 4) { pieces in
         for piece in pieces {
             let stripe = piece / g.batch, b = piece % g.batch
-            let panel = panels + (stripe * rows + b * positions) * 16
-            for lane in 0..<16 {
-                let channel = stripe * 16 + lane
+            let panel = panels + (stripe * rows + b * positions) * lanes
+            for lane in 0..<lanes {
+                let channel = stripe * lanes + lane
                 if channel < o {
                     let plane = dy + (b * o + channel) * positions
-                    for position in 0..<positions { panel[position * 16 + lane] = plane[position] }
+                    for position in 0..<positions { panel[position * lanes + lane] = plane[position] }
                 } else {
-                    for position in 0..<positions { panel[position * 16 + lane] = 0 }
+                    for position in 0..<positions { panel[position * lanes + lane] = 0 }
                 }
             }
         }
     }
-    let wide = MatmulTile.wide, tileRows = wide ? 12 : 6, tiles = (patch + tileRows - 1) / tileRows, chunk = 256
+    let tiles = (patch + tileRows - 1) / tileRows, chunk = 256
     Parallel.forEachRange(tiles, unit: 1, work: patch * rows * o) { mine in
-        let partial = Scratch.forCurrentThread.buffer(7, count: mine.count * stripes * tileRows * 16)
+        let partial = Scratch.forCurrentThread.buffer(7, count: mine.count * stripes * tileRows * lanes)
         for chunkStart in stride(from: 0, to: rows, by: chunk) {
             let depth = min(chunk, rows - chunkStart)
             for stripe in 0..<stripes {
-                let panel = panels + (stripe * rows + chunkStart) * 16
+                let panel = panels + (stripe * rows + chunkStart) * lanes
                 for tile in mine {
-                    let first = tile * tileRows, sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * 16
+                    let first = tile * tileRows, sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
                     directTile(wide: wide, images, windows + first, rows: min(tileRows, patch - first), corners + chunkStart, depth: depth,
                                panel, sums, chunkStart > 0 ? .continuing : .store)
                 }
@@ -122,9 +125,9 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
         for tile in mine {
             let first = tile * tileRows
             for stripe in 0..<stripes {
-                let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * 16
+                let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
                 for row in 0..<min(tileRows, patch - first) {
-                    for lane in 0..<min(16, o - stripe * 16) { dw[(stripe * 16 + lane) * patch + first + row] += sums[row * 16 + lane] }
+                    for lane in 0..<min(lanes, o - stripe * lanes) { dw[(stripe * lanes + lane) * patch + first + row] += sums[row * lanes + lane] }
                 }
             }
         }
@@ -137,19 +140,20 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
 /// `convolutionInputGradientNaive`: each inner sum over o its own FMA chain from 0, added to the
 /// pixel in the order of (p, q). dx is overwritten.
 ///
-/// Without col2im: the pixels are taken 12 at a time among those the same distance past a
+/// Without col2im: the pixels are taken 8 at a time among those the same distance past a
 /// multiple of the stride (a class), over the whole batch: their windows then use the same
 /// offsets (p, q), each at its own position of dy. For each such (p, q), the tile sums over o, the
-/// 12 positions read in dy, 16 input channels' weights from a panel, and adds its sums to the
+/// 8 positions read in dy, 32 input channels' weights from a panel, and adds its sums to the
 /// pixels' totals. dy gets a border of zeros, so that offsets whose position lies outside
 /// contribute 0.
 public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                      _ g: ConvolutionGeometry, outChannels o: Int) {
     let (k, s, pad, ho, wo) = (g.kernel, g.stride, g.padding, g.outHeight, g.outWidth)
-    // The share of the direct kernel's arithmetic that is real: its 16 lanes of input channels,
+    // The share of the direct kernel's arithmetic that is real: its lanes of input channels,
     // and the windows it reads (⌈k/s⌉² per pixel) against those that lie inside dy (k² per position).
     let windowsRead = Double(g.height * g.width) * Double(((k + s - 1) / s) * ((k + s - 1) / s))
-    let real = Double(g.channels) / Double(16 * ((g.channels + 15) / 16)) * min(1, Double(ho * wo * k * k) / windowsRead)
+    let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
+    let real = Double(g.channels) / Double(lanes * ((g.channels + lanes - 1) / lanes)) * min(1, Double(ho * wo * k * k) / windowsRead)
     if real < 0.6 { return convolutionInputGradientByPatches(dx, dy, weight, g, outChannels: o) }
     func floorDivision(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
     // The positions a pixel's window offsets reach: from ⌊(pad − k + 1) / s⌋ to ⌊(H − 1 + pad) / s⌋.
@@ -161,21 +165,21 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
     addBorder(dy, planes: g.batch * o, height: ho, width: wo, top: top, bottom: bottom, left: left, right: right, into: padded)
     let channelOffsets = scratch.integers(0, count: o)
     for channel in 0..<o { channelOffsets[channel] = channel * paddedPlane }
-    // For each 16 input channels and each offset (p, q): the weights as [O, 16].
-    let stripes = (g.channels + 15) / 16, window = k * k
-    let panels = scratch.buffer(6, count: stripes * window * o * 16)
+    // For each `lanes` input channels and each offset (p, q): the weights as [O, lanes].
+    let stripes = (g.channels + lanes - 1) / lanes, window = k * k
+    let panels = scratch.buffer(6, count: stripes * window * o * lanes)
     for stripe in 0..<stripes {
         for offset in 0..<window {
-            let panel = panels + (stripe * window + offset) * o * 16
-            for lane in 0..<16 {
-                let c = stripe * 16 + lane
-                for out in 0..<o { panel[out * 16 + lane] = c < g.channels ? weight[out * g.patch + c * window + offset] : 0 }
+            let panel = panels + (stripe * window + offset) * o * lanes
+            for lane in 0..<lanes {
+                let c = stripe * lanes + lane
+                for out in 0..<o { panel[out * lanes + lane] = c < g.channels ? weight[out * g.patch + c * window + offset] : 0 }
             }
         }
     }
     // The pixels are taken class by class, a class being those the same distance (ph, pw) past a
     // multiple of the stride, over the whole batch: (b, u, t) is pixel (ph + s·u, pw + s·t) of image b.
-    let wide = MatmulTile.wide, tileRows = wide ? 12 : 6, plane = g.height * g.width
+    let plane = g.height * g.width
     let classes = min(s, g.height) * min(s, g.width), classWidth = min(s, g.width)
     func classSize(_ phase: Int) -> (rows: Int, columns: Int) {
         let ph = phase / classWidth, pw = phase % classWidth
@@ -188,41 +192,53 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
         tilesBefore[phase + 1] = tilesBefore[phase] + (g.batch * u * t + tileRows - 1) / tileRows
     }
     let tilesPerStripe = tilesBefore[classes]
+    let groupRows = tileRows * 8   // tiles whose sums are kept to be written to dx together
     Parallel.forEachRange(stripes * tilesPerStripe, unit: 1, work: g.batch * g.channels * plane * window * o) { items in
-        let totals = Scratch.forCurrentThread.buffer(7, count: tileRows * 16)
-        let integers = Scratch.forCurrentThread.integers(1, count: 3 * tileRows)
+        let totals = Scratch.forCurrentThread.buffer(7, count: groupRows * lanes)
+        let integers = Scratch.forCurrentThread.integers(1, count: 2 * tileRows + groupRows)
         let pixels = integers, bases = integers + tileRows, targets = integers + 2 * tileRows
+        var kept = 0, keptStripe = 0
+        // The kept sums to dx, channel by channel: each channel's stores then stay on a few lines
+        // of its plane instead of jumping a plane at each channel.
+        func write() {
+            let channels = min(lanes, g.channels - keptStripe * lanes)
+            for lane in 0..<channels {
+                let out = dx + lane * plane
+                for r in 0..<kept { out[targets[r]] = totals[r * lanes + lane] }
+            }
+            kept = 0
+        }
         for item in items {
             let stripe = item / tilesPerStripe, tileInStripe = item % tilesPerStripe
+            if kept + tileRows > groupRows || (kept > 0 && stripe != keptStripe) { write() }
+            keptStripe = stripe
             var phase = 0
             while tilesBefore[phase + 1] <= tileInStripe { phase += 1 }
             let ph = phase / classWidth, pw = phase % classWidth, (classRows, classColumns) = classSize(phase)
             let first = (tileInStripe - tilesBefore[phase]) * tileRows, perImage = classRows * classColumns
-            let rows = min(tileRows, g.batch * perImage - first), channels = min(16, g.channels - stripe * 16)
+            let rows = min(tileRows, g.batch * perImage - first), sums = totals + kept * lanes
             for r in 0..<rows {
                 let e = first + r, b = e / perImage, u = e % perImage / classColumns, t = e % classColumns
                 pixels[r] = b * o * paddedPlane + u * paddedWidth + t
-                targets[r] = (b * g.channels + stripe * 16) * plane + (ph + s * u) * g.width + pw + s * t
+                targets[kept + r] = (b * g.channels + stripe * lanes) * plane + (ph + s * u) * g.width + pw + s * t
             }
-            totals.update(repeating: 0, count: rows * 16)
+            sums.update(repeating: 0, count: rows * lanes)
             for p in 0..<k where (ph + pad - p) % s == 0 {
                 for q in 0..<k where (pw + pad - q) % s == 0 {
                     let shift = ((ph + pad - p) / s + top) * paddedWidth + (pw + pad - q) / s + left
                     for r in 0..<rows { bases[r] = pixels[r] + shift }
-                    directTile(wide: wide, padded, bases, rows: rows, channelOffsets, depth: o, panels + (stripe * window + p * k + q) * o * 16,
-                               totals, .addTo)
+                    directTile(wide: wide, padded, bases, rows: rows, channelOffsets, depth: o, panels + (stripe * window + p * k + q) * o * lanes,
+                               sums, .addTo)
                 }
             }
-            for r in 0..<rows {
-                let out = dx + targets[r], values = totals + r * 16
-                for lane in 0..<channels { out[lane * plane] = values[lane] }
-            }
+            kept += rows
         }
+        if kept > 0 { write() }
     }
 }
 
 /// The input gradient the other way: dP = Wᵀ · dy, then col2im (Patches.swift). It wins where the
-/// direct kernel would waste its tile: fewer than 16 input channels (an image's 1 or 3 colours),
+/// direct kernel would waste its tile: far fewer input channels than lanes (an image's 1 or 3 colours),
 /// or windows that mostly fall outside the small image of dy (DCGAN's first and last 4 x 4 ones).
 private func convolutionInputGradientByPatches(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                                _ g: ConvolutionGeometry, outChannels o: Int) {
@@ -290,45 +306,58 @@ func addBorder(_ x: UnsafePointer<Float>, planes: Int, height: Int, width: Int, 
 /// to `sums` (a sum of separate chains, as the input gradient's contributions are).
 enum TileFinish { case store, continuing, addTo }
 
+/// The tile's shape: rows (positions, window values or pixels) x lanes (channels).
+enum DirectTile {
+    static func shape(wide: Bool) -> (rows: Int, lanes: Int) { wide ? (8, 32) : (6, 16) }
+}
+
 /// One tile: row r reads `images + bases[r] + offsets[d]` for d in 0..<depth, times the panel's
-/// 16 values of d, into `sums[r]` (16 floats), as `finish` says. 12 rows in 512-bit registers where the build has AVX-512, else 6.
+/// `lanes` values of d, into `sums[r]` (`lanes` floats), as `finish` says. 8 rows x 32 in
+/// 512-bit registers where the build has AVX-512, else 6 x 16.
 @inline(__always)
 private func directTile(wide: Bool, _ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
                         depth: Int, _ panel: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
     if wide {
-        directTile12(images, bases, rows: rows, offsets, depth: depth, panel, sums, finish)
+        directTile8(images, bases, rows: rows, offsets, depth: depth, panel, sums, finish)
     } else {
         directTile6(images, bases, rows: rows, offsets, depth: depth, panel, sums, finish)
     }
 }
 
-/// Twelve rows x 16, one 512-bit register each. A tile of fewer rows repeats its last row and
-/// keeps only its own.
+/// Eight rows x 32, two 512-bit registers each. Eight rows leave the general registers free for
+/// their eight addresses, the offset table and the panel (twelve rows did not: the compiler kept
+/// some addresses on the stack and read them back every step). A tile of fewer rows repeats its
+/// last row and keeps only its own.
 @inline(__always)
-private func directTile12(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
-                          depth: Int, _ panel: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
+private func directTile8(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
+                         depth: Int, _ panel: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
     @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { images + bases[min(r, rows - 1)] }
-    @inline(__always) func start(_ r: Int) -> Vector16 { finish == .continuing && r < rows ? load16(sums + r * 16) : Vector16() }
-    let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
-    let a6 = row(6), a7 = row(7), a8 = row(8), a9 = row(9), a10 = row(10), a11 = row(11)
-    var c0 = start(0), c1 = start(1), c2 = start(2), c3 = start(3), c4 = start(4), c5 = start(5)
-    var c6 = start(6), c7 = start(7), c8 = start(8), c9 = start(9), c10 = start(10), c11 = start(11)
+    @inline(__always) func start(_ r: Int, _ half: Int) -> Vector16 {
+        finish == .continuing && r < rows ? load16(sums + r * 32 + half * 16) : Vector16()
+    }
+    let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5), a6 = row(6), a7 = row(7)
+    var c0 = start(0, 0), d0 = start(0, 1), c1 = start(1, 0), d1 = start(1, 1), c2 = start(2, 0), d2 = start(2, 1)
+    var c3 = start(3, 0), d3 = start(3, 1), c4 = start(4, 0), d4 = start(4, 1), c5 = start(5, 0), d5 = start(5, 1)
+    var c6 = start(6, 0), d6 = start(6, 1), c7 = start(7, 0), d7 = start(7, 1)
     var w = panel
     for d in 0..<depth {
-        let offset = offsets[d], b = load16(w)
-        c0 = c0.addingProduct(Vector16(repeating: a0[offset]), b); c1 = c1.addingProduct(Vector16(repeating: a1[offset]), b)
-        c2 = c2.addingProduct(Vector16(repeating: a2[offset]), b); c3 = c3.addingProduct(Vector16(repeating: a3[offset]), b)
-        c4 = c4.addingProduct(Vector16(repeating: a4[offset]), b); c5 = c5.addingProduct(Vector16(repeating: a5[offset]), b)
-        c6 = c6.addingProduct(Vector16(repeating: a6[offset]), b); c7 = c7.addingProduct(Vector16(repeating: a7[offset]), b)
-        c8 = c8.addingProduct(Vector16(repeating: a8[offset]), b); c9 = c9.addingProduct(Vector16(repeating: a9[offset]), b)
-        c10 = c10.addingProduct(Vector16(repeating: a10[offset]), b); c11 = c11.addingProduct(Vector16(repeating: a11[offset]), b)
-        w += 16
+        let offset = offsets[d], b = load16(w), e = load16(w + 16)
+        var x = Vector16(repeating: a0[offset]); c0 = c0.addingProduct(x, b); d0 = d0.addingProduct(x, e)
+        x = Vector16(repeating: a1[offset]); c1 = c1.addingProduct(x, b); d1 = d1.addingProduct(x, e)
+        x = Vector16(repeating: a2[offset]); c2 = c2.addingProduct(x, b); d2 = d2.addingProduct(x, e)
+        x = Vector16(repeating: a3[offset]); c3 = c3.addingProduct(x, b); d3 = d3.addingProduct(x, e)
+        x = Vector16(repeating: a4[offset]); c4 = c4.addingProduct(x, b); d4 = d4.addingProduct(x, e)
+        x = Vector16(repeating: a5[offset]); c5 = c5.addingProduct(x, b); d5 = d5.addingProduct(x, e)
+        x = Vector16(repeating: a6[offset]); c6 = c6.addingProduct(x, b); d6 = d6.addingProduct(x, e)
+        x = Vector16(repeating: a7[offset]); c7 = c7.addingProduct(x, b); d7 = d7.addingProduct(x, e)
+        w += 32
     }
-    @inline(__always) func put(_ v: Vector16, _ r: Int) {
-        if r < rows { store16(finish == .addTo ? load16(sums + r * 16) + v : v, sums + r * 16) }
+    @inline(__always) func put(_ v: Vector16, _ r: Int, _ half: Int) {
+        let target = sums + r * 32 + half * 16
+        if r < rows { store16(finish == .addTo ? load16(target) + v : v, target) }
     }
-    put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5)
-    put(c6, 6); put(c7, 7); put(c8, 8); put(c9, 9); put(c10, 10); put(c11, 11)
+    put(c0, 0, 0); put(d0, 0, 1); put(c1, 1, 0); put(d1, 1, 1); put(c2, 2, 0); put(d2, 2, 1); put(c3, 3, 0); put(d3, 3, 1)
+    put(c4, 4, 0); put(d4, 4, 1); put(c5, 5, 0); put(d5, 5, 1); put(c6, 6, 0); put(d6, 6, 1); put(c7, 7, 0); put(d7, 7, 1)
 }
 
 /// Six rows x 16, for 256-bit registers (two each, twelve in all).
