@@ -4,13 +4,15 @@ import Testing
 
 @Suite("Comparing runs")
 struct CompareTests {
-    func makeRun(seed: String = "1", epochs: String = "10", pixel: UInt8 = 0, loss: Double = 0.05) throws -> URL {
+    func makeRun(seed: String = "1", epochs: String = "10", pixel: UInt8 = 0, loss: Double = 0.05, secondsPerStep: Double? = nil) throws -> URL {
         let folder = temporaryFolder()
         var pixels = [UInt8](repeating: 100, count: 16 * 16)
         pixels[5] = pixel
         try PNG.write(Image(width: 16, height: 16, channels: 1, pixels: pixels), to: folder.appendingPathComponent("grid.png"))
         try RunMetrics(chapter: "chapter01-autoencoder", command: "swift run chapter01-autoencoder",
-                       configuration: ["seed": seed, "epochs": epochs], metrics: ["test MSE": loss], pictures: ["grid.png"], threads: 2)
+                       configuration: ["seed": seed, "epochs": epochs],
+                       metrics: ["test MSE": loss].merging(secondsPerStep.map { ["seconds per step": $0] } ?? [:]) { $1 },
+                       pictures: ["grid.png"], threads: 2)
             .write(to: folder)
         return folder
     }
@@ -33,6 +35,14 @@ struct CompareTests {
     @Test func sameSettingsButOtherPicturesPointAtTheMachine() throws {
         let result = try Comparison.compare(run: try makeRun(pixel: 1), reference: try makeRun())
         #expect(!result.matches && result.verdict.contains("although the settings and seed are the same"))
+    }
+
+    @Test func aSlowerMachineStillMatchesButOtherNumbersDoNot() throws {
+        let slower = try Comparison.compare(run: try makeRun(secondsPerStep: 0.09), reference: try makeRun(secondsPerStep: 0.06))
+        #expect(slower.matches && slower.verdict.hasSuffix("(timings aside)."))
+        #expect(slower.details.contains("seconds per step: 0.09 here, 0.06 in the reference (+50.0%) (a timing: not compared)"))
+        let otherLoss = try Comparison.compare(run: try makeRun(loss: 0.06, secondsPerStep: 0.06), reference: try makeRun(secondsPerStep: 0.06))
+        #expect(!otherLoss.matches && otherLoss.verdict.contains("although the settings and seed are the same"))
     }
 
     @Test func missingOrForeignRunsAreClearErrors() throws {
