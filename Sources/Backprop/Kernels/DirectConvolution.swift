@@ -154,7 +154,10 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
     let windowsRead = Double(g.height * g.width) * Double(((k + s - 1) / s) * ((k + s - 1) / s))
     let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
     let real = Double(g.channels) / Double(lanes * ((g.channels + lanes - 1) / lanes)) * min(1, Double(ho * wo * k * k) / windowsRead)
-    if real < 0.6 { return convolutionInputGradientByPatches(dx, dy, weight, g, outChannels: o) }
+    if real < 0.6 {
+        return ho * wo >= 2 * lanes ? convolutionInputGradientByImage(dx, dy, weight, g, outChannels: o)
+                                    : convolutionInputGradientByPatches(dx, dy, weight, g, outChannels: o)
+    }
     func floorDivision(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
     // The positions a pixel's window offsets reach: from ⌊(pad − k + 1) / s⌋ to ⌊(H − 1 + pad) / s⌋.
     let top = max(0, -floorDivision(pad - k + 1, s)), bottom = max(0, floorDivision(g.height - 1 + pad, s) - (ho - 1))
@@ -237,9 +240,53 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
     }
 }
 
-/// The input gradient the other way: dP = Wᵀ · dy, then col2im (Patches.swift). It wins where the
-/// direct kernel would waste its tile: far fewer input channels than lanes (an image's 1 or 3 colours),
-/// or windows that mostly fall outside the small image of dy (DCGAN's first and last 4 x 4 ones).
+/// The input gradient the other way, one image at a time: its patch gradients dP = Wᵀ · dy (small
+/// enough to stay in the cache), then col2im (Patches.swift) into that image. It wins where the
+/// direct kernel would waste its tile: far fewer input channels than lanes (an image's 1 or 3
+/// colours). The tile's rows are values (c, p, q) of the window, read in W at o·patch + (c, p, q)
+/// for o = 0, 1, ...; its lanes are positions of dy, packed for the image as [O, lanes] panels.
+/// Each dP value is one FMA chain over o from 0, as in the matrix product: the same values.
+private func convolutionInputGradientByImage(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                                             _ g: ConvolutionGeometry, outChannels o: Int) {
+    let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
+    let positions = g.outHeight * g.outWidth, stripes = (positions + lanes - 1) / lanes, patch = g.patch
+    let image = ConvolutionGeometry(batch: 1, channels: g.channels, height: g.height, width: g.width,
+                                    kernel: g.kernel, stride: g.stride, padding: g.padding)
+    let integers = Scratch.forCurrentThread.integers(0, count: patch + o)
+    let windowValues = integers, channelRows = integers + patch
+    for value in 0..<patch { windowValues[value] = value }
+    for out in 0..<o { channelRows[out] = out * patch }
+    Parallel.forEachRange(g.batch, unit: 1, work: g.batch * patch * positions * o) { images in
+        let scratch = Scratch.forCurrentThread
+        let panels = scratch.buffer(8, count: stripes * o * lanes), patches = scratch.buffer(9, count: patch * positions)
+        let sums = scratch.buffer(7, count: tileRows * lanes)
+        for b in images {
+            let source = dy + b * o * positions
+            for stripe in 0..<stripes {   // dy of image b: for each `lanes` positions, [O, lanes]
+                let count = min(lanes, positions - stripe * lanes)
+                for out in 0..<o {
+                    let panel = panels + (stripe * o + out) * lanes
+                    panel.update(from: source + out * positions + stripe * lanes, count: count)
+                    (panel + count).update(repeating: 0, count: lanes - count)
+                }
+            }
+            for stripe in 0..<stripes {
+                let count = min(lanes, positions - stripe * lanes)
+                for first in stride(from: 0, to: patch, by: tileRows) {
+                    let rows = min(tileRows, patch - first)
+                    directTile(wide: wide, weight, windowValues + first, rows: rows, channelRows, depth: o, panels + stripe * o * lanes, sums, .store)
+                    for r in 0..<rows { (patches + (first + r) * positions + stripe * lanes).update(from: sums + r * lanes, count: count) }
+                }
+            }
+            let pixels = dx + b * g.channels * g.height * g.width
+            for c in 0..<g.channels { col2im(plane: c, pixels, patches, image) }
+        }
+    }
+}
+
+/// The input gradient the other way for the whole batch at once: dP = Wᵀ · dy, then col2im. For
+/// windows that mostly fall outside the small image of dy (DCGAN's first and last 4 x 4 ones,
+/// onto 1 x 1 images), where an image at a time would leave the tile's lanes of positions idle.
 private func convolutionInputGradientByPatches(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                                _ g: ConvolutionGeometry, outChannels o: Int) {
     let scratch = Scratch.forCurrentThread

@@ -170,24 +170,27 @@ public func im2col(_ patches: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Fl
 /// (b, c) planes; within a plane the offsets (p, q) are added in order, so each pixel's sum runs
 /// in the naive loop's order.
 public func col2im(_ dx: UnsafeMutablePointer<Float>, _ dPatches: UnsafePointer<Float>, _ g: ConvolutionGeometry) {
+    Parallel.forEachRange(g.batch * g.channels, unit: 1, work: g.patch * g.rows) { planes in
+        for plane in planes { col2im(plane: plane, dx, dPatches, g) }
+    }
+}
+
+/// col2im of one plane (b, c) of dx, on the calling thread.
+func col2im(plane planeIndex: Int, _ dx: UnsafeMutablePointer<Float>, _ dPatches: UnsafePointer<Float>, _ g: ConvolutionGeometry) {
     let (ho, wo, k) = (g.outHeight, g.outWidth, g.kernel)
     let columns = g.rows, plane = g.height * g.width
-    Parallel.forEachRange(g.batch * g.channels, unit: 1, work: g.patch * columns) { planes in
-        for planeIndex in planes {
-            let b = planeIndex / g.channels, c = planeIndex % g.channels
-            let image = dx + planeIndex * plane
-            image.update(repeating: 0, count: plane)
-            for p in 0..<k {
-                for q in 0..<k {
-                    let source = dPatches + ((c * k + p) * k + q) * columns + b * ho * wo
-                    let (jLow, jHigh) = insideColumns(g, q)
-                    for i in 0..<ho {
-                        let h = i * g.stride + p - g.padding
-                        if h < 0 || h >= g.height { continue }
-                        let line = image + h * g.width + q - g.padding, values = source + i * wo
-                        for j in jLow..<jHigh { line[j * g.stride] += values[j] }
-                    }
-                }
+    let b = planeIndex / g.channels, c = planeIndex % g.channels
+    let image = dx + planeIndex * plane
+    image.update(repeating: 0, count: plane)
+    for p in 0..<k {
+        for q in 0..<k {
+            let source = dPatches + ((c * k + p) * k + q) * columns + b * ho * wo
+            let (jLow, jHigh) = insideColumns(g, q)
+            for i in 0..<ho {
+                let h = i * g.stride + p - g.padding
+                if h < 0 || h >= g.height { continue }
+                let line = image + h * g.width + q - g.padding, values = source + i * wo
+                for j in jLow..<jHigh { line[j * g.stride] += values[j] }
             }
         }
     }
