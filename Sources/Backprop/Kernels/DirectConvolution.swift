@@ -34,15 +34,18 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
     let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
     let stripes = (o + lanes - 1) / lanes
     let panels = scratch.buffer(6, count: stripes * depth * lanes)
-    for stripe in 0..<stripes {
-        let panel = panels + stripe * depth * lanes
-        for lane in 0..<lanes {
-            let channel = stripe * lanes + lane
-            if channel < o {
-                let row = weight + channel * depth
-                for d in 0..<depth { panel[d * lanes + lane] = row[d] }
-            } else {
-                for d in 0..<depth { panel[d * lanes + lane] = 0 }
+    Parallel.forEachRange(stripes, unit: 1, work: stripes * depth * lanes) { range in
+        for stripe in range {
+            let panel = panels + stripe * depth * lanes, channels = min(lanes, o - stripe * lanes)
+            for block in stride(from: 0, to: depth, by: 16) {   // 16 values of each row, one cache line
+                let end = min(block + 16, depth)
+                for lane in 0..<channels {
+                    let row = weight + (stripe * lanes + lane) * depth
+                    for d in block..<end { panel[d * lanes + lane] = row[d] }
+                }
+                for lane in channels..<lanes {
+                    for d in block..<end { panel[d * lanes + lane] = 0 }
+                }
             }
         }
     }
@@ -171,12 +174,12 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
     // For each `lanes` input channels and each offset (p, q): the weights as [O, lanes].
     let stripes = (g.channels + lanes - 1) / lanes, window = k * k
     let panels = scratch.buffer(6, count: stripes * window * o * lanes)
-    for stripe in 0..<stripes {
-        for offset in 0..<window {
-            let panel = panels + (stripe * window + offset) * o * lanes
-            for lane in 0..<lanes {
-                let c = stripe * lanes + lane
-                for out in 0..<o { panel[out * lanes + lane] = c < g.channels ? weight[out * g.patch + c * window + offset] : 0 }
+    Parallel.forEachRange(stripes * o, unit: 1, work: stripes * window * o * lanes) { range in
+        for item in range {
+            let stripe = item / o, out = item % o
+            for lane in 0..<lanes {   // the k x k weights of (out, c), side by side in W, to k x k panels
+                let c = stripe * lanes + lane, source = weight + out * g.patch + c * window
+                for offset in 0..<window { panels[((stripe * window + offset) * o + out) * lanes + lane] = c < g.channels ? source[offset] : 0 }
             }
         }
     }
