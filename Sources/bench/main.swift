@@ -161,10 +161,15 @@ struct Bench: ParsableCommand {
         let rng = RandomGenerator(seed: 1)
         let shapes = kernelShapes.filter { candidate in self.shape.map { $0 == candidate.label } ?? true }
         let threadCounts = [1, 2].filter { $0 <= max(Parallel.threads, 2) }
-        // The core's peak: two 8-wide FMA instructions per cycle (AVX2), 2 FLOP each: 32 FLOP a cycle.
+        // The core's peak: two FMA instructions per cycle, 2 FLOP per lane: 8 lanes with AVX2 (32 FLOP
+        // a cycle), 16 with the AVX-512 tile (64; cores that split a 512-bit FMA in two reach half).
         let gigahertz = ghz ?? cpuGigahertz() ?? 0
-        let peak = 32 * gigahertz
-        if peak > 0 { print("\nOne core's AVX2 FMA peak: 32 FLOP/cycle x \(String(format: "%.2f", gigahertz)) GHz = \(String(format: "%.0f", peak)) GFLOP/s (the clock from /proc/cpuinfo; --ghz overrides)") }
+        let (flopsPerCycle, unit) = MatmulTile.wide ? (64.0, "AVX-512") : (32.0, "AVX2")
+        let peak = flopsPerCycle * gigahertz
+        if peak > 0 {
+            print("\nOne core's \(unit) FMA peak: \(Int(flopsPerCycle)) FLOP/cycle x \(String(format: "%.2f", gigahertz)) GHz = \(String(format: "%.0f", peak)) GFLOP/s"
+                  + " (the clock from /proc/cpuinfo, which a core may boost above; --ghz overrides)")
+        }
         let savedThreads = Parallel.threads
         print("\nMatmul kernels, GFLOP/s (median of \(runs) runs): X*W forward, dY*W^T input gradient, X^T*dY weight gradient")
         print("shape               threads        X*W     dY*W^T     X^T*dY")
