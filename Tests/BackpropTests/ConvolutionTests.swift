@@ -16,7 +16,8 @@ let awkwardGeometries: [(g: ConvolutionGeometry, outChannels: Int)] = [
     // gradient summed in several blocks of positions; odd sizes give the pixel classes of the
     // input gradient different sizes; 48 and 40 channels fill one stripe of 32 lanes and part of
     // a second. The first takes the direct input gradient, the second (20 channels: 12 of 32
-    // lanes idle) the patch matrix.
+    // lanes idle) the patch gradients an image at a time; the smaller ones above, where the
+    // lanes would be idle, take the whole batch's patch matrix.
     (ConvolutionGeometry(batch: 2, channels: 48, height: 17, width: 23, kernel: 4, stride: 2, padding: 1), 40),
     (ConvolutionGeometry(batch: 3, channels: 20, height: 21, width: 19, kernel: 4, stride: 2, padding: 1), 18),
 ]
