@@ -20,6 +20,10 @@ let awkwardGeometries: [(g: ConvolutionGeometry, outChannels: Int)] = [
     // lanes would be idle, take the whole batch's patch matrix.
     (ConvolutionGeometry(batch: 2, channels: 48, height: 17, width: 23, kernel: 4, stride: 2, padding: 1), 40),
     (ConvolutionGeometry(batch: 3, channels: 20, height: 21, width: 19, kernel: 4, stride: 2, padding: 1), 18),
+    // Windows as large as the image (the matrix products' path), large enough for both cores:
+    // DCGAN's last layer of D with 40 logits, and a 3 x 3 one whose transpose grows 37 values to 3 x 3.
+    (ConvolutionGeometry(batch: 20, channels: 16, height: 4, width: 4, kernel: 4, stride: 2, padding: 0), 40),
+    (ConvolutionGeometry(batch: 9, channels: 7, height: 3, width: 3, kernel: 3, stride: 1, padding: 0), 37),
 ]
 
 /// The first index where two tensors differ in any bit, or nil.

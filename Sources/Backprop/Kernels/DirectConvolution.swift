@@ -20,12 +20,21 @@
 //
 // Every value is the FMA chain over (c, p, q) from 0, zeros of the border included, as in
 // `convolutionForwardNaive` and in the patch-matrix product: bit for bit the same.
+//
+// A window as large as its unpadded image (DCGAN's first and last layers: z onto 4 x 4, 4 x 4
+// onto one logit) has one position per image. Its patch matrix is the batch itself, each image a
+// row of C·k·k values, and the three kernels are a Linear layer's matrix products (Matmul.swift),
+// whose sums run in the same order. The tile would waste most of its rows and lanes on them.
 
 /// Fast `y[b, o, i, j] = Σ_(c,p,q) x[b, c, i·s + p − pad, j·s + q − pad] · W[o, (c, p, q)]`, no bias, into
 /// y as [B, O, Ho, Wo]. The same values as `convolutionForwardNaive`. Allocates nothing once its
 /// scratch memory has grown; the positions are split over the cores.
 public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                                _ g: ConvolutionGeometry, outChannels o: Int) {
+    if g.windowIsWholeImage {   // y: [B, O] = X: [B, C·k·k] · Wᵀ, each image one row (see above)
+        matmulBackwardInput(y, x, weight, m: g.batch, k: o, n: g.patch)
+        return
+    }
     let scratch = Scratch.forCurrentThread
     let images = paddedImages(x, g, scratch)
     let depth = g.patch, positions = g.outHeight * g.outWidth
@@ -86,6 +95,10 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
 /// in scratch memory and picks them up again: one FMA chain per value), and added to dW at the end.
 public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                       _ g: ConvolutionGeometry, outChannels o: Int) {
+    if g.windowIsWholeImage {   // dW: [O, C·k·k] += dyᵀ · X, dy as [B, O]
+        matmulBackwardWeights(dw, dy, x, m: g.batch, k: o, n: g.patch)
+        return
+    }
     let scratch = Scratch.forCurrentThread
     let images = paddedImages(x, g, scratch)
     let (patch, rows) = (g.patch, g.rows), positions = g.outHeight * g.outWidth
@@ -151,6 +164,10 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
 /// contribute 0.
 public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                      _ g: ConvolutionGeometry, outChannels o: Int) {
+    if g.windowIsWholeImage {   // dX: [B, C·k·k] = dy: [B, O] · W
+        matmulForward(dx, dy, weight, nil, m: g.batch, k: o, n: g.patch)
+        return
+    }
     let (k, s, pad, ho, wo) = (g.kernel, g.stride, g.padding, g.outHeight, g.outWidth)
     // The share of the direct kernel's arithmetic that is real: its lanes of input channels,
     // and the windows it reads (⌈k/s⌉² per pixel) against those that lie inside dy (k² per position).

@@ -34,6 +34,9 @@ public struct ConvolutionGeometry: Equatable, Sendable, CustomStringConvertible 
     public var patch: Int { channels * kernel * kernel }
     /// The rows of R: B·Ho·Wo.
     public var rows: Int { batch * outHeight * outWidth }
+    /// A window exactly as large as the image, without padding: one position per image, whose
+    /// window is the whole image. DCGAN's first and last layers (z to 4 x 4, 4 x 4 to one logit).
+    public var windowIsWholeImage: Bool { padding == 0 && kernel == height && kernel == width }
     public var isValid: Bool {
         batch > 0 && channels > 0 && kernel > 0 && stride > 0 && padding >= 0 && height + 2 * padding >= kernel && width + 2 * padding >= kernel
     }
