@@ -4,9 +4,9 @@ import Foundation
 //     x: [B, N]   y: [B, N]   y = f(x)   dx = dy * f'(x)
 // Each one remembers its *output*: f'(x) is easy to write in terms of y for all of them.
 
-/// Runs `body` over `0..<count` split across the cores when the values are many and dear (an
-/// exponential costs about as much as 16 multiply-adds). Each value is computed alone, so the
-/// split changes no result.
+/// Runs `body` over `0..<count` split across the cores when the values are many or dear (an
+/// exponential costs about as much as 16 multiply-adds; a comparison, 1). Each value is computed
+/// alone, so the split changes no result.
 @inline(__always) func forEachValue(_ count: Int, cost: Int, _ body: (Range<Int>) -> Void) {
     Parallel.forEachRange(count, unit: 256, work: count * cost, body)
 }
@@ -19,14 +19,14 @@ public final class ReLU: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         output.reshape(to: x.shape)
         let xs = x.data, ys = output.data
-        for i in 0..<x.count { ys[i] = max(xs[i], 0) }
+        forEachValue(x.count, cost: 1) { range in for i in range { ys[i] = max(xs[i], 0) } }
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         inputGradient.reshape(to: dy.shape)
         let ys = output.data, dys = dy.data, dxs = inputGradient.data
-        for i in 0..<dy.count { dxs[i] = ys[i] > 0 ? dys[i] : 0 }
+        forEachValue(dy.count, cost: 1) { range in for i in range { dxs[i] = ys[i] > 0 ? dys[i] : 0 } }
         return inputGradient
     }
 }
@@ -44,14 +44,14 @@ public final class LeakyReLU: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         output.reshape(to: x.shape)
         let xs = x.data, ys = output.data, a = slope
-        for i in 0..<x.count { ys[i] = xs[i] > 0 ? xs[i] : a * xs[i] }
+        forEachValue(x.count, cost: 1) { range in for i in range { ys[i] = xs[i] > 0 ? xs[i] : a * xs[i] } }
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         inputGradient.reshape(to: dy.shape)
         let ys = output.data, dys = dy.data, dxs = inputGradient.data, a = slope
-        for i in 0..<dy.count { dxs[i] = ys[i] > 0 ? dys[i] : a * dys[i] }
+        forEachValue(dy.count, cost: 1) { range in for i in range { dxs[i] = ys[i] > 0 ? dys[i] : a * dys[i] } }
         return inputGradient
     }
 }
@@ -99,7 +99,7 @@ public final class Tanh: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         inputGradient.reshape(to: dy.shape)
         let ys = output.data, dys = dy.data, dxs = inputGradient.data
-        for i in 0..<dy.count { dxs[i] = dys[i] * (1 - ys[i] * ys[i]) }
+        forEachValue(dy.count, cost: 1) { range in for i in range { dxs[i] = dys[i] * (1 - ys[i] * ys[i]) } }
         return inputGradient
     }
 }
