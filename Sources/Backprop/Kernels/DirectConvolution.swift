@@ -30,13 +30,13 @@
 /// y as [B, O, Ho, Wo]. The same values as `convolutionForwardNaive`. Allocates nothing once its
 /// scratch memory has grown; the positions are split over the cores.
 public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                               _ g: ConvolutionGeometry, outChannels o: Int) {
+                               _ g: ConvolutionGeometry, outChannels o: Int, paddedInput: UnsafePointer<Float>? = nil) {
     if g.windowIsWholeImage {   // y: [B, O] = X: [B, C·k·k] · Wᵀ, each image one row (see above)
         matmulBackwardInput(y, x, weight, m: g.batch, k: o, n: g.patch)
         return
     }
     let scratch = Scratch.forCurrentThread
-    let images = paddedImages(x, g, scratch)
+    let images = paddedInput ?? paddedImages(x, g, scratch)
     let depth = g.patch, positions = g.outHeight * g.outWidth
     let offsets = windowOffsets(g, scratch)
     // The weights as Wᵀ, in panels of `lanes` output channels (zeros past the last channel).
@@ -94,13 +94,13 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
 /// position side by side. The sum is taken 256 positions at a time (the tile keeps its partial sums
 /// in scratch memory and picks them up again: one FMA chain per value), and added to dW at the end.
 public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                      _ g: ConvolutionGeometry, outChannels o: Int) {
+                                      _ g: ConvolutionGeometry, outChannels o: Int, paddedInput: UnsafePointer<Float>? = nil) {
     if g.windowIsWholeImage {   // dW: [O, C·k·k] += dyᵀ · X, dy as [B, O]
         matmulBackwardWeights(dw, dy, x, m: g.batch, k: o, n: g.patch)
         return
     }
     let scratch = Scratch.forCurrentThread
-    let images = paddedImages(x, g, scratch)
+    let images = paddedInput ?? paddedImages(x, g, scratch)
     let (patch, rows) = (g.patch, g.rows), positions = g.outHeight * g.outWidth
     let windows = windowOffsets(g, scratch)
     let corners = scratch.integers(2, count: rows)
@@ -315,6 +315,18 @@ private func convolutionInputGradientByPatches(_ dx: UnsafeMutablePointer<Float>
     patches.update(repeating: 0, count: g.patch * g.rows)
     matmulBackwardWeights(patches, weight, byChannel, m: o, k: g.patch, n: g.rows)                    // dP = Wᵀ · dy
     col2im(dx, patches, g)
+}
+
+/// x with its border of zeros, [B, C, H + 2·pad, W + 2·pad], into `padded` (reshaped to fit), or
+/// nil when there is no padding. A layer whose forward and backward passes read the same images
+/// (a convolution's x, a transposed convolution's dy) copies them once and hands them to both
+/// kernels as `paddedInput`: one pass over the batch fewer.
+public func padImages(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, into padded: Tensor) -> UnsafePointer<Float>? {
+    if g.padding == 0 { return nil }
+    padded.reshape(to: [g.batch, g.channels, g.height + 2 * g.padding, g.width + 2 * g.padding])
+    addBorder(x, planes: g.batch * g.channels, height: g.height, width: g.width,
+              top: g.padding, bottom: g.padding, left: g.padding, right: g.padding, into: padded.data)
+    return UnsafePointer(padded.data)
 }
 
 /// The images with their border of zeros, in scratch memory (or x itself when there is no padding).

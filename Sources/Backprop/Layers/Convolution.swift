@@ -12,8 +12,9 @@
 /// The weight is PyTorch's `nn.Conv2d` weight [O, C, k, k], each output channel's window in a
 /// row. The formulas above are the definition (Kernels/Patches.swift: im2col, col2im and the naive
 /// loops); the fast kernels (Kernels/DirectConvolution.swift) compute the same sums without
-/// writing P out, reading each window where it lies in x. So the weight gradient reads x again:
-/// the input must not change between forward and backward, as for a Linear layer.
+/// writing P out, reading each window where it lies in x. The forward pass copies x once with its
+/// border of zeros and keeps the copy: the weight gradient reads the same windows again.
+/// (PyTorch keeps x for the same reason.)
 public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter    // [O, C·k·k]
@@ -24,6 +25,7 @@ public final class Conv2d: Layer {
     private var input: Tensor?, geometry: ConvolutionGeometry?
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
+    private let paddedInput = Tensor(shape: [0])   // x with its border of zeros, from forward to backward
 
     /// PyTorch's default initialisation bounds both by 1/sqrt(C·k·k); DCGAN uses `.normal(std: 0.02)`.
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
@@ -45,7 +47,8 @@ public final class Conv2d: Layer {
         (input, geometry) = (x, g)
         let positions = g.outHeight * g.outWidth
         output.reshape(to: [g.batch, outChannels, g.outHeight, g.outWidth])
-        convolutionForward(output.data, weight.value.data, x.data, g, outChannels: outChannels)   // W · P, the windows read in place
+        let images = padImages(x.data, g, into: paddedInput)
+        convolutionForward(output.data, weight.value.data, x.data, g, outChannels: outChannels, paddedInput: images)   // W · P, the windows read in place
         if let bias { addToChannels(output.data, bias.value.data, batch: g.batch, channels: outChannels, plane: positions) }
         return output
     }
@@ -55,7 +58,8 @@ public final class Conv2d: Layer {
         precondition(dy.shape == [g.batch, outChannels, g.outHeight, g.outWidth], "Conv2d.backward: dy has shape \(dy.shape), expected \(output.shape)")
         let positions = g.outHeight * g.outWidth
         if !weight.isFrozen {                                                               // dW += dy · Pᵀ
-            convolutionWeightGradient(weight.gradient.data, x.data, dy.data, g, outChannels: outChannels)
+            convolutionWeightGradient(weight.gradient.data, x.data, dy.data, g, outChannels: outChannels,
+                                      paddedInput: g.padding > 0 ? UnsafePointer(paddedInput.data) : nil)
         }
         if let bias, !bias.isFrozen { addChannelSums(of: dy.data, batch: g.batch, channels: outChannels, plane: positions, to: bias.gradient.data) }
         inputGradient.reshape(to: x.shape)
@@ -89,6 +93,7 @@ public final class ConvTranspose2d: Layer {
     private var geometry: ConvolutionGeometry?, inputShape: [Int] = [], input: Tensor?
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
+    private let paddedGradient = Tensor(shape: [0])   // dy with its border of zeros, read by both kernels of backward
 
     /// PyTorch initialises a transposed convolution by the fan-in of the weight's second axis, O·k·k.
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
@@ -119,13 +124,14 @@ public final class ConvTranspose2d: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let g = geometry, let x = input else { preconditionFailure("ConvTranspose2d.backward called before forward") }
         precondition(dy.shape == output.shape, "ConvTranspose2d.backward: dy has shape \(dy.shape), expected \(output.shape)")
+        let images = !weight.isFrozen || needsInputGradient ? padImages(dy.data, g, into: paddedGradient) : nil
         if !weight.isFrozen {                                                               // dW += x · Pᵀ
-            convolutionWeightGradient(weight.gradient.data, dy.data, x.data, g, outChannels: inChannels)   // P = im2col(dy), read in place
+            convolutionWeightGradient(weight.gradient.data, dy.data, x.data, g, outChannels: inChannels, paddedInput: images)   // P = im2col(dy), read in place
         }
         if let bias, !bias.isFrozen { addChannelSums(of: dy.data, batch: g.batch, channels: outChannels, plane: g.height * g.width, to: bias.gradient.data) }
         inputGradient.reshape(to: inputShape)
         if needsInputGradient {                                                             // dx = W · P, the windows of dy read in place
-            convolutionForward(inputGradient.data, weight.value.data, dy.data, g, outChannels: inChannels)
+            convolutionForward(inputGradient.data, weight.value.data, dy.data, g, outChannels: inChannels, paddedInput: images)
         }
         return inputGradient
     }
