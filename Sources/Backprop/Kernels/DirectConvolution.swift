@@ -80,7 +80,7 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
                 let target = y + stripe * lanes * positions
                 for lane in 0..<channels {
                     let out = target + lane * positions
-                    for row in 0..<count { out[targets[row]] = sums[row * lanes + lane] }
+                    scatter(sums + lane, every: lanes, count: count, to: out, at: targets)
                 }
             }
         }
@@ -227,7 +227,7 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
             let channels = min(lanes, g.channels - keptStripe * lanes)
             for lane in 0..<channels {
                 let out = dx + lane * plane
-                for r in 0..<kept { out[targets[r]] = totals[r * lanes + lane] }
+                scatter(totals + lane, every: lanes, count: kept, to: out, at: targets)
             }
             kept = 0
         }
@@ -378,6 +378,13 @@ func addBorder(_ x: UnsafePointer<Float>, planes: Int, height: Int, width: Int, 
             (target + (top + height) * paddedWidth).update(repeating: 0, count: bottom * paddedWidth)
         }
     }
+}
+
+/// out[targets[r]] = values[r · every] for r in 0..<count: one channel of the kept sums to its plane.
+@inline(__always) private func scatter(_ values: UnsafePointer<Float>, every: Int, count: Int, to out: UnsafeMutablePointer<Float>,
+                                       at targets: UnsafePointer<Int>) {
+    var value = values
+    for r in 0..<count { out[targets[r]] = value.pointee; value += every }
 }
 
 @inline(__always) private func load16(_ p: UnsafePointer<Float>) -> Vector16 { UnsafeRawPointer(p).loadUnaligned(as: Vector16.self) }
