@@ -65,9 +65,13 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
         let corners = integers, targets = integers + groupRows
         for groupStart in stride(from: range.lowerBound, to: range.upperBound, by: groupRows) {
             let groupEnd = min(groupStart + groupRows, range.upperBound), count = groupEnd - groupStart
-            for position in groupStart..<groupEnd {   // position = (b, i, j)
-                corners[position - groupStart] = windowCorner(position, g)
-                targets[position - groupStart] = position / positions * o * positions + position % positions
+            var corner = windowCorner(groupStart, g), j = groupStart % g.outWidth
+            for row in 0..<count {   // position groupStart + row = (b, i, j): its window's corner and its place in y
+                let position = groupStart + row
+                corners[row] = corner
+                targets[row] = position / positions * o * positions + position % positions
+                j += 1
+                if j < g.outWidth { corner += g.stride } else { j = 0; corner = windowCorner(position + 1, g) }   // along the row, else anew
             }
             for stripe in 0..<stripes {
                 let panel = panels + stripe * depth * lanes, channels = min(lanes, o - stripe * lanes)
@@ -240,20 +244,25 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
             let ph = phase / classWidth, pw = phase % classWidth, (classRows, classColumns) = classSize(phase)
             let first = (tileInStripe - tilesBefore[phase]) * tileRows, perImage = classRows * classColumns
             let rows = min(tileRows, g.batch * perImage - first), sums = totals + kept * lanes
+            // Pixel (b, u, t) of the class for each row: divided out once, then counted on.
+            var b = first / perImage, u = first % perImage / classColumns, t = first % classColumns
             for r in 0..<rows {
-                let e = first + r, b = e / perImage, u = e % perImage / classColumns, t = e % classColumns
                 pixels[r] = b * o * paddedPlane + u * paddedWidth + t
                 targets[kept + r] = (b * g.channels + stripe * lanes) * plane + (ph + s * u) * g.width + pw + s * t
+                t += 1
+                if t == classColumns { t = 0; u += 1; if u == classRows { u = 0; b += 1 } }
             }
-            sums.update(repeating: 0, count: rows * lanes)
+            var finish = TileFinish.addToZero   // the first offset's sums start the totals: 0 + sum, as for the others
             for p in 0..<k where (ph + pad - p) % s == 0 {
                 for q in 0..<k where (pw + pad - q) % s == 0 {
                     let shift = ((ph + pad - p) / s + top) * paddedWidth + (pw + pad - q) / s + left
                     for r in 0..<rows { bases[r] = pixels[r] + shift }
                     directTile(wide: wide, padded, bases, rows: rows, channelOffsets, depth: o, panels + (stripe * window + p * k + q) * o * lanes,
-                               sums, .addTo)
+                               sums, finish)
+                    finish = .addTo
                 }
             }
+            if finish == .addToZero { sums.update(repeating: 0, count: rows * lanes) }   // no offset reaches dy: 0
             kept += rows
         }
         if kept > 0 { write() }
@@ -390,9 +399,11 @@ func addBorder(_ x: UnsafePointer<Float>, planes: Int, height: Int, width: Int, 
 @inline(__always) private func load16(_ p: UnsafePointer<Float>) -> Vector16 { UnsafeRawPointer(p).loadUnaligned(as: Vector16.self) }
 @inline(__always) private func store16(_ v: Vector16, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector16.self) }
 
-/// Where a tile's sums go: into `sums` (store), continuing the partial sums `sums` holds, or added
-/// to `sums` (a sum of separate chains, as the input gradient's contributions are).
-enum TileFinish { case store, continuing, addTo }
+/// Where a tile's sums go: into `sums` (store), continuing the partial sums `sums` holds, added to
+/// `sums` (a sum of separate chains, as the input gradient's contributions are), or added to 0
+/// and stored (the first of those chains, without reading zeros from memory: 0 + v is v, except
+/// that it turns −0 into +0, as adding to a zeroed total does).
+enum TileFinish { case store, continuing, addTo, addToZero }
 
 /// The tile's shape: rows (positions, window values or pixels) x lanes (channels).
 enum DirectTile {
@@ -442,7 +453,7 @@ private func directTile8(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<
     }
     @inline(__always) func put(_ v: Vector16, _ r: Int, _ half: Int) {
         let target = sums + r * 32 + half * 16
-        if r < rows { store16(finish == .addTo ? load16(target) + v : v, target) }
+        if r < rows { store16(finish == .addTo ? load16(target) + v : finish == .addToZero ? Vector16() + v : v, target) }
     }
     put(c0, 0, 0); put(d0, 0, 1); put(c1, 1, 0); put(d1, 1, 1); put(c2, 2, 0); put(d2, 2, 1); put(c3, 3, 0); put(d3, 3, 1)
     put(c4, 4, 0); put(d4, 4, 1); put(c5, 5, 0); put(d5, 5, 1); put(c6, 6, 0); put(d6, 6, 1); put(c7, 7, 0); put(d7, 7, 1)
@@ -465,7 +476,7 @@ private func directTile6(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<
         w += 16
     }
     @inline(__always) func put(_ v: Vector16, _ r: Int) {
-        if r < rows { store16(finish == .addTo ? load16(sums + r * 16) + v : v, sums + r * 16) }
+        if r < rows { store16(finish == .addTo ? load16(sums + r * 16) + v : finish == .addToZero ? Vector16() + v : v, sums + r * 16) }
     }
     put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5)
 }
