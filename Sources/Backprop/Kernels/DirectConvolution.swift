@@ -146,8 +146,9 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
             let first = tile * tileRows
             for stripe in 0..<stripes {
                 let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
-                for row in 0..<min(tileRows, patch - first) {
-                    for lane in 0..<min(lanes, o - stripe * lanes) { dw[(stripe * lanes + lane) * patch + first + row] += sums[row * lanes + lane] }
+                for lane in 0..<min(lanes, o - stripe * lanes) {   // along a row of dW: a row is a channel's window
+                    let target = dw + (stripe * lanes + lane) * patch + first
+                    for row in 0..<min(tileRows, patch - first) { target[row] += sums[row * lanes + lane] }
                 }
             }
         }
