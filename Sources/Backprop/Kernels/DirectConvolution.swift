@@ -206,20 +206,28 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
         }
     }
     // The pixels are taken class by class, a class being those the same distance (ph, pw) past a
-    // multiple of the stride, over the whole batch: (b, u, t) is pixel (ph + s·u, pw + s·t) of image b.
+    // multiple of the stride: (b, u, t) is pixel (ph + s·u, pw + s·t) of image b. A block of images
+    // goes through every class before the next block, so that its part of dx (each of whose
+    // lines every class writes into) stays in the L2 cache meanwhile.
     let plane = g.height * g.width
     let classes = min(s, g.height) * min(s, g.width), classWidth = min(s, g.width)
     func classSize(_ phase: Int) -> (rows: Int, columns: Int) {
         let ph = phase / classWidth, pw = phase % classWidth
         return ((g.height - ph + s - 1) / s, (g.width - pw + s - 1) / s)
     }
-    let tilesBefore = scratch.integers(3, count: classes + 1)   // tiles of the classes before each
+    let blockImages = min(g.batch, max(1, 64 * 1024 / (min(lanes, g.channels) * plane)))   // 256 KB of dx
+    let lastImages = g.batch - (g.batch - 1) / blockImages * blockImages
+    // The tiles of the classes before each, in a full block and in the last one.
+    let tilesBefore = scratch.integers(3, count: 2 * (classes + 1)), lastTilesBefore = tilesBefore + classes + 1
     tilesBefore[0] = 0
+    lastTilesBefore[0] = 0
     for phase in 0..<classes {
         let (u, t) = classSize(phase)
-        tilesBefore[phase + 1] = tilesBefore[phase] + (g.batch * u * t + tileRows - 1) / tileRows
+        tilesBefore[phase + 1] = tilesBefore[phase] + (blockImages * u * t + tileRows - 1) / tileRows
+        lastTilesBefore[phase + 1] = lastTilesBefore[phase] + (lastImages * u * t + tileRows - 1) / tileRows
     }
-    let tilesPerStripe = tilesBefore[classes]
+    let blocks = (g.batch + blockImages - 1) / blockImages, tilesPerBlock = tilesBefore[classes]
+    let tilesPerStripe = (blocks - 1) * tilesPerBlock + lastTilesBefore[classes]
     let groupRows = tileRows * 8   // tiles whose sums are kept to be written to dx together
     Parallel.forEachRange(stripes * tilesPerStripe, unit: 1, work: g.batch * g.channels * plane * window * o) { items in
         let totals = Scratch.forCurrentThread.buffer(7, count: groupRows * lanes)
@@ -240,11 +248,14 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
             let stripe = item / tilesPerStripe, tileInStripe = item % tilesPerStripe
             if kept + tileRows > groupRows || (kept > 0 && stripe != keptStripe) { write() }
             keptStripe = stripe
+            let block = tileInStripe / tilesPerBlock, tileInBlock = tileInStripe % tilesPerBlock
+            let before = block == blocks - 1 ? lastTilesBefore : tilesBefore, images = block == blocks - 1 ? lastImages : blockImages
             var phase = 0
-            while tilesBefore[phase + 1] <= tileInStripe { phase += 1 }
+            while before[phase + 1] <= tileInBlock { phase += 1 }
             let ph = phase / classWidth, pw = phase % classWidth, (classRows, classColumns) = classSize(phase)
-            let first = (tileInStripe - tilesBefore[phase]) * tileRows, perImage = classRows * classColumns
-            let rows = min(tileRows, g.batch * perImage - first), sums = totals + kept * lanes
+            let perImage = classRows * classColumns, blockStart = block * blockImages * perImage
+            let first = blockStart + (tileInBlock - before[phase]) * tileRows
+            let rows = min(tileRows, blockStart + images * perImage - first), sums = totals + kept * lanes
             // Pixel (b, u, t) of the class for each row: divided out once, then counted on.
             var b = first / perImage, u = first % perImage / classColumns, t = first % classColumns
             for r in 0..<rows {
