@@ -117,13 +117,16 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
         for piece in pieces {
             let stripe = piece / g.batch, b = piece % g.batch
             let panel = panels + (stripe * rows + b * positions) * lanes
-            for lane in 0..<lanes {
-                let channel = stripe * lanes + lane
-                if channel < o {
-                    let plane = dy + (b * o + channel) * positions
-                    for position in 0..<positions { panel[position * lanes + lane] = plane[position] }
-                } else {
-                    for position in 0..<positions { panel[position * lanes + lane] = 0 }
+            for block in stride(from: 0, to: positions, by: 16) {   // 16 positions (a line of each plane) at a time
+                let end = min(block + 16, positions)
+                for lane in 0..<lanes {
+                    let channel = stripe * lanes + lane
+                    if channel < o {
+                        let plane = dy + (b * o + channel) * positions
+                        for position in block..<end { panel[position &* lanes &+ lane] = plane[position] }
+                    } else {
+                        for position in block..<end { panel[position &* lanes &+ lane] = 0 }
+                    }
                 }
             }
         }
