@@ -55,6 +55,19 @@ struct ConvolutionTests {
         #expect(firstBitDifference(dx, naiveDX) == nil, "input gradient \(g) → \(o)")
     }
 
+    /// The 16 x 16 transpose in registers puts every value in its place and writes nothing else.
+    @Test func aBlockTurnsRoundInRegisters() {
+        let source = randomTensor([16, 21], rng), target = Tensor(shape: [17, 19], repeating: -7)
+        transpose16x16(source.data + 3, stride: 21, into: target.data + 2, stride: 19)
+        for c in 0..<17 {
+            for column in 0..<19 {
+                let inside = c < 16 && (2..<18).contains(column)
+                let expected = inside ? source[(column - 2) * 21 + 3 + c] : -7
+                #expect(target[c * 19 + column].bitPattern == expected.bitPattern, "row \(c), column \(column)")
+            }
+        }
+    }
+
     /// The direct kernels compute what the definition of appendix B says: the products with the
     /// patch matrix P = im2col(x), y = W·P and dW = dy·Pᵀ, and dx = col2im(Wᵀ·dy), bit for bit,
     /// with either tile.

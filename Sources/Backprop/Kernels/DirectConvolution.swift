@@ -81,10 +81,21 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
                 }
                 // Each channel's sums to its plane in y, position after position: the stores run
                 // along a line of y instead of jumping a plane at each channel.
+                // Sixteen positions that lie side by side in y go as a 16 x 16 block turned round
+                // in registers (Transpose.swift), 16 channels at a time.
                 let target = y + stripe * lanes * positions
-                for lane in 0..<channels {
-                    let out = target + lane * positions
-                    scatter(sums + lane, every: lanes, count: count, to: out, at: targets)
+                for first in stride(from: 0, to: count, by: 16) {
+                    let rows = min(16, count - first)
+                    var lane = 0
+                    if rows == 16 && targets[first + 15] == targets[first] + 15 {
+                        while lane + 16 <= channels {
+                            transpose16x16(sums + first * lanes + lane, stride: lanes, into: target + lane * positions + targets[first], stride: positions)
+                            lane += 16
+                        }
+                    }
+                    for lane in lane..<channels {
+                        scatter(sums + first * lanes + lane, every: lanes, count: rows, to: target + lane * positions, at: targets + first)
+                    }
                 }
             }
         }
@@ -119,13 +130,20 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
             let panel = panels + (stripe * rows + b * positions) * lanes
             for block in stride(from: 0, to: positions, by: 16) {   // 16 positions (a line of each plane) at a time
                 let end = min(block + 16, positions)
-                for lane in 0..<lanes {
-                    let channel = stripe * lanes + lane
-                    if channel < o {
-                        let plane = dy + (b * o + channel) * positions
-                        for position in block..<end { panel[position &* lanes &+ lane] = plane[position] }
-                    } else {
-                        for position in block..<end { panel[position &* lanes &+ lane] = 0 }
+                for lanes16 in stride(from: 0, to: lanes, by: 16) {
+                    let first = stripe * lanes + lanes16
+                    if end - block == 16 && first + 16 <= o {   // 16 channels x 16 positions, turned round in registers
+                        transpose16x16(dy + (b * o + first) * positions + block, stride: positions, into: panel + block * lanes + lanes16, stride: lanes)
+                        continue
+                    }
+                    for lane in lanes16..<lanes16 + 16 {
+                        let channel = stripe * lanes + lane
+                        if channel < o {
+                            let plane = dy + (b * o + channel) * positions
+                            for position in block..<end { panel[position &* lanes &+ lane] = plane[position] }
+                        } else {
+                            for position in block..<end { panel[position &* lanes &+ lane] = 0 }
+                        }
                     }
                 }
             }
