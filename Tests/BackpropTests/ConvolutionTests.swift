@@ -20,6 +20,9 @@ let awkwardGeometries: [(g: ConvolutionGeometry, outChannels: Int)] = [
     // lanes would be idle, take the whole batch's patch matrix.
     (ConvolutionGeometry(batch: 2, channels: 48, height: 17, width: 23, kernel: 4, stride: 2, padding: 1), 40),
     (ConvolutionGeometry(batch: 3, channels: 20, height: 21, width: 19, kernel: 4, stride: 2, padding: 1), 18),
+    // An even width of 16 and 40 channels: two blocks of 16 channels turned round in registers,
+    // then 8 value by value.
+    (ConvolutionGeometry(batch: 2, channels: 40, height: 6, width: 16, kernel: 4, stride: 2, padding: 1), 24),
     // Windows as large as the image (the matrix products' path), large enough for both cores:
     // DCGAN's last layer of D with 40 logits, and a 3 x 3 one whose transpose grows 37 values to 3 x 3.
     (ConvolutionGeometry(batch: 20, channels: 16, height: 4, width: 4, kernel: 4, stride: 2, padding: 0), 40),
