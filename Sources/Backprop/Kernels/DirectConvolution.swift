@@ -327,9 +327,13 @@ private func convolutionInputGradientByImage(_ dx: UnsafeMutablePointer<Float>, 
             for stripe in 0..<stripes {   // dy of image b: for each `lanes` positions, [O, lanes]
                 let count = min(lanes, positions - stripe * lanes)
                 for out in 0..<o {
-                    let panel = panels + (stripe * o + out) * lanes
-                    panel.update(from: source + out * positions + stripe * lanes, count: count)
-                    (panel + count).update(repeating: 0, count: lanes - count)
+                    let panel = panels + (stripe * o + out) * lanes, from = source + out * positions + stripe * lanes
+                    if count == lanes {
+                        for v in stride(from: 0, to: lanes, by: 16) { store16(load16(from + v), panel + v) }
+                    } else {
+                        panel.update(from: from, count: count)
+                        (panel + count).update(repeating: 0, count: lanes - count)
+                    }
                 }
             }
             for stripe in 0..<stripes {
@@ -337,7 +341,14 @@ private func convolutionInputGradientByImage(_ dx: UnsafeMutablePointer<Float>, 
                 for first in stride(from: 0, to: patch, by: tileRows) {
                     let rows = min(tileRows, patch - first)
                     directTile(wide: wide, weight, windowValues + first, rows: rows, channelRows, depth: o, panels + stripe * o * lanes, sums, .store)
-                    for r in 0..<rows { (patches + (first + r) * positions + stripe * lanes).update(from: sums + r * lanes, count: count) }
+                    for r in 0..<rows {
+                        let row = patches + (first + r) * positions + stripe * lanes
+                        if count == lanes {   // whole registers, not a library call per row
+                            for v in stride(from: 0, to: lanes, by: 16) { store16(load16(sums + r * lanes + v), row + v) }
+                        } else {
+                            row.update(from: sums + r * lanes, count: count)
+                        }
+                    }
                 }
             }
             let pixels = dx + b * g.channels * g.height * g.width
