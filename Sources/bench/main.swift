@@ -44,7 +44,7 @@ struct Bench: ParsableCommand {
     var runs = 5
     @Option(help: ArgumentHelp("Only this kernel shape, such as \"784->1024 b128\".", valueName: "label"))
     var shape: String?
-    @Option(help: "The clock rate for the peak FLOP figure, in GHz (default: /proc/cpuinfo's).")
+    @Option(help: "The clock rate for the peak FLOP figure, in GHz (default: the peak is measured).")
     var ghz: Double?
     @Option(help: ArgumentHelp("Also write the results to this JSON file.", valueName: "file"))
     var json: String?
@@ -112,7 +112,8 @@ struct Bench: ParsableCommand {
     func benchmarkConvolutions() -> [[String: Any]] {
         var results: [[String: Any]] = []
         let rng = RandomGenerator(seed: 1)
-        print("\nConvolutions of chapter 6's networks at width \(width), batch 128, \(Parallel.threads) threads, GFLOP/s (median of \(runs) runs)")
+        print("\nConvolutions of chapter 6's networks at width \(width), batch 128, \(Parallel.threads) threads, GFLOP/s (median of \(runs) runs;"
+              + " the peak of \(Parallel.threads) cores: \(String(format: "%.0f", Double(Parallel.threads) * peakGFLOPS())))")
         print("layer                                      forward   input gradient   weight gradient")
         for networks in [DCGAN.faces(width: width), .digits(width: width)] {
             let (g, d) = networks.networks(rng: rng)
@@ -154,6 +155,38 @@ struct Bench: ParsableCommand {
         return results
     }
 
+    /// One core's FMA peak in GFLOP/s: FLOP per cycle times --ghz, or else measured.
+    func peakGFLOPS() -> Double {
+        let flopsPerCycle = MatmulTile.wide ? 64.0 : 32.0
+        if let ghz { return flopsPerCycle * ghz }
+        return MatmulTile.wide ? measuredPeak(Vector16.self) : measuredPeak(Vector8.self)
+    }
+
+    /// Twelve independent chains of FMAs on registers of `V`: nothing to wait for but the FMA
+    /// units, so their rate is the most this core can do (the best of 5 runs of 0.05 s).
+    func measuredPeak<V: SIMD>(_: V.Type) -> Double where V.Scalar == Float {
+        let steps = 2_000_000
+        var best = 0.0
+        for _ in 0..<5 {
+            var sums = (0..<12).map { V(repeating: Float($0) * 1e-3) }
+            let factor = V(repeating: 0.999_999), start = now()
+            sums.withUnsafeMutableBufferPointer { s in
+                var (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11])
+                for _ in 0..<steps / 12 {
+                    a0 = a0.addingProduct(a0, factor); a1 = a1.addingProduct(a1, factor); a2 = a2.addingProduct(a2, factor)
+                    a3 = a3.addingProduct(a3, factor); a4 = a4.addingProduct(a4, factor); a5 = a5.addingProduct(a5, factor)
+                    a6 = a6.addingProduct(a6, factor); a7 = a7.addingProduct(a7, factor); a8 = a8.addingProduct(a8, factor)
+                    a9 = a9.addingProduct(a9, factor); a10 = a10.addingProduct(a10, factor); a11 = a11.addingProduct(a11, factor)
+                }
+                (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]) = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)
+            }
+            let seconds = now() - start
+            if sums.contains(where: { $0[0].isNaN }) { return 0 }   // keeps the sums alive
+            best = max(best, Double(steps / 12 * 12) * Double(V.scalarCount) * 2 / seconds / 1e9)
+        }
+        return best
+    }
+
     // MARK: Kernels
 
     func benchmarkKernels() -> [[String: Any]] {
@@ -163,13 +196,14 @@ struct Bench: ParsableCommand {
         let threadCounts = [1, 2].filter { $0 <= max(Parallel.threads, 2) }
         // The core's peak: two FMA instructions per cycle, 2 FLOP per lane: 8 lanes with AVX2 (32 FLOP
         // a cycle), 16 with the AVX-512 tile (64; cores that split a 512-bit FMA in two reach half).
-        let gigahertz = ghz ?? cpuGigahertz() ?? 0
+        // The clock /proc/cpuinfo states is often below the one the core runs at, so the peak the
+        // shares are taken of is measured, unless --ghz gives the clock.
         let (flopsPerCycle, unit) = MatmulTile.wide ? (64.0, "AVX-512") : (32.0, "AVX2")
-        let peak = flopsPerCycle * gigahertz
-        if peak > 0 {
-            print("\nOne core's \(unit) FMA peak: \(Int(flopsPerCycle)) FLOP/cycle x \(String(format: "%.2f", gigahertz)) GHz = \(String(format: "%.0f", peak)) GFLOP/s"
-                  + " (the clock from /proc/cpuinfo, which a core may boost above; --ghz overrides)")
-        }
+        let peak = peakGFLOPS()
+        print("\nOne core's \(unit) FMA peak: \(String(format: "%.0f", peak)) GFLOP/s "
+              + (ghz.map { "(\(Int(flopsPerCycle)) FLOP/cycle x \(String(format: "%.2f", $0)) GHz)" }
+                 ?? "(measured: \(Int(flopsPerCycle)) FLOP/cycle at \(String(format: "%.2f", peak / flopsPerCycle)) GHz; /proc/cpuinfo says "
+                    + (cpuGigahertz().map { String(format: "%.2f GHz", $0) } ?? "nothing") + ")"))
         let savedThreads = Parallel.threads
         print("\nMatmul kernels, GFLOP/s (median of \(runs) runs): X*W forward, dY*W^T input gradient, X^T*dY weight gradient")
         print("shape               threads        X*W     dY*W^T     X^T*dY")
