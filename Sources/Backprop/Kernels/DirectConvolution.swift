@@ -80,9 +80,9 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
                                sums + first * lanes, .store)
                 }
                 // Each channel's sums to its plane in y, position after position: the stores run
-                // along a line of y instead of jumping a plane at each channel.
-                // Sixteen positions that lie side by side in y go as a 16 x 16 block turned round
-                // in registers (Transpose.swift), 16 channels at a time.
+                // along a line of y instead of jumping a plane at each channel. Sixteen positions
+                // side by side in y go as a 16 x 16 block turned round in registers
+                // (Transpose.swift), 16 channels at a time; the rest value by value.
                 let target = y + stripe * lanes * positions
                 for first in stride(from: 0, to: count, by: 16) {
                     let rows = min(16, count - first)
@@ -183,7 +183,7 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
 /// pixel in the order of (p, q). dx is overwritten.
 ///
 /// Without col2im: the pixels are taken 8 at a time among those the same distance past a
-/// multiple of the stride (a class), over the whole batch: their windows then use the same
+/// multiple of the stride (a class), over a block of images: their windows then use the same
 /// offsets (p, q), each at its own position of dy. For each such (p, q), the tile sums over o, the
 /// 8 positions read in dy, 32 input channels' weights from a panel, and adds its sums to the
 /// pixels' totals. dy gets a border of zeros, so that offsets whose position lies outside

@@ -13,8 +13,9 @@
 /// row. The formulas above are the definition (Kernels/Patches.swift: im2col, col2im and the naive
 /// loops); the fast kernels (Kernels/DirectConvolution.swift) compute the same sums without
 /// writing P out, reading each window where it lies in x. The forward pass copies x once with its
-/// border of zeros and keeps the copy: the weight gradient reads the same windows again.
-/// (PyTorch keeps x for the same reason.)
+/// border of zeros and keeps the copy, where the weight gradient reads the same windows again.
+/// Without padding it reads x itself, which must then not change between forward and backward,
+/// as for a Linear layer.
 public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter    // [O, C·k·k]
