@@ -58,6 +58,27 @@ struct ConvolutionTests {
         #expect(firstBitDifference(dx, naiveDX) == nil, "input gradient \(g) → \(o)")
     }
 
+    /// The images with their border of zeros: every value of the padded planes is written (over
+    /// garbage), the pixels in place and zeros around them, for widths around the register sizes.
+    @Test(arguments: [(1, 3, 1, 0, 2, 1), (8, 2, 1, 1, 1, 1), (13, 4, 2, 1, 0, 2), (21, 3, 0, 2, 2, 0), (32, 2, 1, 1, 1, 1)])
+    func bordersAreZerosAndPixelsStayInPlace(_ sizes: (width: Int, height: Int, top: Int, bottom: Int, left: Int, right: Int)) {
+        let (w, h, top, bottom, left, right) = sizes, planes = 3
+        let x = randomTensor([planes, h, w], rng)
+        let paddedWidth = left + w + right, paddedHeight = top + h + bottom
+        let padded = Tensor(shape: [planes, paddedHeight, paddedWidth], repeating: .nan)
+        addBorder(x.data, planes: planes, height: h, width: w, top: top, bottom: bottom, left: left, right: right, into: padded.data)
+        for plane in 0..<planes {
+            for row in 0..<paddedHeight {
+                for column in 0..<paddedWidth {
+                    let (i, j) = (row - top, column - left)
+                    let expected: Float = (0..<h).contains(i) && (0..<w).contains(j) ? x[(plane * h + i) * w + j] : 0
+                    #expect(padded[(plane * paddedHeight + row) * paddedWidth + column].bitPattern == expected.bitPattern,
+                            "plane \(plane), row \(row), column \(column) of \(sizes)")
+                }
+            }
+        }
+    }
+
     /// The 16 x 16 transpose in registers puts every value in its place and writes nothing else.
     @Test func aBlockTurnsRoundInRegisters() {
         let source = randomTensor([16, 21], rng), target = Tensor(shape: [17, 19], repeating: -7)
