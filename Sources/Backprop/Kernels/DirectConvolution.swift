@@ -358,8 +358,9 @@ private func convolutionInputGradientByImage(_ dx: UnsafeMutablePointer<Float>, 
 }
 
 /// The input gradient the other way for the whole batch at once: dP = Wᵀ · dy, then col2im. For
-/// windows that mostly fall outside the small image of dy (DCGAN's first and last 4 x 4 ones,
-/// onto 1 x 1 images), where an image at a time would leave the tile's lanes of positions idle.
+/// few input channels and a dy of fewer than 2 x 32 positions per image, where an image at a time
+/// would leave the tile's lanes of positions idle. (A window as large as its image, DCGAN's first
+/// and last, goes to the matrix products instead.)
 private func convolutionInputGradientByPatches(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                                _ g: ConvolutionGeometry, outChannels o: Int) {
     let scratch = Scratch.forCurrentThread
