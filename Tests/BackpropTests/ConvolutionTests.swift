@@ -23,6 +23,10 @@ let awkwardGeometries: [(g: ConvolutionGeometry, outChannels: Int)] = [
     // An even width of 16 and 40 channels: two blocks of 16 channels turned round in registers,
     // then 8 value by value.
     (ConvolutionGeometry(batch: 2, channels: 40, height: 6, width: 16, kernel: 4, stride: 2, padding: 1), 24),
+    // A small image, whose border the kernels skip (10 x 10: 5 x 5 positions, 10% of the
+    // windows' reads on the border), large enough for both cores, with a block of 4 images after
+    // one of 8 and the weight gradient's second block of 256 positions starting inside an image.
+    (ConvolutionGeometry(batch: 12, channels: 40, height: 10, width: 10, kernel: 4, stride: 2, padding: 1), 36),
     // Windows as large as the image (the matrix products' path), large enough for both cores:
     // DCGAN's last layer of D with 40 logits, and a 3 x 3 one whose transpose grows 37 values to 3 x 3.
     (ConvolutionGeometry(batch: 20, channels: 16, height: 4, width: 4, kernel: 4, stride: 2, padding: 0), 40),

@@ -21,6 +21,17 @@
 // Every value is the FMA chain over (c, p, q) from 0, zeros of the border included, as in
 // `convolutionForwardNaive` and in the patch-matrix product: bit for bit the same.
 //
+// Skipping the border. On a small image the border is a large share of what the windows read:
+// 4 x 4 windows moved by 2 over an 8 x 8 image with its 1-pixel border read 23% zeros. Their
+// products add nothing: s + 0·w is s, for any s but −0. (A sum from +0 is −0 only while every
+// product in it was −0 or too small for a float; if it ends so, it may come out +0 where the
+// naive kernel has −0: the same zero to every comparison and sum after it.) So on small images
+// the kernels skip them. The positions whose windows keep the same rows and columns inside the
+// image form rectangles, parts of the output (the edges, the corners, the inside); a tile takes
+// positions of one part only and reads through a table of the window values that part keeps,
+// and the images need no border at all. On large images (a border under a tenth of what is
+// read) the tables would cost more than they save: those images are padded as above.
+//
 // A window as large as its unpadded image (DCGAN's first and last layers: z onto 4 x 4, 4 x 4
 // onto one logit) has one position per image. Its patch matrix is the batch itself, each image a
 // row of C·k·k values, and the three kernels are a Linear layer's matrix products (Matmul.swift),
@@ -36,9 +47,8 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
         return
     }
     let scratch = Scratch.forCurrentThread
-    let images = paddedInput ?? paddedImages(x, g, scratch)
-    let depth = g.patch, positions = g.outHeight * g.outWidth
-    let offsets = windowOffsets(g, scratch)
+    let (k, s, pad, ho, wo) = (g.kernel, g.stride, g.padding, g.outHeight, g.outWidth)
+    let depth = g.patch, positions = ho * wo
     // The weights as Wᵀ, in panels of `lanes` output channels (zeros past the last channel).
     let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
     let stripes = (o + lanes - 1) / lanes
@@ -58,34 +68,103 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
             }
         }
     }
-    let groupRows = tileRows * 8   // a group of tiles shares each panel while it stays in the L2 cache
-    Parallel.forEachRange(g.rows, unit: tileRows, work: g.rows * o * depth) { range in
-        let integers = Scratch.forCurrentThread.integers(1, count: 2 * groupRows)
-        let sums = Scratch.forCurrentThread.buffer(7, count: groupRows * lanes)
-        let corners = integers, targets = integers + groupRows
-        for groupStart in stride(from: range.lowerBound, to: range.upperBound, by: groupRows) {
-            let groupEnd = min(groupStart + groupRows, range.upperBound), count = groupEnd - groupStart
-            var corner = windowCorner(groupStart, g), j = groupStart % g.outWidth
-            for row in 0..<count {   // position groupStart + row = (b, i, j): its window's corner and its place in y
-                let position = groupStart + row
-                corners[row] = corner
-                targets[row] = position / positions * o * positions + position % positions
-                j += 1
-                if j < g.outWidth { corner += g.stride } else { j = 0; corner = windowCorner(position + 1, g) }   // along the row, else anew
+    // The positions in parts, rectangles i0..<i1 x j0..<j1 of y whose windows all have the same
+    // rows p0..<p1 and columns q0..<q1 inside the image (`windowCuts`): the window values
+    // outside are zeros of the border, whose products change no sum, so a part's tiles skip
+    // them. A part's table gives, for each value (c, p, q) it keeps, where it lies from the
+    // window's corner x[b, 0, i·s − pad, j·s − pad] and where its weights lie in the panel.
+    // Where the border is only a small share of the windows (large images), the parts' scattered
+    // rows would cost more than they save: there the images get their border of zeros, and one
+    // part (the cuts of images already padded: none) takes every position in order.
+    let skips = skipsBorder(g)
+    let images = skips ? x : paddedInput ?? paddedImages(x, g, scratch)
+    let (height, width, border) = skips ? (g.height, g.width, pad) : (g.height + 2 * pad, g.width + 2 * pad, 0)
+    let cutsPerSide = 2 * k + 2
+    let cuts = scratch.integers(2, count: 2 * cutsPerSide)
+    let rowCuts = windowCuts(size: height, padding: border, positions: ho, g, into: cuts)
+    let columnCuts = windowCuts(size: width, padding: border, positions: wo, g, into: cuts + cutsPerSide)
+    let partCount = (rowCuts - 1) * (columnCuts - 1)
+    let parts = scratch.integers(4, count: 6 * partCount)   // (i0, i1, j0, j1, first table entry, depth) each
+    var entries = 0
+    for a in 0..<rowCuts - 1 {
+        for c in 0..<columnCuts - 1 {
+            let (i0, j0) = (cuts[a], cuts[cutsPerSide + c])
+            let rows = max(0, border - i0 * s)..<min(k, height + border - i0 * s), columns = max(0, border - j0 * s)..<min(k, width + border - j0 * s)
+            let part = parts + 6 * (a * (columnCuts - 1) + c)
+            (part[0], part[1], part[2], part[3], part[4]) = (i0, cuts[a + 1], j0, cuts[cutsPerSide + c + 1], entries)
+            part[5] = g.channels * rows.count * columns.count
+            entries += part[5]
+        }
+    }
+    let table = scratch.integers(0, count: 2 * entries), offsets = table, panelRows = table + entries
+    var entry = 0
+    for index in 0..<partCount {
+        let part = parts + 6 * index, (i0, j0) = (part[0], part[2])
+        for c in 0..<g.channels {
+            for p in max(0, border - i0 * s)..<min(k, height + border - i0 * s) {
+                for q in max(0, border - j0 * s)..<min(k, width + border - j0 * s) {
+                    offsets[entry] = (c * height + p) * width + q
+                    panelRows[entry] = ((c * k + p) * k + q) * lanes
+                    entry += 1
+                }
+            }
+        }
+    }
+    // A block of images goes through every part before the next block, so that its images stay
+    // in the cache meanwhile. The tiles of the parts before each, in a full block and in the last.
+    let blockImages = min(g.batch, 8), lastImages = g.batch - (g.batch - 1) / blockImages * blockImages
+    let blocks = (g.batch + blockImages - 1) / blockImages
+    let tilesBefore = scratch.integers(3, count: 2 * (partCount + 1)), lastTilesBefore = tilesBefore + partCount + 1
+    tilesBefore[0] = 0
+    lastTilesBefore[0] = 0
+    for index in 0..<partCount {
+        let part = parts + 6 * index, size = (part[1] - part[0]) * (part[3] - part[2])
+        tilesBefore[index + 1] = tilesBefore[index] + (blockImages * size + tileRows - 1) / tileRows
+        lastTilesBefore[index + 1] = lastTilesBefore[index] + (lastImages * size + tileRows - 1) / tileRows
+    }
+    let tilesPerBlock = tilesBefore[partCount], tileCount = (blocks - 1) * tilesPerBlock + lastTilesBefore[partCount]
+    let groupTiles = 8   // a group of tiles shares each panel while it stays in the L2 cache
+    Parallel.forEachRange(tileCount, unit: 1, work: g.rows * o * depth) { range in
+        let integers = Scratch.forCurrentThread.integers(1, count: 2 * groupTiles * tileRows + 3 * groupTiles)
+        let sums = Scratch.forCurrentThread.buffer(7, count: groupTiles * tileRows * lanes)
+        let corners = integers, targets = integers + groupTiles * tileRows
+        let tileParts = targets + groupTiles * tileRows, tileStarts = tileParts + groupTiles, tileSizes = tileStarts + groupTiles
+        for groupStart in stride(from: range.lowerBound, to: range.upperBound, by: groupTiles) {
+            let groupEnd = min(groupStart + groupTiles, range.upperBound)
+            var kept = 0
+            for tile in groupStart..<groupEnd {   // each tile's positions (b, i, j): their windows' corners and places in y
+                let block = tile / tilesPerBlock, tileInBlock = tile % tilesPerBlock
+                let before = block == blocks - 1 ? lastTilesBefore : tilesBefore, images = block == blocks - 1 ? lastImages : blockImages
+                var index = 0
+                while before[index + 1] <= tileInBlock { index += 1 }
+                let part = parts + 6 * index, (i0, i1, j0, j1) = (part[0], part[1], part[2], part[3])
+                let partWidth = j1 - j0, perImage = (i1 - i0) * partWidth, first = (tileInBlock - before[index]) * tileRows
+                let rows = min(tileRows, images * perImage - first)
+                var b = block * blockImages + first / perImage, i = i0 + first % perImage / partWidth, j = j0 + first % partWidth
+                for r in kept..<kept + rows {   // counted on, not divided out
+                    corners[r] = b * g.channels * height * width + (i * s - border) * width + j * s - border
+                    targets[r] = b * o * positions + i * wo + j
+                    j += 1
+                    if j == j1 { j = j0; i += 1; if i == i1 { i = i0; b += 1 } }
+                }
+                (tileParts[tile - groupStart], tileStarts[tile - groupStart], tileSizes[tile - groupStart]) = (index, kept, rows)
+                kept += rows
             }
             for stripe in 0..<stripes {
                 let panel = panels + stripe * depth * lanes, channels = min(lanes, o - stripe * lanes)
-                for first in stride(from: 0, to: count, by: tileRows) {
-                    directTile(wide: wide, images, corners + first, rows: min(tileRows, count - first), offsets, depth: depth, panel,
-                               sums + first * lanes, .store)
+                for tile in 0..<groupEnd - groupStart {
+                    let part = parts + 6 * tileParts[tile], first = tileStarts[tile]
+                    let full = part[5] == depth   // the whole window inside: the panel row by row
+                    directTile(wide: wide, images, corners + first, rows: tileSizes[tile], offsets + part[4], depth: part[5], panel,
+                               panelRows: full ? nil : panelRows + part[4], sums + first * lanes, .store)
                 }
                 // Each channel's sums to its plane in y, position after position: the stores run
                 // along a line of y instead of jumping a plane at each channel. Sixteen positions
                 // side by side in y go as a 16 x 16 block turned round in registers
                 // (Transpose.swift), 16 channels at a time; the rest value by value.
                 let target = y + stripe * lanes * positions
-                for first in stride(from: 0, to: count, by: 16) {
-                    let rows = min(16, count - first)
+                for first in stride(from: 0, to: kept, by: 16) {
+                    let rows = min(16, kept - first)
                     var lane = 0
                     if rows == 16 && targets[first + 15] == targets[first] + 15 {
                         while lane + 16 <= channels {
@@ -102,12 +181,63 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
     }
 }
 
+/// Cuts the `positions` output positions i along one side (of an image `size` pixels long, with
+/// `padding` pixels of zeros around it) where the window rows p inside the image change: row p of
+/// position i's window is pixel i·s + p − padding, inside for i from ⌈(padding − p) / s⌉ up to
+/// ⌈(size + padding − p) / s⌉. Writes the cuts in order, 0 and `positions` included, and returns
+/// their number.
+private func windowCuts(size: Int, padding: Int, positions: Int, _ g: ConvolutionGeometry, into cuts: UnsafeMutablePointer<Int>) -> Int {
+    func ceilingDivision(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -(-a / b) }
+    var count = 0
+    insertCut(0, limit: positions, into: cuts, &count)
+    insertCut(positions, limit: positions, into: cuts, &count)
+    for p in 0..<g.kernel {
+        insertCut(ceilingDivision(padding - p, g.stride), limit: positions, into: cuts, &count)
+        insertCut(ceilingDivision(size + padding - p, g.stride), limit: positions, into: cuts, &count)
+    }
+    return count
+}
+
+/// Whether the forward pass and the weight gradient skip the window values that fall on the
+/// border of zeros, reading the images as they are, or read the images with their border: they
+/// skip where the border is at least a tenth of what the windows read (small images).
+/// `padImages` gives the images with their border only to a layer whose kernels read them.
+func skipsBorder(_ g: ConvolutionGeometry) -> Bool {
+    let inside = windowReadsInside(size: g.height, positions: g.outHeight, g) * windowReadsInside(size: g.width, positions: g.outWidth, g)
+    return g.padding > 0 && Double(inside) < 0.9 * Double(g.outHeight * g.outWidth * g.kernel * g.kernel)
+}
+
+/// How many of the window rows of the `positions` positions along one side lie inside the image
+/// (`size` pixels, the geometry's padding around it), out of positions · k.
+private func windowReadsInside(size: Int, positions: Int, _ g: ConvolutionGeometry) -> Int {
+    var inside = 0
+    for i in 0..<positions { inside += max(0, min(g.kernel, size + g.padding - i * g.stride) - max(0, g.padding - i * g.stride)) }
+    return inside
+}
+
+/// Puts `cut`, held to 0...limit, into the sorted list `cuts` of `count` values unless it is there.
+private func insertCut(_ cut: Int, limit: Int, into cuts: UnsafeMutablePointer<Int>, _ count: inout Int) {
+    let value = min(max(cut, 0), limit)
+    var at = 0
+    while at < count && cuts[at] < value { at += 1 }
+    if at < count && cuts[at] == value { return }
+    var move = count
+    while move > at { cuts[move] = cuts[move - 1]; move -= 1 }
+    cuts[at] = value
+    count += 1
+}
+
 /// Fast `dW[o, (c,p,q)] += Σ_(b,i,j) x[b, c, i·s + p − pad, j·s + q − pad] · dy[b, o, i, j]`: the same
 /// values as `convolutionWeightGradientNaive`. The same tile, the roles turned round: its 8 rows are
 /// 8 values (c, p, q) of the window, each a fixed offset from every corner, and the sum runs over
 /// the positions, whose corners come from a table; the panels hold dy, 32 output channels of each
 /// position side by side. The sum is taken 256 positions at a time (the tile keeps its partial sums
 /// in scratch memory and picks them up again: one FMA chain per value), and added to dW at the end.
+///
+/// Where the forward pass skips the border (`skipsBorder`), so does this: the window rows p fall
+/// into kinds by the output rows i whose windows have row p inside the image, and the columns q
+/// likewise. A tile takes values (c, p, q) of one kind of p and one kind of q, and sums only over
+/// the positions where those lie inside, in order: the others would add only zeros.
 public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                       _ g: ConvolutionGeometry, outChannels o: Int, paddedInput: UnsafePointer<Float>? = nil) {
     if g.windowIsWholeImage {   // dW: [O, C·k·k] += dyᵀ · X, dy as [B, O]
@@ -115,13 +245,60 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
         return
     }
     let scratch = Scratch.forCurrentThread
-    let images = paddedInput ?? paddedImages(x, g, scratch)
-    let (patch, rows) = (g.patch, g.rows), positions = g.outHeight * g.outWidth
-    let windows = windowOffsets(g, scratch)
+    let (k, s, pad, ho, wo) = (g.kernel, g.stride, g.padding, g.outHeight, g.outWidth)
+    let (patch, rows) = (g.patch, g.rows), positions = ho * wo
+    let skips = skipsBorder(g)
+    let images = skips ? x : paddedInput ?? paddedImages(x, g, scratch)
+    let (height, width, border) = skips ? (g.height, g.width, pad) : (g.height + 2 * pad, g.width + 2 * pad, 0)
     let corners = scratch.integers(2, count: rows)
-    for position in 0..<rows { corners[position] = windowCorner(position, g) }
-    // dyᵀ in panels: for each `lanes` output channels, every position's gradients side by side.
+    var position = 0
+    for b in 0..<g.batch {
+        for i in 0..<ho {
+            for j in 0..<wo { corners[position] = b * g.channels * height * width + (i * s - border) * width + j * s - border; position += 1 }
+        }
+    }
+    // The kinds of window rows p: the output rows i0..<i1 where row p lies inside the image (all
+    // of them once the images have their border). kinds: k entries of p's kind, then k of q's,
+    // then each kind's (first, end) of rows, then of columns.
+    let kinds = scratch.integers(0, count: 6 * k + 2 * patch)
+    let rowKind = kinds, columnKind = kinds + k, rowRanges = kinds + 2 * k, columnRanges = kinds + 4 * k
+    func sortKinds(_ kindOf: UnsafeMutablePointer<Int>, _ ranges: UnsafeMutablePointer<Int>, size: Int, outputs: Int) -> Int {
+        var count = 0
+        for p in 0..<k {
+            let first = min(outputs, max(0, (border - p + s - 1) / s)), end = min(outputs, max(0, (size + border - p + s - 1) / s))
+            var kind = 0
+            while kind < count && (ranges[2 * kind], ranges[2 * kind + 1]) != (first, end) { kind += 1 }
+            if kind == count { (ranges[2 * kind], ranges[2 * kind + 1]) = (first, end); count += 1 }
+            kindOf[p] = kind
+        }
+        return count
+    }
+    let rowKinds = sortKinds(rowKind, rowRanges, size: height, outputs: ho)
+    let columnKinds = sortKinds(columnKind, columnRanges, size: width, outputs: wo)
+    // The window values class by class (a kind of p and a kind of q), each with its offset from a
+    // window's corner and its column in dW; a class's tiles and the tiles before it.
+    let classes = rowKinds * columnKinds
+    let windows = kinds + 6 * k, columns = windows + patch
+    let classTables = scratch.integers(3, count: 2 * (classes + 1))
+    let valuesBefore = classTables, tilesBefore = classTables + classes + 1
+    var value = 0
     let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
+    tilesBefore[0] = 0
+    for kind in 0..<classes {
+        valuesBefore[kind] = value
+        for c in 0..<g.channels {
+            for p in 0..<k where rowKind[p] == kind / columnKinds {
+                for q in 0..<k where columnKind[q] == kind % columnKinds {
+                    windows[value] = (c * height + p) * width + q
+                    columns[value] = (c * k + p) * k + q
+                    value += 1
+                }
+            }
+        }
+        tilesBefore[kind + 1] = tilesBefore[kind] + (value - valuesBefore[kind] + tileRows - 1) / tileRows
+    }
+    valuesBefore[classes] = value
+    // dyᵀ in panels: for each `lanes` output channels, every position's gradients side by side.
     let stripes = (o + lanes - 1) / lanes
     let panels = scratch.buffer(6, count: stripes * rows * lanes)
     Parallel.forEachRange(stripes * g.batch, unit: 1, work: rows * o * 4) { pieces in
@@ -149,27 +326,65 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
             }
         }
     }
-    let tiles = (patch + tileRows - 1) / tileRows, chunk = 256
+    let tiles = tilesBefore[classes], chunk = 256
     Parallel.forEachRange(tiles, unit: 1, work: patch * rows * o) { mine in
+        if mine.isEmpty { return }
         let partial = Scratch.forCurrentThread.buffer(7, count: mine.count * stripes * tileRows * lanes)
+        // For each class in this thread's tiles: the positions of the chunk whose windows have
+        // its values inside, as corners and rows of the panel (none kept for a class that takes
+        // every position: it reads the corners and the panel in order).
+        let lists = Scratch.forCurrentThread.integers(1, count: 2 * classes * chunk + classes)
+        let counts = lists + 2 * classes * chunk
+        var firstClass = 0, lastClass = 0
+        while tilesBefore[firstClass + 1] <= mine.lowerBound { firstClass += 1 }
+        lastClass = firstClass
+        while tilesBefore[lastClass + 1] < mine.upperBound { lastClass += 1 }
         for chunkStart in stride(from: 0, to: rows, by: chunk) {
             let depth = min(chunk, rows - chunkStart)
+            for kind in firstClass...lastClass {
+                let (first, end) = (rowRanges[2 * (kind / columnKinds)], rowRanges[2 * (kind / columnKinds) + 1])
+                let (left, right) = (columnRanges[2 * (kind % columnKinds)], columnRanges[2 * (kind % columnKinds) + 1])
+                if (first, end, left, right) == (0, ho, 0, wo) { counts[kind] = -1; continue }
+                let listCorners = lists + 2 * kind * chunk, listRows = listCorners + chunk
+                var count = 0, i = chunkStart % positions / wo, j = chunkStart % wo
+                for d in 0..<depth {
+                    if i >= first && i < end && j >= left && j < right {
+                        listCorners[count] = corners[chunkStart + d]
+                        listRows[count] = d * lanes
+                        count += 1
+                    }
+                    j += 1
+                    if j == wo { j = 0; i += 1; if i == ho { i = 0 } }
+                }
+                counts[kind] = count
+            }
             for stripe in 0..<stripes {
                 let panel = panels + (stripe * rows + chunkStart) * lanes
+                var kind = firstClass
                 for tile in mine {
-                    let first = tile * tileRows, sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
-                    directTile(wide: wide, images, windows + first, rows: min(tileRows, patch - first), corners + chunkStart, depth: depth,
-                               panel, sums, chunkStart > 0 ? .continuing : .store)
+                    while tilesBefore[kind + 1] <= tile { kind += 1 }
+                    let first = valuesBefore[kind] + (tile - tilesBefore[kind]) * tileRows, count = min(tileRows, valuesBefore[kind + 1] - first)
+                    let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
+                    let finish: TileFinish = chunkStart > 0 ? .continuing : .store
+                    if counts[kind] < 0 {
+                        directTile(wide: wide, images, windows + first, rows: count, corners + chunkStart, depth: depth, panel, sums, finish)
+                    } else {
+                        let listCorners = lists + 2 * kind * chunk
+                        directTile(wide: wide, images, windows + first, rows: count, listCorners, depth: counts[kind], panel,
+                                   panelRows: listCorners + chunk, sums, finish)
+                    }
                 }
             }
         }
+        var kind = firstClass
         for tile in mine {
-            let first = tile * tileRows
+            while tilesBefore[kind + 1] <= tile { kind += 1 }
+            let first = valuesBefore[kind] + (tile - tilesBefore[kind]) * tileRows, count = min(tileRows, valuesBefore[kind + 1] - first)
             for stripe in 0..<stripes {
                 let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
                 for lane in 0..<min(lanes, o - stripe * lanes) {   // along a row of dW: a row is a channel's window
-                    let target = dw + (stripe * lanes + lane) * patch + first
-                    for row in 0..<min(tileRows, patch - first) { target[row] += sums[row * lanes + lane] }
+                    let target = dw + (stripe * lanes + lane) * patch
+                    for row in 0..<count { target[columns[first + row]] += sums[row * lanes + lane] }
                 }
             }
         }
@@ -186,8 +401,8 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
 /// multiple of the stride (a class), over a block of images: their windows then use the same
 /// offsets (p, q), each at its own position of dy. For each such (p, q), the tile sums over o, the
 /// 8 positions read in dy, 32 input channels' weights from a panel, and adds its sums to the
-/// pixels' totals. dy gets a border of zeros, so that offsets whose position lies outside
-/// contribute 0.
+/// pixels' totals. Offsets whose position lies outside dy are skipped: their products would be
+/// zeros (see the parts below).
 public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                      _ g: ConvolutionGeometry, outChannels o: Int) {
     if g.windowIsWholeImage {   // dX: [B, C·k·k] = dy: [B, O] · W
@@ -204,16 +419,9 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
         return ho * wo >= 2 * lanes ? convolutionInputGradientByImage(dx, dy, weight, g, outChannels: o)
                                     : convolutionInputGradientByPatches(dx, dy, weight, g, outChannels: o)
     }
-    func floorDivision(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
-    // The positions a pixel's window offsets reach: from ⌊(pad − k + 1) / s⌋ to ⌊(H − 1 + pad) / s⌋.
-    let top = max(0, -floorDivision(pad - k + 1, s)), bottom = max(0, floorDivision(g.height - 1 + pad, s) - (ho - 1))
-    let left = max(0, -floorDivision(pad - k + 1, s)), right = max(0, floorDivision(g.width - 1 + pad, s) - (wo - 1))
-    let paddedWidth = left + wo + right, paddedPlane = (top + ho + bottom) * paddedWidth
     let scratch = Scratch.forCurrentThread
-    let padded = scratch.buffer(5, count: g.batch * o * paddedPlane)
-    addBorder(dy, planes: g.batch * o, height: ho, width: wo, top: top, bottom: bottom, left: left, right: right, into: padded)
     let channelOffsets = scratch.integers(0, count: o)
-    for channel in 0..<o { channelOffsets[channel] = channel * paddedPlane }
+    for channel in 0..<o { channelOffsets[channel] = channel * ho * wo }
     // For each `lanes` input channels and each offset (p, q): the weights as [O, lanes].
     let stripes = (g.channels + lanes - 1) / lanes, window = k * k
     let panels = scratch.buffer(6, count: stripes * window * o * lanes)
@@ -227,28 +435,45 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
         }
     }
     // The pixels are taken class by class, a class being those the same distance (ph, pw) past a
-    // multiple of the stride: (b, u, t) is pixel (ph + s·u, pw + s·t) of image b. A block of images
-    // goes through every class before the next block, so that its part of dx (each of whose
-    // lines every class writes into) stays in the L2 cache meanwhile.
+    // multiple of the stride: (b, u, t) is pixel (ph + s·u, pw + s·t) of image b. Its window offset
+    // p reaches position i = u + (ph + pad − p) / s of dy, for the p that divide evenly. Near the
+    // border some of those positions lie outside dy: they would add only zeros, and an exact 0
+    // changes no sum. So each class is cut into parts, rectangles of pixels that all reach dy
+    // through the same offsets (`borderCuts`), a tile takes pixels of one part only, and it skips
+    // the offsets that reach outside: dy needs no border of zeros, and the border's products are
+    // not computed. A block of images goes through every class before the next block, so that its
+    // part of dx (each of whose lines every class writes into) stays in the L2 cache meanwhile.
     let plane = g.height * g.width
     let classes = min(s, g.height) * min(s, g.width), classWidth = min(s, g.width)
-    func classSize(_ phase: Int) -> (rows: Int, columns: Int) {
+    let cutsPerSide = 2 * ((k + s - 1) / s) + 2
+    let cuts = scratch.integers(2, count: 2 * cutsPerSide)
+    let parts = scratch.integers(4, count: 5 * classes * cutsPerSide * cutsPerSide)   // (class, u0, u1, t0, t1) each
+    var partCount = 0
+    for phase in 0..<classes {
         let ph = phase / classWidth, pw = phase % classWidth
-        return ((g.height - ph + s - 1) / s, (g.width - pw + s - 1) / s)
+        let rowCuts = borderCuts(phase: ph, pixels: (g.height - ph + s - 1) / s, positions: ho, g, into: cuts)
+        let columnCuts = borderCuts(phase: pw, pixels: (g.width - pw + s - 1) / s, positions: wo, g, into: cuts + cutsPerSide)
+        for a in 0..<rowCuts - 1 {
+            for c in 0..<columnCuts - 1 {
+                let part = parts + 5 * partCount
+                (part[0], part[1], part[2], part[3], part[4]) = (phase, cuts[a], cuts[a + 1], cuts[cutsPerSide + c], cuts[cutsPerSide + c + 1])
+                partCount += 1
+            }
+        }
     }
     let blockImages = min(g.batch, max(1, 64 * 1024 / (min(lanes, g.channels) * plane)))   // 256 KB of dx
     let lastImages = g.batch - (g.batch - 1) / blockImages * blockImages
-    // The tiles of the classes before each, in a full block and in the last one.
-    let tilesBefore = scratch.integers(3, count: 2 * (classes + 1)), lastTilesBefore = tilesBefore + classes + 1
+    // The tiles of the parts before each, in a full block and in the last one.
+    let tilesBefore = scratch.integers(3, count: 2 * (partCount + 1)), lastTilesBefore = tilesBefore + partCount + 1
     tilesBefore[0] = 0
     lastTilesBefore[0] = 0
-    for phase in 0..<classes {
-        let (u, t) = classSize(phase)
-        tilesBefore[phase + 1] = tilesBefore[phase] + (blockImages * u * t + tileRows - 1) / tileRows
-        lastTilesBefore[phase + 1] = lastTilesBefore[phase] + (lastImages * u * t + tileRows - 1) / tileRows
+    for index in 0..<partCount {
+        let part = parts + 5 * index, size = (part[2] - part[1]) * (part[4] - part[3])
+        tilesBefore[index + 1] = tilesBefore[index] + (blockImages * size + tileRows - 1) / tileRows
+        lastTilesBefore[index + 1] = lastTilesBefore[index] + (lastImages * size + tileRows - 1) / tileRows
     }
-    let blocks = (g.batch + blockImages - 1) / blockImages, tilesPerBlock = tilesBefore[classes]
-    let tilesPerStripe = (blocks - 1) * tilesPerBlock + lastTilesBefore[classes]
+    let blocks = (g.batch + blockImages - 1) / blockImages, tilesPerBlock = tilesBefore[partCount]
+    let tilesPerStripe = (blocks - 1) * tilesPerBlock + lastTilesBefore[partCount]
     let groupRows = tileRows * 8   // tiles whose sums are kept to be written to dx together
     Parallel.forEachRange(stripes * tilesPerStripe, unit: 1, work: g.batch * g.channels * plane * window * o) { items in
         let totals = Scratch.forCurrentThread.buffer(7, count: groupRows * lanes)
@@ -271,26 +496,26 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
             keptStripe = stripe
             let block = tileInStripe / tilesPerBlock, tileInBlock = tileInStripe % tilesPerBlock
             let before = block == blocks - 1 ? lastTilesBefore : tilesBefore, images = block == blocks - 1 ? lastImages : blockImages
-            var phase = 0
-            while before[phase + 1] <= tileInBlock { phase += 1 }
-            let ph = phase / classWidth, pw = phase % classWidth, (classRows, classColumns) = classSize(phase)
-            let perImage = classRows * classColumns, blockStart = block * blockImages * perImage
-            let first = blockStart + (tileInBlock - before[phase]) * tileRows
-            let rows = min(tileRows, blockStart + images * perImage - first), sums = totals + kept * lanes
-            // Pixel (b, u, t) of the class for each row: divided out once, then counted on.
-            var b = first / perImage, u = first % perImage / classColumns, t = first % classColumns
+            var index = 0
+            while before[index + 1] <= tileInBlock { index += 1 }
+            let part = parts + 5 * index, (u0, u1, t0, t1) = (part[1], part[2], part[3], part[4])
+            let ph = part[0] / classWidth, pw = part[0] % classWidth, partWidth = t1 - t0, perImage = (u1 - u0) * partWidth
+            let first = (tileInBlock - before[index]) * tileRows
+            let rows = min(tileRows, images * perImage - first), sums = totals + kept * lanes
+            // Pixel (b, u, t) of the part for each row: divided out once, then counted on.
+            var b = block * blockImages + first / perImage, u = u0 + first % perImage / partWidth, t = t0 + first % partWidth
             for r in 0..<rows {
-                pixels[r] = b * o * paddedPlane + u * paddedWidth + t
+                pixels[r] = b * o * ho * wo + u * wo + t
                 targets[kept + r] = (b * g.channels + stripe * lanes) * plane + (ph + s * u) * g.width + pw + s * t
                 t += 1
-                if t == classColumns { t = 0; u += 1; if u == classRows { u = 0; b += 1 } }
+                if t == t1 { t = t0; u += 1; if u == u1 { u = u0; b += 1 } }
             }
             var finish = TileFinish.addToZero   // the first offset's sums start the totals: 0 + sum, as for the others
-            for p in 0..<k where (ph + pad - p) % s == 0 {
-                for q in 0..<k where (pw + pad - q) % s == 0 {
-                    let shift = ((ph + pad - p) / s + top) * paddedWidth + (pw + pad - q) / s + left
+            for p in 0..<k where (ph + pad - p) % s == 0 && (0..<ho).contains(u0 + (ph + pad - p) / s) {
+                for q in 0..<k where (pw + pad - q) % s == 0 && (0..<wo).contains(t0 + (pw + pad - q) / s) {
+                    let shift = (ph + pad - p) / s * wo + (pw + pad - q) / s
                     for r in 0..<rows { bases[r] = pixels[r] + shift }
-                    directTile(wide: wide, padded, bases, rows: rows, channelOffsets, depth: o, panels + (stripe * window + p * k + q) * o * lanes,
+                    directTile(wide: wide, dy, bases, rows: rows, channelOffsets, depth: o, panels + (stripe * window + p * k + q) * o * lanes,
                                sums, finish)
                     finish = .addTo
                 }
@@ -300,6 +525,24 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
         }
         if kept > 0 { write() }
     }
+}
+
+/// Cuts the `pixels` pixels u of a class along one side (pixel phase + s·u) where the set of its
+/// window offsets p that reach dy changes: offset p (for (phase + pad − p) divisible by s) reaches
+/// position u + (phase + pad − p) / s, inside dy for u from −(phase + pad − p) / s up to
+/// `positions` − (phase + pad − p) / s. Writes the cuts in order, 0 and `pixels` included, and
+/// returns their number: the pixels between two cuts reach dy through the same offsets.
+private func borderCuts(phase: Int, pixels: Int, positions: Int, _ g: ConvolutionGeometry, into cuts: UnsafeMutablePointer<Int>) -> Int {
+    var count = 0
+    func add(_ cut: Int) { insertCut(cut, limit: pixels, into: cuts, &count) }
+    add(0)
+    add(pixels)
+    for p in 0..<g.kernel where (phase + g.padding - p) % g.stride == 0 {
+        let shift = (phase + g.padding - p) / g.stride
+        add(-shift)
+        add(positions - shift)
+    }
+    return count
 }
 
 /// The input gradient the other way, one image at a time: its patch gradients dP = Wᵀ · dy (small
@@ -372,11 +615,12 @@ private func convolutionInputGradientByPatches(_ dx: UnsafeMutablePointer<Float>
 }
 
 /// x with its border of zeros, [B, C, H + 2·pad, W + 2·pad], into `padded` (reshaped to fit), or
-/// nil when there is no padding. A layer whose forward and backward passes read the same images
-/// (a convolution's x, a transposed convolution's dy) copies them once and hands them to both
-/// kernels as `paddedInput`: one pass over the batch fewer.
+/// nil when the kernels read the images as they are (no padding, or a border they skip). A layer
+/// whose forward and backward passes read the same images (a convolution's x, a transposed
+/// convolution's dy) copies them once and hands them to both kernels as `paddedInput`: one pass
+/// over the batch fewer.
 public func padImages(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, into padded: Tensor) -> UnsafePointer<Float>? {
-    if g.padding == 0 { return nil }
+    if g.padding == 0 || skipsBorder(g) { return nil }
     padded.reshape(to: [g.batch, g.channels, g.height + 2 * g.padding, g.width + 2 * g.padding])
     addBorder(x, planes: g.batch * g.channels, height: g.height, width: g.width,
               top: g.padding, bottom: g.padding, left: g.padding, right: g.padding, into: padded.data)
@@ -460,11 +704,12 @@ enum DirectTile {
 /// 512-bit registers where the build has AVX-512, else 6 x 16.
 @inline(__always)
 private func directTile(wide: Bool, _ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
-                        depth: Int, _ panel: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
+                        depth: Int, _ panel: UnsafePointer<Float>, panelRows: UnsafePointer<Int>? = nil,
+                        _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
     if wide {
-        directTile8(images, bases, rows: rows, offsets, depth: depth, panel, sums, finish)
+        directTile8(images, bases, rows: rows, offsets, depth: depth, panel, panelRows, sums, finish)
     } else {
-        directTile6(images, bases, rows: rows, offsets, depth: depth, panel, sums, finish)
+        directTile6(images, bases, rows: rows, offsets, depth: depth, panel, panelRows, sums, finish)
     }
 }
 
@@ -474,7 +719,8 @@ private func directTile(wide: Bool, _ images: UnsafePointer<Float>, _ bases: Uns
 /// last row and keeps only its own.
 @inline(__always)
 private func directTile8(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
-                         depth: Int, _ panel: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
+                         depth: Int, _ panel: UnsafePointer<Float>, _ panelRows: UnsafePointer<Int>?,
+                         _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
     @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { images + bases[min(r, rows - 1)] }
     @inline(__always) func start(_ r: Int, _ half: Int) -> Vector16 {
         finish == .continuing && r < rows ? load16(sums + r * 32 + half * 16) : Vector16()
@@ -485,6 +731,7 @@ private func directTile8(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<
     var c6 = start(6, 0), d6 = start(6, 1), c7 = start(7, 0), d7 = start(7, 1)
     var w = panel
     for d in 0..<depth {
+        if let panelRows { w = panel + panelRows[d] }   // the panel's rows picked by a table (a window's values outside the image skipped)
         let offset = offsets[d], b = load16(w), e = load16(w + 16)
         var x = Vector16(repeating: a0[offset]); c0 = c0.addingProduct(x, b); d0 = d0.addingProduct(x, e)
         x = Vector16(repeating: a1[offset]); c1 = c1.addingProduct(x, b); d1 = d1.addingProduct(x, e)
@@ -507,13 +754,15 @@ private func directTile8(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<
 /// Six rows x 16, for 256-bit registers (two each, twelve in all).
 @inline(__always)
 private func directTile6(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
-                         depth: Int, _ panel: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
+                         depth: Int, _ panel: UnsafePointer<Float>, _ panelRows: UnsafePointer<Int>?,
+                         _ sums: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
     @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { images + bases[min(r, rows - 1)] }
     @inline(__always) func start(_ r: Int) -> Vector16 { finish == .continuing && r < rows ? load16(sums + r * 16) : Vector16() }
     let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
     var c0 = start(0), c1 = start(1), c2 = start(2), c3 = start(3), c4 = start(4), c5 = start(5)
     var w = panel
     for d in 0..<depth {
+        if let panelRows { w = panel + panelRows[d] }
         let offset = offsets[d], b = load16(w)
         c0 = c0.addingProduct(Vector16(repeating: a0[offset]), b); c1 = c1.addingProduct(Vector16(repeating: a1[offset]), b)
         c2 = c2.addingProduct(Vector16(repeating: a2[offset]), b); c3 = c3.addingProduct(Vector16(repeating: a3[offset]), b)

@@ -27,6 +27,7 @@ public final class Conv2d: Layer {
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
     private let paddedInput = Tensor(shape: [0])   // x with its border of zeros, from forward to backward
+    private var readsPaddedInput = false            // whether the kernels read paddedInput (see `padImages`)
 
     /// PyTorch's default initialisation bounds both by 1/sqrt(C·k·k); DCGAN uses `.normal(std: 0.02)`.
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
@@ -49,6 +50,7 @@ public final class Conv2d: Layer {
         let positions = g.outHeight * g.outWidth
         output.reshape(to: [g.batch, outChannels, g.outHeight, g.outWidth])
         let images = padImages(x.data, g, into: paddedInput)
+        readsPaddedInput = images != nil
         convolutionForward(output.data, weight.value.data, x.data, g, outChannels: outChannels, paddedInput: images)   // W · P, the windows read in place
         if let bias { addToChannels(output.data, bias.value.data, batch: g.batch, channels: outChannels, plane: positions) }
         return output
@@ -60,7 +62,7 @@ public final class Conv2d: Layer {
         let positions = g.outHeight * g.outWidth
         if !weight.isFrozen {                                                               // dW += dy · Pᵀ
             convolutionWeightGradient(weight.gradient.data, x.data, dy.data, g, outChannels: outChannels,
-                                      paddedInput: g.padding > 0 ? UnsafePointer(paddedInput.data) : nil)
+                                      paddedInput: readsPaddedInput ? UnsafePointer(paddedInput.data) : nil)
         }
         if let bias, !bias.isFrozen { addChannelSums(of: dy.data, batch: g.batch, channels: outChannels, plane: positions, to: bias.gradient.data) }
         inputGradient.reshape(to: x.shape)
