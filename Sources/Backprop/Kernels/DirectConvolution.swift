@@ -298,38 +298,12 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
         tilesBefore[kind + 1] = tilesBefore[kind] + (value - valuesBefore[kind] + tileRows - 1) / tileRows
     }
     valuesBefore[classes] = value
-    // dyᵀ in panels: for each `lanes` output channels, every position's gradients side by side.
     let stripes = (o + lanes - 1) / lanes
-    let panels = scratch.buffer(6, count: stripes * rows * lanes)
-    Parallel.forEachRange(stripes * g.batch, unit: 1, work: rows * o * 4) { pieces in
-        for piece in pieces {
-            let stripe = piece / g.batch, b = piece % g.batch
-            let panel = panels + (stripe * rows + b * positions) * lanes
-            for block in stride(from: 0, to: positions, by: 16) {   // 16 positions (a line of each plane) at a time
-                let end = min(block + 16, positions)
-                for lanes16 in stride(from: 0, to: lanes, by: 16) {
-                    let first = stripe * lanes + lanes16
-                    if end - block == 16 && first + 16 <= o {   // 16 channels x 16 positions, turned round in registers
-                        transpose16x16(dy + (b * o + first) * positions + block, stride: positions, into: panel + block * lanes + lanes16, stride: lanes)
-                        continue
-                    }
-                    for lane in lanes16..<lanes16 + 16 {
-                        let channel = stripe * lanes + lane
-                        if channel < o {
-                            let plane = dy + (b * o + channel) * positions
-                            for position in block..<end { panel[position &* lanes &+ lane] = plane[position] }
-                        } else {
-                            for position in block..<end { panel[position &* lanes &+ lane] = 0 }
-                        }
-                    }
-                }
-            }
-        }
-    }
     let tiles = tilesBefore[classes], chunk = 256
     Parallel.forEachRange(tiles, unit: 1, work: patch * rows * o) { mine in
         if mine.isEmpty { return }
         let partial = Scratch.forCurrentThread.buffer(7, count: mine.count * stripes * tileRows * lanes)
+        let panel = Scratch.forCurrentThread.buffer(8, count: chunk * lanes)
         // For each class in this thread's tiles: the positions of the chunk whose windows have
         // its values inside, as corners and rows of the panel (none kept for a class that takes
         // every position: it reads the corners and the panel in order).
@@ -359,7 +333,7 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
                 counts[kind] = count
             }
             for stripe in 0..<stripes {
-                let panel = panels + (stripe * rows + chunkStart) * lanes
+                packGradients(dy, stripe: stripe, from: chunkStart, count: depth, positions: positions, outChannels: o, lanes: lanes, into: panel)
                 var kind = firstClass
                 for tile in mine {
                     while tilesBefore[kind + 1] <= tile { kind += 1 }
@@ -388,6 +362,32 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
                 }
             }
         }
+    }
+}
+
+/// dy's gradients of `count` positions from `first` (numbered b·Ho·Wo + i·Wo + j) for the `lanes`
+/// output channels of `stripe`, each position's side by side (zeros past the last channel): the
+/// weight gradient's panel for one block of positions. Each thread packs its own, while it is
+/// small enough to stay in the L1 cache for all of its tiles, rather than the whole batch once
+/// (for an image's 3 colours, 16 MB that every thread then read back from memory). 16
+/// positions of one image and 16 channels at a time turn round in registers (Transpose.swift).
+private func packGradients(_ dy: UnsafePointer<Float>, stripe: Int, from first: Int, count: Int, positions: Int, outChannels o: Int,
+                           lanes: Int, into panel: UnsafeMutablePointer<Float>) {
+    var position = first
+    while position < first + count {
+        let b = position / positions, inPlane = position % positions, run = min(16, first + count - position, positions - inPlane)
+        for lanes16 in stride(from: 0, to: lanes, by: 16) {
+            let channel = stripe * lanes + lanes16, target = panel + (position - first) * lanes + lanes16
+            if run == 16 && channel + 16 <= o {
+                transpose16x16(dy + (b * o + channel) * positions + inPlane, stride: positions, into: target, stride: lanes)
+                continue
+            }
+            for lane in 0..<16 {
+                let plane = dy + (b * o + channel + lane) * positions + inPlane
+                for r in 0..<run { target[r * lanes + lane] = channel + lane < o ? plane[r] : 0 }
+            }
+        }
+        position += run
     }
 }
 
