@@ -275,51 +275,51 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
     }
     let rowKinds = sortKinds(rowKind, rowRanges, size: height, outputs: ho)
     let columnKinds = sortKinds(columnKind, columnRanges, size: width, outputs: wo)
-    // The window values class by class (a kind of p and a kind of q), each with its offset from a
-    // window's corner and its column in dW; a class's tiles and the tiles before it.
-    let classes = rowKinds * columnKinds
+    // The window values in groups, one for each kind of p with each kind of q, each value with
+    // its offset from a window's corner and its column in dW; the tiles before each group.
+    let groups = rowKinds * columnKinds
     let windows = kinds + 6 * k, columns = windows + patch
-    let classTables = scratch.integers(3, count: 2 * (classes + 1))
-    let valuesBefore = classTables, tilesBefore = classTables + classes + 1
+    let classTables = scratch.integers(3, count: 2 * (groups + 1))
+    let valuesBefore = classTables, tilesBefore = classTables + groups + 1
     var value = 0
     let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
     tilesBefore[0] = 0
-    for kind in 0..<classes {
-        valuesBefore[kind] = value
+    for group in 0..<groups {
+        valuesBefore[group] = value
         for c in 0..<g.channels {
-            for p in 0..<k where rowKind[p] == kind / columnKinds {
-                for q in 0..<k where columnKind[q] == kind % columnKinds {
+            for p in 0..<k where rowKind[p] == group / columnKinds {
+                for q in 0..<k where columnKind[q] == group % columnKinds {
                     windows[value] = (c * height + p) * width + q
                     columns[value] = (c * k + p) * k + q
                     value += 1
                 }
             }
         }
-        tilesBefore[kind + 1] = tilesBefore[kind] + (value - valuesBefore[kind] + tileRows - 1) / tileRows
+        tilesBefore[group + 1] = tilesBefore[group] + (value - valuesBefore[group] + tileRows - 1) / tileRows
     }
-    valuesBefore[classes] = value
+    valuesBefore[groups] = value
     let stripes = (o + lanes - 1) / lanes
-    let tiles = tilesBefore[classes], chunk = 256
+    let tiles = tilesBefore[groups], chunk = 256
     Parallel.forEachRange(tiles, unit: 1, work: patch * rows * o) { mine in
         if mine.isEmpty { return }
         let partial = Scratch.forCurrentThread.buffer(7, count: mine.count * stripes * tileRows * lanes)
         let panel = Scratch.forCurrentThread.buffer(8, count: chunk * lanes)
-        // For each class in this thread's tiles: the positions of the chunk whose windows have
-        // its values inside, as corners and rows of the panel (none kept for a class that takes
+        // For each group of this thread's tiles: the positions of the chunk whose windows have
+        // its values inside, as corners and rows of the panel (none kept for a group that takes
         // every position: it reads the corners and the panel in order).
-        let lists = Scratch.forCurrentThread.integers(1, count: 2 * classes * chunk + classes)
-        let counts = lists + 2 * classes * chunk
-        var firstClass = 0, lastClass = 0
-        while tilesBefore[firstClass + 1] <= mine.lowerBound { firstClass += 1 }
-        lastClass = firstClass
-        while tilesBefore[lastClass + 1] < mine.upperBound { lastClass += 1 }
+        let lists = Scratch.forCurrentThread.integers(1, count: 2 * groups * chunk + groups)
+        let counts = lists + 2 * groups * chunk
+        var firstGroup = 0, lastGroup = 0
+        while tilesBefore[firstGroup + 1] <= mine.lowerBound { firstGroup += 1 }
+        lastGroup = firstGroup
+        while tilesBefore[lastGroup + 1] < mine.upperBound { lastGroup += 1 }
         for chunkStart in stride(from: 0, to: rows, by: chunk) {
             let depth = min(chunk, rows - chunkStart)
-            for kind in firstClass...lastClass {
-                let (first, end) = (rowRanges[2 * (kind / columnKinds)], rowRanges[2 * (kind / columnKinds) + 1])
-                let (left, right) = (columnRanges[2 * (kind % columnKinds)], columnRanges[2 * (kind % columnKinds) + 1])
-                if (first, end, left, right) == (0, ho, 0, wo) { counts[kind] = -1; continue }
-                let listCorners = lists + 2 * kind * chunk, listRows = listCorners + chunk
+            for group in firstGroup...lastGroup {
+                let (first, end) = (rowRanges[2 * (group / columnKinds)], rowRanges[2 * (group / columnKinds) + 1])
+                let (left, right) = (columnRanges[2 * (group % columnKinds)], columnRanges[2 * (group % columnKinds) + 1])
+                if (first, end, left, right) == (0, ho, 0, wo) { counts[group] = -1; continue }
+                let listCorners = lists + 2 * group * chunk, listRows = listCorners + chunk
                 var count = 0, i = chunkStart % positions / wo, j = chunkStart % wo
                 for d in 0..<depth {
                     if i >= first && i < end && j >= left && j < right {
@@ -330,30 +330,30 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
                     j += 1
                     if j == wo { j = 0; i += 1; if i == ho { i = 0 } }
                 }
-                counts[kind] = count
+                counts[group] = count
             }
             for stripe in 0..<stripes {
                 packGradients(dy, stripe: stripe, from: chunkStart, count: depth, positions: positions, outChannels: o, lanes: lanes, into: panel)
-                var kind = firstClass
+                var group = firstGroup
                 for tile in mine {
-                    while tilesBefore[kind + 1] <= tile { kind += 1 }
-                    let first = valuesBefore[kind] + (tile - tilesBefore[kind]) * tileRows, count = min(tileRows, valuesBefore[kind + 1] - first)
+                    while tilesBefore[group + 1] <= tile { group += 1 }
+                    let first = valuesBefore[group] + (tile - tilesBefore[group]) * tileRows, count = min(tileRows, valuesBefore[group + 1] - first)
                     let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
                     let finish: TileFinish = chunkStart > 0 ? .continuing : .store
-                    if counts[kind] < 0 {
+                    if counts[group] < 0 {
                         directTile(wide: wide, images, windows + first, rows: count, corners + chunkStart, depth: depth, panel, sums, finish)
                     } else {
-                        let listCorners = lists + 2 * kind * chunk
-                        directTile(wide: wide, images, windows + first, rows: count, listCorners, depth: counts[kind], panel,
+                        let listCorners = lists + 2 * group * chunk
+                        directTile(wide: wide, images, windows + first, rows: count, listCorners, depth: counts[group], panel,
                                    panelRows: listCorners + chunk, sums, finish)
                     }
                 }
             }
         }
-        var kind = firstClass
+        var group = firstGroup
         for tile in mine {
-            while tilesBefore[kind + 1] <= tile { kind += 1 }
-            let first = valuesBefore[kind] + (tile - tilesBefore[kind]) * tileRows, count = min(tileRows, valuesBefore[kind + 1] - first)
+            while tilesBefore[group + 1] <= tile { group += 1 }
+            let first = valuesBefore[group] + (tile - tilesBefore[group]) * tileRows, count = min(tileRows, valuesBefore[group + 1] - first)
             for stripe in 0..<stripes {
                 let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
                 for lane in 0..<min(lanes, o - stripe * lanes) {   // along a row of dW: a row is a channel's window
@@ -634,26 +634,6 @@ private func paddedImages(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, _
     addBorder(x, planes: g.batch * g.channels, height: g.height, width: g.width,
               top: g.padding, bottom: g.padding, left: g.padding, right: g.padding, into: padded)
     return UnsafePointer(padded)
-}
-
-/// Where the window of output position (b, i, j) (numbered b·Ho·Wo + i·Wo + j) starts in the
-/// images with their border: xp[b, 0, i·s, j·s].
-@inline(__always) private func windowCorner(_ position: Int, _ g: ConvolutionGeometry) -> Int {
-    let positions = g.outHeight * g.outWidth, paddedWidth = g.width + 2 * g.padding
-    let b = position / positions, i = position % positions / g.outWidth, j = position % g.outWidth
-    return b * g.channels * (g.height + 2 * g.padding) * paddedWidth + (i * paddedWidth + j) * g.stride
-}
-
-/// offset[(c, p, q)] = (c·Hp + p)·Wp + q: where each value of a window lies from its corner.
-private func windowOffsets(_ g: ConvolutionGeometry, _ scratch: Scratch) -> UnsafePointer<Int> {
-    let k = g.kernel, paddedHeight = g.height + 2 * g.padding, paddedWidth = g.width + 2 * g.padding
-    let offsets = scratch.integers(0, count: g.patch)
-    for c in 0..<g.channels {
-        for p in 0..<k {
-            for q in 0..<k { offsets[(c * k + p) * k + q] = (c * paddedHeight + p) * paddedWidth + q }
-        }
-    }
-    return UnsafePointer(offsets)
 }
 
 /// Copies `planes` images of height x width into larger ones with a border of zeros: `top` rows
