@@ -299,23 +299,25 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
     }
     valuesBefore[groups] = value
     let stripes = (o + lanes - 1) / lanes
+    // The work: each stripe's tiles, stripe after stripe, so that a thread packs the panels of
+    // its own stripes only.
     let tiles = tilesBefore[groups], chunk = 256
-    Parallel.forEachRange(tiles, unit: 1, work: patch * rows * o) { mine in
-        if mine.isEmpty { return }
-        let partial = Scratch.forCurrentThread.buffer(7, count: mine.count * stripes * tileRows * lanes)
+    func groupOf(_ tile: Int) -> Int {
+        var group = 0
+        while tilesBefore[group + 1] <= tile { group += 1 }
+        return group
+    }
+    Parallel.forEachRange(stripes * tiles, unit: 1, work: patch * rows * o) { mine in
+        let partial = Scratch.forCurrentThread.buffer(7, count: mine.count * tileRows * lanes)
         let panel = Scratch.forCurrentThread.buffer(8, count: chunk * lanes)
-        // For each group of this thread's tiles: the positions of the chunk whose windows have
-        // its values inside, as corners and rows of the panel (none kept for a group that takes
-        // every position: it reads the corners and the panel in order).
+        // For each group: the positions of the chunk whose windows have its values inside, as
+        // corners and rows of the panel (none kept for a group that takes every position: it
+        // reads the corners and the panel in order).
         let lists = Scratch.forCurrentThread.integers(1, count: 2 * groups * chunk + groups)
         let counts = lists + 2 * groups * chunk
-        var firstGroup = 0, lastGroup = 0
-        while tilesBefore[firstGroup + 1] <= mine.lowerBound { firstGroup += 1 }
-        lastGroup = firstGroup
-        while tilesBefore[lastGroup + 1] < mine.upperBound { lastGroup += 1 }
         for chunkStart in stride(from: 0, to: rows, by: chunk) {
             let depth = min(chunk, rows - chunkStart)
-            for group in firstGroup...lastGroup {
+            for group in 0..<groups {
                 let (first, end) = (rowRanges[2 * (group / columnKinds)], rowRanges[2 * (group / columnKinds) + 1])
                 let (left, right) = (columnRanges[2 * (group % columnKinds)], columnRanges[2 * (group % columnKinds) + 1])
                 if (first, end, left, right) == (0, ho, 0, wo) { counts[group] = -1; continue }
@@ -332,34 +334,32 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
                 }
                 counts[group] = count
             }
-            for stripe in 0..<stripes {
-                packGradients(dy, stripe: stripe, from: chunkStart, count: depth, positions: positions, outChannels: o, lanes: lanes, into: panel)
-                var group = firstGroup
-                for tile in mine {
-                    while tilesBefore[group + 1] <= tile { group += 1 }
-                    let first = valuesBefore[group] + (tile - tilesBefore[group]) * tileRows, count = min(tileRows, valuesBefore[group + 1] - first)
-                    let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
-                    let finish: TileFinish = chunkStart > 0 ? .continuing : .store
-                    if counts[group] < 0 {
-                        directTile(wide: wide, images, windows + first, rows: count, corners + chunkStart, depth: depth, panel, sums, finish)
-                    } else {
-                        let listCorners = lists + 2 * group * chunk
-                        directTile(wide: wide, images, windows + first, rows: count, listCorners, depth: counts[group], panel,
-                                   panelRows: listCorners + chunk, sums, finish)
-                    }
+            var packed = -1
+            for item in mine {
+                let stripe = item / tiles, tile = item % tiles, group = groupOf(tile)
+                if stripe != packed {
+                    packGradients(dy, stripe: stripe, from: chunkStart, count: depth, positions: positions, outChannels: o, lanes: lanes, into: panel)
+                    packed = stripe
+                }
+                let first = valuesBefore[group] + (tile - tilesBefore[group]) * tileRows, count = min(tileRows, valuesBefore[group + 1] - first)
+                let sums = partial + (item - mine.lowerBound) * tileRows * lanes
+                let finish: TileFinish = chunkStart > 0 ? .continuing : .store
+                if counts[group] < 0 {
+                    directTile(wide: wide, images, windows + first, rows: count, corners + chunkStart, depth: depth, panel, sums, finish)
+                } else {
+                    let listCorners = lists + 2 * group * chunk
+                    directTile(wide: wide, images, windows + first, rows: count, listCorners, depth: counts[group], panel,
+                               panelRows: listCorners + chunk, sums, finish)
                 }
             }
         }
-        var group = firstGroup
-        for tile in mine {
-            while tilesBefore[group + 1] <= tile { group += 1 }
+        for item in mine {
+            let stripe = item / tiles, tile = item % tiles, group = groupOf(tile)
             let first = valuesBefore[group] + (tile - tilesBefore[group]) * tileRows, count = min(tileRows, valuesBefore[group + 1] - first)
-            for stripe in 0..<stripes {
-                let sums = partial + ((tile - mine.lowerBound) * stripes + stripe) * tileRows * lanes
-                for lane in 0..<min(lanes, o - stripe * lanes) {   // along a row of dW: a row is a channel's window
-                    let target = dw + (stripe * lanes + lane) * patch
-                    for row in 0..<count { target[columns[first + row]] += sums[row * lanes + lane] }
-                }
+            let sums = partial + (item - mine.lowerBound) * tileRows * lanes
+            for lane in 0..<min(lanes, o - stripe * lanes) {   // along a row of dW: a row is a channel's window
+                let target = dw + (stripe * lanes + lane) * patch
+                for row in 0..<count { target[columns[first + row]] += sums[row * lanes + lane] }
             }
         }
     }
