@@ -110,21 +110,12 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
             }
         }
     }
-    // A block of images goes through every part before the next block, so that its images stay
-    // in the cache meanwhile. The tiles of the parts before each, in a full block and in the last.
-    let blockImages = min(g.batch, 8), lastImages = g.batch - (g.batch - 1) / blockImages * blockImages
-    let blocks = (g.batch + blockImages - 1) / blockImages
-    let tilesBefore = scratch.integers(3, count: 2 * (partCount + 1)), lastTilesBefore = tilesBefore + partCount + 1
-    tilesBefore[0] = 0
-    lastTilesBefore[0] = 0
-    for index in 0..<partCount {
-        let part = parts + 6 * index, size = (part[1] - part[0]) * (part[3] - part[2])
-        tilesBefore[index + 1] = tilesBefore[index] + (blockImages * size + tileRows - 1) / tileRows
-        lastTilesBefore[index + 1] = lastTilesBefore[index] + (lastImages * size + tileRows - 1) / tileRows
+    let tiles = PartTiles(batch: g.batch, blockImages: 8, tileRows: tileRows, parts: partCount, table: scratch.integers(3, count: 3 * partCount + 2)) {
+        let part = parts + 6 * $0
+        return (part[1] - part[0]) * (part[3] - part[2])
     }
-    let tilesPerBlock = tilesBefore[partCount], tileCount = (blocks - 1) * tilesPerBlock + lastTilesBefore[partCount]
     let groupTiles = 8   // a group of tiles shares each panel while it stays in the L2 cache
-    Parallel.forEachRange(tileCount, unit: 1, work: g.rows * o * depth) { range in
+    Parallel.forEachRange(tiles.count, unit: 1, work: g.rows * o * depth) { range in
         let integers = Scratch.forCurrentThread.integers(1, count: 2 * groupTiles * tileRows + 3 * groupTiles)
         let sums = Scratch.forCurrentThread.buffer(7, count: groupTiles * tileRows * lanes)
         let corners = integers, targets = integers + groupTiles * tileRows
@@ -133,14 +124,9 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
             let groupEnd = min(groupStart + groupTiles, range.upperBound)
             var kept = 0
             for tile in groupStart..<groupEnd {   // each tile's positions (b, i, j): their windows' corners and places in y
-                let block = tile / tilesPerBlock, tileInBlock = tile % tilesPerBlock
-                let before = block == blocks - 1 ? lastTilesBefore : tilesBefore, images = block == blocks - 1 ? lastImages : blockImages
-                var index = 0
-                while before[index + 1] <= tileInBlock { index += 1 }
+                let (index, image, point, rows) = tiles.locate(tile)
                 let part = parts + 6 * index, (i0, i1, j0, j1) = (part[0], part[1], part[2], part[3])
-                let partWidth = j1 - j0, perImage = (i1 - i0) * partWidth, first = (tileInBlock - before[index]) * tileRows
-                let rows = min(tileRows, images * perImage - first)
-                var b = block * blockImages + first / perImage, i = i0 + first % perImage / partWidth, j = j0 + first % partWidth
+                var b = image, i = i0 + point / (j1 - j0), j = j0 + point % (j1 - j0)
                 for r in kept..<kept + rows {   // counted on, not divided out
                     corners[r] = b * g.channels * height * width + (i * s - border) * width + j * s - border
                     targets[r] = b * o * positions + i * wo + j
@@ -178,6 +164,44 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
                 }
             }
         }
+    }
+}
+
+/// The tiles of a kernel whose rows are the points of rectangles (parts) of every image: a block
+/// of images goes through every part before the next block, so that the block's images (or its
+/// part of dx) stay in the cache meanwhile, and a tile takes `tileRows` points of one part, image
+/// after image. `table` holds 3 · parts + 2 integers: each part's size in one image, and the tiles
+/// of the parts before each, in a full block and in the last one.
+private struct PartTiles {
+    let blockImages: Int, lastImages: Int, blocks: Int, perBlock: Int, count: Int, tileRows: Int
+    private let sizes: UnsafeMutablePointer<Int>, before: UnsafeMutablePointer<Int>, lastBefore: UnsafeMutablePointer<Int>
+
+    init(batch: Int, blockImages: Int, tileRows: Int, parts: Int, table: UnsafeMutablePointer<Int>, size: (Int) -> Int) {
+        self.blockImages = min(batch, blockImages)
+        lastImages = batch - (batch - 1) / self.blockImages * self.blockImages
+        blocks = (batch + self.blockImages - 1) / self.blockImages
+        self.tileRows = tileRows
+        (sizes, before, lastBefore) = (table, table + parts, table + 2 * parts + 1)
+        before[0] = 0
+        lastBefore[0] = 0
+        for part in 0..<parts {
+            sizes[part] = size(part)
+            before[part + 1] = before[part] + (self.blockImages * sizes[part] + tileRows - 1) / tileRows
+            lastBefore[part + 1] = lastBefore[part] + (lastImages * sizes[part] + tileRows - 1) / tileRows
+        }
+        perBlock = before[parts]
+        count = (blocks - 1) * perBlock + lastBefore[parts]
+    }
+
+    /// Tile number `tile`: its part, the image of its first point and that point's number among
+    /// the part's points in an image, and its number of rows.
+    func locate(_ tile: Int) -> (part: Int, image: Int, point: Int, rows: Int) {
+        let block = tile / perBlock, inBlock = tile % perBlock, last = block == blocks - 1
+        let before = last ? lastBefore : self.before, images = last ? lastImages : blockImages
+        var part = 0
+        while before[part + 1] <= inBlock { part += 1 }
+        let first = (inBlock - before[part]) * tileRows, size = sizes[part]
+        return (part, block * blockImages + first / size, first % size, min(tileRows, images * size - first))
     }
 }
 
@@ -461,19 +485,13 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
             }
         }
     }
-    let blockImages = min(g.batch, max(1, 64 * 1024 / (min(lanes, g.channels) * plane)))   // 256 KB of dx
-    let lastImages = g.batch - (g.batch - 1) / blockImages * blockImages
-    // The tiles of the parts before each, in a full block and in the last one.
-    let tilesBefore = scratch.integers(3, count: 2 * (partCount + 1)), lastTilesBefore = tilesBefore + partCount + 1
-    tilesBefore[0] = 0
-    lastTilesBefore[0] = 0
-    for index in 0..<partCount {
-        let part = parts + 5 * index, size = (part[2] - part[1]) * (part[4] - part[3])
-        tilesBefore[index + 1] = tilesBefore[index] + (blockImages * size + tileRows - 1) / tileRows
-        lastTilesBefore[index + 1] = lastTilesBefore[index] + (lastImages * size + tileRows - 1) / tileRows
+    let blockImages = max(1, 64 * 1024 / (min(lanes, g.channels) * plane))   // 256 KB of dx
+    let tiles = PartTiles(batch: g.batch, blockImages: blockImages, tileRows: tileRows, parts: partCount,
+                          table: scratch.integers(3, count: 3 * partCount + 2)) {
+        let part = parts + 5 * $0
+        return (part[2] - part[1]) * (part[4] - part[3])
     }
-    let blocks = (g.batch + blockImages - 1) / blockImages, tilesPerBlock = tilesBefore[partCount]
-    let tilesPerStripe = (blocks - 1) * tilesPerBlock + lastTilesBefore[partCount]
+    let tilesPerStripe = tiles.count
     let groupRows = tileRows * 8   // tiles whose sums are kept to be written to dx together
     Parallel.forEachRange(stripes * tilesPerStripe, unit: 1, work: g.batch * g.channels * plane * window * o) { items in
         let totals = Scratch.forCurrentThread.buffer(7, count: groupRows * lanes)
@@ -494,16 +512,11 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
             let stripe = item / tilesPerStripe, tileInStripe = item % tilesPerStripe
             if kept + tileRows > groupRows || (kept > 0 && stripe != keptStripe) { write() }
             keptStripe = stripe
-            let block = tileInStripe / tilesPerBlock, tileInBlock = tileInStripe % tilesPerBlock
-            let before = block == blocks - 1 ? lastTilesBefore : tilesBefore, images = block == blocks - 1 ? lastImages : blockImages
-            var index = 0
-            while before[index + 1] <= tileInBlock { index += 1 }
+            let (index, image, point, rows) = tiles.locate(tileInStripe)
             let part = parts + 5 * index, (u0, u1, t0, t1) = (part[1], part[2], part[3], part[4])
-            let ph = part[0] / classWidth, pw = part[0] % classWidth, partWidth = t1 - t0, perImage = (u1 - u0) * partWidth
-            let first = (tileInBlock - before[index]) * tileRows
-            let rows = min(tileRows, images * perImage - first), sums = totals + kept * lanes
+            let ph = part[0] / classWidth, pw = part[0] % classWidth, sums = totals + kept * lanes
             // Pixel (b, u, t) of the part for each row: divided out once, then counted on.
-            var b = block * blockImages + first / perImage, u = u0 + first % perImage / partWidth, t = t0 + first % partWidth
+            var b = image, u = u0 + point / (t1 - t0), t = t0 + point % (t1 - t0)
             for r in 0..<rows {
                 pixels[r] = b * o * ho * wo + u * wo + t
                 targets[kept + r] = (b * g.channels + stripe * lanes) * plane + (ph + s * u) * g.width + pw + s * t
