@@ -71,6 +71,9 @@ let package = Package(
         // Appendix A: the digit classifier that scores chapter 3's samples, and its calibration.
         .executableTarget(name: "score-digits", dependencies: chapterDependencies, swiftSettings: fastMath),
 
+        // The book: every chapter woven with its runs, as web pages (output/book/index.html).
+        .executableTarget(name: "book", dependencies: chapterDependencies, swiftSettings: fastMath),
+
         // Compares a run with the committed reference run of its chapter.
         .executableTarget(name: "compare", dependencies: chapterDependencies, swiftSettings: fastMath),
 
@@ -82,7 +85,7 @@ let package = Package(
         // Runs the chapter programs end to end (so it depends on them: they are built first).
         .testTarget(name: "ChapterTests",
                     dependencies: ["Workbook", "Backprop", "Models", "bench", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
-                                   "chapter04-celeba-gan", "chapter05-variational-autoencoder", "chapter06-dcgan", "gan-dynamics", "score-digits", "compare"]),
+                                   "chapter04-celeba-gan", "chapter05-variational-autoencoder", "chapter06-dcgan", "gan-dynamics", "score-digits", "compare", "book"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -75,3 +75,18 @@ public struct DCGAN: Sendable {
         return (g, d)
     }
 }
+
+public extension DCGAN {
+    /// Chapter 6's two data sets (its `--dataset`): the run each makes, the run it is put beside,
+    /// and its default length.
+    enum Dataset: String, CaseIterable, Sendable {
+        case celeba   // 64 x 64 colour faces, from the same folders and cache as chapter 4
+        case mnist    // MNIST digits padded to 32 x 32 (one stage fewer), as chapter 3's
+
+        public var chapter: String { self == .celeba ? "chapter06-dcgan" : "chapter06-dcgan-mnist" }
+        /// Chapter 4's perceptron GAN on the same faces, or chapter 3's on the digits.
+        public var besideReference: String { self == .celeba ? "output/reference/chapter04-celeba-gan" : "output/reference/chapter03-gan" }
+        /// Faces: nil, as many epochs as make about 2,500 steps.
+        public var defaultEpochs: Int? { self == .celeba ? nil : 5 }
+    }
+}

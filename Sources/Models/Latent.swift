@@ -14,6 +14,16 @@ public enum Latent: String, CaseIterable, Sendable {
         }
     }
 
+    /// The vectors a GAN chapter keeps for its whole run, each from its own generator so that they
+    /// are the same whatever else draws random numbers: 64 for the grid drawn every epoch
+    /// ([64, size], seed + 7919) and the ends of `walks` latent walks ([2 walks, size], seed + 104,729).
+    public func fixed(size: Int, walks: Int, seed: UInt64) -> (grid: Tensor, ends: Tensor) {
+        let grid = Tensor(shape: [0]), ends = Tensor(shape: [0])
+        sample(grid, count: 64, size: size, using: RandomGenerator(seed: seed &+ 7919))
+        sample(ends, count: 2 * walks, size: size, using: RandomGenerator(seed: seed &+ 104_729))
+        return (grid, ends)
+    }
+
     /// How the chapters write it: "N(0, 1)".
     public var formula: String { self == .normal ? "N(0, 1)" : "U(-1, 1)" }
 }

@@ -51,3 +51,19 @@ public struct MLPGAN: Sendable {
         return (generator, discriminator)
     }
 }
+
+public extension MLPGAN {
+    /// The networks and settings of the tutorials chapter 3 grew from (its `--preset`).
+    enum Preset: String, CaseIterable, Sendable {
+        case classic   // G 100-256-512-1024-784, D 784-1024-512-256-1 with dropout 0.3 (the Keras GAN introduction)
+        case small     // G 100-32-64-128-784, D 784-128-64-32-1 with dropout 0.2, z ~ U(-1, 1) (a PyTorch MNIST GAN)
+        case book      // z of 20, one hidden layer of 100 units in each network, dropout 0.5 (a hands-on GAN article)
+
+        public var networks: MLPGAN { [MLPGAN.digits, .smallDigits, .bookDigits][index] }
+        public var latent: Latent { self == .small ? .uniform : .normal }
+        public var learningRate: Float { self == .small ? 0.002 : 2e-4 }
+        public var batchSize: Int { self == .classic ? 128 : 64 }
+        public var defaultEpochs: Int { [30, 50, 50][index] }
+        private var index: Int { Self.allCases.firstIndex(of: self)! }
+    }
+}

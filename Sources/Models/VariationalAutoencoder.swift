@@ -82,3 +82,70 @@ public final class VariationalAutoencoder {
 /// summed over the pixels), the KL divergence of the codes from N(0, 1), and the loss that is
 /// minimised, reconstruction + β · KL (the negative evidence lower bound when β = 1).
 public typealias VAELoss = (reconstruction: Double, divergence: Double, loss: Double)
+
+public extension VariationalAutoencoder {
+    /// The forward pass as training makes it, z sampled by `sampler`: the decoder's logits, μ and log σ².
+    ///     x [B, 784], labels [B, 10] -> logits [B, 784], μ [B, Z], log σ² [B, Z]
+    func forward(_ x: Tensor, labels: Tensor, sampler: Reparameterize) -> (logits: Tensor, mean: Tensor, logVariance: Tensor) {
+        let h = encoder.forward(encoderInput(x, labels: labels))
+        let mean = meanHead.forward(h), logVariance = logVarianceHead.forward(h)
+        return (decoder.forward(decoderInput(sampler.forward(mean: mean, logVariance: logVariance), labels: labels)), mean, logVariance)
+    }
+
+    /// The images decoded from z = μ (evaluation mode), in [0, 1]: what the VAE makes of x. [B, 784]
+    func reconstruct(_ x: Tensor, labels: Tensor) -> Tensor {
+        setTraining(false)
+        defer { setTraining(true) }
+        let h = encoder.forward(encoderInput(x, labels: labels))
+        let z = sampler.forward(mean: meanHead.forward(h), logVariance: logVarianceHead.forward(h))
+        return Tensor(copying: generator.forward(decoderInput(z, labels: labels)))
+    }
+
+    /// The means μ the encoder gives x (evaluation mode; not conditional). [B, Z]
+    func means(_ x: Tensor) -> Tensor {
+        setTraining(false)
+        defer { setTraining(true) }
+        return Tensor(copying: meanHead.forward(encoder.forward(x)))
+    }
+
+    /// Codes to decode: `count` rows of z ~ N(0, 1), and when conditional the digits `digits(row)`
+    /// (0, 1, ..., 9, 0, ... by default) beside them, one-hot. [count, Z (+10)]
+    func codes(_ into: Tensor, count: Int, using random: RandomGenerator, digits: (Int) -> Int = { $0 % 10 }) {
+        let z = Tensor(shape: [count, latentSize])
+        z.fillNormal(using: random)
+        guard isConditional else { return into.copy(from: z) }
+        let labels = Tensor(shape: [0])
+        oneHot((0..<count).map(digits), classes: Self.classes, into: labels)
+        into.copy(from: JoinColumns().forward(z, labels))
+    }
+
+    /// The codes of the grids drawn every epoch: 64 codes z ~ N(0, 1); when conditional, 8 codes
+    /// each drawn as every digit, one row of 8 per digit. [64 or 80, Z (+10)]
+    func gridCodes(_ into: Tensor, using random: RandomGenerator) {
+        guard isConditional else { return codes(into, count: 64, using: random) }
+        let styles = Tensor(shape: [8, latentSize]), digits = Tensor(shape: [0])
+        styles.fillNormal(using: random)                                                   // 8 codes z: [8, Z]
+        let repeated = Tensor(shape: [80, latentSize])                                     // each once per digit: [80, Z]
+        for row in 0..<80 { for k in 0..<latentSize { repeated[row, k] = styles[row % 8, k] } }
+        oneHot((0..<80).map { $0 / 8 }, classes: Self.classes, into: digits)               // row r asks for digit r / 8
+        into.copy(from: JoinColumns().forward(repeated, digits))
+    }
+}
+
+public extension VariationalAutoencoder {
+    /// The two terms of the loss summed over a data set that `fill(indices, x, labels)` hands out in
+    /// batches of 1,000, one z sampled per image by `sampler` (as in training): (reconstruction, KL), in nats.
+    func summedLoss(count: Int, sampler: Reparameterize, fill: (Range<Int>, Tensor, Tensor) -> Void) -> (reconstruction: Double, divergence: Double) {
+        let bce = BCEWithLogitsLoss(), kl = KLDivergenceLoss()
+        let x = Tensor(shape: [0]), labels = Tensor(shape: [0])
+        var reconstruction = 0.0, divergence = 0.0
+        for start in stride(from: 0, to: count, by: 1000) {
+            let indices = start..<min(start + 1000, count)
+            fill(indices, x, labels)
+            let (logits, mean, logVariance) = forward(x, labels: labels, sampler: sampler)
+            reconstruction += Double(bce.forward(logits, x, weight: Float(imageSize))) * Double(indices.count)
+            divergence += Double(kl.forward(mean: mean, logVariance: logVariance)) * Double(indices.count)
+        }
+        return (reconstruction, divergence)
+    }
+}

@@ -32,6 +32,7 @@ let epochs = options.training.epochCount, batchSize = options.training.batch, le
 let zoom = options.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
 let run = exitOnError { try Run(chapter: "chapter01-autoencoder", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)   // the one source of randomness: same seed, same run
+let settings = Settings(["epochs": epochs, "batch size": batchSize, "learning rate": learningRate, "zoom": zoom], run: options.run)
 
 // MARK: - 2. Data
 // 28 x 28 gray digits, flattened to 784 numbers and scaled to [0, 1] (a sigmoid's range).
@@ -86,14 +87,12 @@ func drawReconstructions(to url: URL) throws {
 
 // The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/Training/TrainingLoop.swift.
 let training = AutoencoderTraining(
-    run: run, rng: rng, configuration: ["batch size": "\(batchSize)", "learning rate": "\(learningRate)",
-                                        "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
+    run: run, rng: rng, configuration: settings.checkpoint,
     model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
 if options.training.resume { exitOnError { try training.resume() } }
 training.notebook = writeNotebook   // the report is rewritten after every epoch (section 5)
 
 let batch = Tensor(shape: [0])
-print("Training for epochs \(training.epochs) of \(training.stepsPerEpoch) steps (batch \(batchSize)) on \(run.threads) threads")
 
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
     for epoch in training.epochs {
@@ -101,11 +100,13 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
             let indices = training.batch(step)
             train.fill(batch, with: indices)                      // x: [B, 784]
 
+            // region: the step
             optimizer.zeroGradients()
             let reconstruction = autoencoder.forward(batch)       // x̂ = decoder(encoder(x))
             let value = loss.forward(reconstruction, batch)       // L = mean((x̂ - x)^2): the target is the input
             _ = autoencoder.backward(loss.backward())             // dL/dw for every weight, layer by layer
             optimizer.step()                                      // every weight takes a small step downhill
+            // endregion
 
             try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // running loss, chart, progress; Ctrl-C saves here
         }
@@ -115,41 +116,22 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
     }
 }
 
-// MARK: - 5. Outputs: the final pictures, the loss chart, and the report (the executed notebook)
+// MARK: - 5. Outputs: pictures, the loss chart and the tables, woven into chapters/01-autoencoder.md
 
 /// Writes the notebook for where the run stands: after every epoch, when it stops early, and at the end.
 func writeNotebook(_ status: RunStatus) throws {
     let results = training.history
     try drawReconstructions(to: run.output("reconstructions.png"))
-    let chartFile = try training.lossChart(title: "Autoencoder on MNIST: reconstruction error").draw(into: run.outputFolder, name: "loss")
-    let report = Report(title: "Chapter 1: an autoencoder on MNIST (executed notebook)", status: status)
-    report.paragraph("""
-        An undercomplete autoencoder: the encoder (784-128-64-36-18-9, ReLU) squeezes each digit into a latent vector z \
-        of 9 numbers, and the decoder (9-18-36-64-128-784, ReLU, sigmoid output) rebuilds the 784 pixels from z alone. \
-        It is trained to reproduce its input, with the mean squared error as the loss and Adam as the optimiser. \
-        The text of this chapter is `chapters/01-autoencoder.md`.
-        """)
-    report.describe(run, configuration: [
-        ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
-        ("optimiser", "Adam, lr \(learningRate), betas (0.9, 0.999), weight decay 1e-8"),
-        ("loss", "mean squared error"), ("parameters", "\(autoencoder.parameterCount)"),
-        ("training images", "\(train.count)"), ("test images", "\(test.count)"),
-    ])
-    report.heading("Training, epoch by epoch")
-    report.table(["epoch", "training loss", "test MSE", "seconds"],
-                 results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.seconds, 1)] })
-    guard let final = results.last else { return try report.write(to: run.output("report.md")) }
-    report.heading("Reconstructions")
-    report.paragraph("Rows alternate: test digits, then their reconstructions from 9 numbers each (epoch \(final.epoch)).")
-    report.image("test digits and their reconstructions", "reconstructions.png")
-    report.chart(chartFile, heading: "Loss", caption: "training loss and test MSE per epoch")
-    report.epochPictures(results.map(\.epoch))
-    report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * results.count, notebookSeconds: training.notebookSeconds,
-                  ["final test MSE: \(fixed(final.testMSE, 4)) after \(final.epoch) epochs"])
-    guard status.isFinished else { return try report.write(to: run.output("report.md")) }
-    try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "zoom": "\(zoom)",
-                                           "limit": options.run.limit.map(String.init) ?? "none"],
-                   metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"], data: train.fingerprint + "-" + test.fingerprint)
+    let notebook = Notebook(run: run, settings: settings)
+    notebook.table("epochs", "Training, epoch by epoch", ["epoch", "training loss", "test MSE", "seconds"],
+                   results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.seconds, 1)] })
+    notebook.chart("loss", "Loss", try training.lossChart(title: "Autoencoder on MNIST: reconstruction error").draw(into: run.outputFolder, name: "loss"),
+                   caption: "training loss and test MSE per epoch")
+    notebook.epochPictures(results.map(\.epoch))
+    notebook.timing(trainingSeconds: training.trainingSeconds, samples: train.count * results.count, notebookSeconds: training.notebookSeconds)
+    guard status.isFinished, let final = results.last else { return try notebook.write(status) }
+    try notebook.finish(metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"],
+                        data: train.fingerprint + "-" + test.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }

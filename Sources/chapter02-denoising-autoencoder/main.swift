@@ -1,9 +1,8 @@
 // Chapter 2: a denoising autoencoder on MNIST.
 //
-// Read this file beside chapters/02-denoising-autoencoder.md. An *overcomplete* autoencoder (a
-// code of 1024 numbers for 784 pixels) could learn to copy its input. So we damage the input and
-// ask for the clean image: copying no longer works, and the network has to learn what digits
-// look like.
+// Read it beside chapters/02-denoising-autoencoder.md. An *overcomplete* autoencoder (a code of 1024 numbers
+// for 784 pixels) could learn to copy its input. So we damage the input and ask for the clean image:
+// copying no longer works, and the network has to learn what digits look like.
 //
 //     swift run chapter02-denoising-autoencoder --data-dir ../shared/data
 
@@ -21,9 +20,7 @@ enum Noise: String, ExpressibleByArgument, CaseIterable {
     case none       // no corruption: watch the network learn to copy
 }
 
-enum Defaults: TrainingDefaults {
-    static let epochs = 10, batchSize = 64, learningRate: Float = 1e-3
-}
+enum Defaults: TrainingDefaults { static let epochs = 10, batchSize = 64, learningRate: Float = 1e-3 }
 
 struct Options: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,17 +28,13 @@ struct Options: ParsableCommand {
         abstract: "Train an overcomplete autoencoder to remove noise from MNIST digits.")
 
     @OptionGroup var training: TrainingOptions<Defaults>
-
     @Option(help: "How the input is corrupted: \(Noise.allCases.map(\.rawValue).joined(separator: ", ")).")
     var noise: Noise = .gaussian
-
     @Option(name: .customLong("noise-level"),
             help: "The noise's strength: the standard deviation for gaussian (default 0.5), the fraction of pixels for masking (default 0.5).")
     var noiseLevel: Float?
-
     @Option(help: "Size of the code (hidden layer). Above 784 the autoencoder is overcomplete.")
     var hidden = 1024
-
     @OptionGroup var drawing: PictureOptions
     @OptionGroup var run: RunOptions
 
@@ -66,6 +59,8 @@ let testNoise = noise == .none ? Noise.gaussian : noise, testNoiseLevel = noise 
 let zoom = options.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
 let run = exitOnError { try Run(chapter: "chapter02-denoising-autoencoder", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)
+let settings = Settings(["epochs": epochs, "batch size": batchSize, "learning rate": learningRate, "zoom": zoom, "noise": noise.rawValue,
+                         "noise level": noiseLevel, "hidden": options.hidden], run: options.run)
 
 // MARK: - 2. Data and the corruption
 
@@ -145,20 +140,18 @@ func drawDenoising(to url: URL) throws {
 
 // The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/Training/TrainingLoop.swift.
 let training = AutoencoderTraining(
-    run: run, rng: rng, configuration: ["batch size": "\(batchSize)", "learning rate": "\(learningRate)",
-                                        "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
-                                        "seed": "\(options.run.seed)", "limit": options.run.limit.map(String.init) ?? "none"],
+    run: run, rng: rng, configuration: settings.checkpoint,
     model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
 if options.training.resume { exitOnError { try training.resume() } }
 training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
 
 let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
-print("Training for epochs \(training.epochs) of \(training.stepsPerEpoch) steps (batch \(batchSize)) on \(run.threads) threads")
 
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
     for epoch in training.epochs {
         for step in training.beginEpoch(epoch) {              // a new shuffled order every epoch
             let indices = training.batch(step)
+            // region: the step
             train.fill(clean, with: indices)                  // x: [B, 784]
             corrupt(clean, into: noisy, using: rng)           // x̃: x damaged
 
@@ -167,6 +160,7 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
             let value = loss.forward(denoised, clean)         // ... and is scored against the clean one
             _ = autoencoder.backward(loss.backward())
             optimizer.step()
+            // endregion
 
             try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // running loss, chart, progress; Ctrl-C saves here
         }
@@ -176,53 +170,25 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
     }
 }
 
-// MARK: - 6. Outputs (the executed notebook)
+// MARK: - 6. Outputs: pictures, charts and the tables, woven into chapters/02-denoising-autoencoder.md
 
 /// Writes the notebook for where the run stands: after every epoch, when it stops early, and at the end.
 func writeNotebook(_ status: RunStatus) throws {
     let results = training.history
     try drawDenoising(to: run.output("denoising.png"))
-    let lossFile = try training.lossChart(title: "Denoising autoencoder: error against the clean images").draw(into: run.outputFolder, name: "loss")
-    let psnrChart = Chart(title: "Denoising: PSNR of the test images (higher is better)", xLabel: "epoch", yLabel: "PSNR (dB)",
-                          series: [.init("denoised", results.map { (x: Double($0.epoch), y: $0.psnr ?? .nan) }, style: "linespoints"),
-                                   .init("noisy input (baseline)", results.map { (x: Double($0.epoch), y: noisyPSNR) })],
-                          key: "center right")
-    let psnrFile = try psnrChart.draw(into: run.outputFolder, name: "psnr")
-    let report = Report(title: "Chapter 2: a denoising autoencoder on MNIST (executed notebook)", status: status)
-    report.paragraph("""
-        An overcomplete autoencoder (784-\(options.hidden)-784, ReLU, sigmoid output) sees each training digit damaged \
-        (\(options.noise == .gaussian ? "Gaussian noise of standard deviation \(options.level), clipped to [0, 1]" : options.noise == .masking ? "a fraction \(options.level) of its pixels set to 0" : "no damage at all: it may learn to copy")) \
-        and is trained, with the mean squared error, to output the clean digit. The text of this chapter is \
-        `chapters/02-denoising-autoencoder.md`.
-        """)
-    report.describe(run, configuration: [
-        ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
-        ("optimiser", "Adam, lr \(learningRate), betas (0.9, 0.999)"),
-        ("noise", options.noise == .none ? "none in training; Gaussian 0.5 on the test digits" : "\(options.noise.rawValue), level \(options.level)"),
-        ("parameters", "\(autoencoder.parameterCount)"),
-        ("training images", "\(train.count)"), ("test images", "\(test.count)"),
-    ])
-    report.heading("Training, epoch by epoch")
-    report.paragraph("PSNR is the mean over the test images of 10 log10(1 / MSE). The noisy test input scores \(fixed(noisyPSNR, 2)) dB.")
-    report.table(["epoch", "training loss", "test MSE", "test PSNR (dB)", "gain over noisy (dB)", "seconds"],
-                 results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr ?? .nan, 2),
-                                fixed(($0.psnr ?? .nan) - noisyPSNR, 2), fixed($0.seconds, 1)] })
-    guard let final = results.last else { return try report.write(to: run.output("report.md")) }
-    let finalPSNR = final.psnr ?? .nan   // chapter 2 records it every epoch
-    report.heading("Denoising")
-    report.paragraph("Rows: the noisy input, the network's output, the clean original (epoch \(final.epoch)).")
-    report.image("noisy, denoised and clean test digits", "denoising.png")
-    report.chart(lossFile, heading: "Loss", caption: "training loss and test MSE")
-    report.chart(psnrFile, heading: "PSNR", caption: "test PSNR per epoch")
-    report.epochPictures(results.map(\.epoch))
-    report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * results.count, notebookSeconds: training.notebookSeconds,
-                  ["final: test MSE \(fixed(final.testMSE, 4)), PSNR \(fixed(finalPSNR, 2)) dB against \(fixed(noisyPSNR, 2)) dB for the noisy input"])
-    guard status.isFinished else { return try report.write(to: run.output("report.md")) }
-    try run.finish(report, configuration: ["epochs": "\(epochs)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "zoom": "\(zoom)",
-                                           "noise": options.noise.rawValue, "noise level": "\(options.level)", "hidden": "\(options.hidden)",
-                                           "limit": options.run.limit.map(String.init) ?? "none"],
-                   metrics: ["test MSE": final.testMSE, "test PSNR (dB)": finalPSNR, "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainingLoss],
-                   pictures: ["denoising.png"], data: train.fingerprint + "-" + test.fingerprint)
+    _ = try training.lossChart(title: "Denoising autoencoder: error against the clean images").draw(into: run.outputFolder, name: "loss")
+    _ = try training.psnrChart(noisy: noisyPSNR).draw(into: run.outputFolder, name: "psnr")
+    let notebook = Notebook(run: run, settings: settings)
+    notebook.table("epochs", "Training, epoch by epoch", ["epoch", "training loss", "test MSE", "test PSNR (dB)", "gain over noisy (dB)", "seconds"],
+                   results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr ?? .nan, 2),
+                                  fixed(($0.psnr ?? .nan) - noisyPSNR, 2), fixed($0.seconds, 1)] })
+    notebook.add("noisy PSNR", "The noisy input's PSNR", "\(fixed(noisyPSNR, 2)) dB")
+    notebook.epochPictures(results.map(\.epoch))
+    notebook.timing(trainingSeconds: training.trainingSeconds, samples: train.count * results.count, notebookSeconds: training.notebookSeconds)
+    guard status.isFinished, let final = results.last else { return try notebook.write(status) }
+    try notebook.finish(metrics: ["test MSE": final.testMSE, "test PSNR (dB)": final.psnr ?? .nan, "noisy PSNR (dB)": noisyPSNR,
+                                  "training loss": final.trainingLoss],
+                        pictures: ["denoising.png"], data: train.fingerprint + "-" + test.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }

@@ -16,18 +16,8 @@ import Workbook
 
 // MARK: - 1. Configuration
 
-enum Preset: String, ExpressibleByArgument, CaseIterable {
-    case classic   // G 100-256-512-1024-784, D 784-1024-512-256-1 with dropout 0.3 (the Keras GAN introduction)
-    case small     // G 100-32-64-128-784, D 784-128-64-32-1 with dropout 0.2, z ~ U(-1, 1) (a PyTorch MNIST GAN)
-    case book      // z of 20, one hidden layer of 100 units in each network, dropout 0.5 (a hands-on GAN article)
-
-    var networks: MLPGAN { [MLPGAN.digits, .smallDigits, .bookDigits][index] }   // in Sources/Models/MLPGAN.swift
-    var latent: Latent { self == .small ? .uniform : .normal }
-    var learningRate: Float { self == .small ? 0.002 : 2e-4 }
-    var batchSize: Int { self == .classic ? 128 : 64 }
-    var defaultEpochs: Int { [30, 50, 50][index] }
-    private var index: Int { Self.allCases.firstIndex(of: self)! }
-}
+typealias Preset = MLPGAN.Preset   // classic, small, book: the tutorials' networks and settings (Sources/Models/MLPGAN.swift)
+extension Preset: ExpressibleByArgument {}
 extension Latent: ExpressibleByArgument {}
 
 enum Defaults: TrainingDefaults {
@@ -50,8 +40,7 @@ struct Options: ParsableCommand {
     var discriminatorDropout: Float?
     @Option(name: .customLong("d-steps"), help: "Discriminator steps per generator step (more: a stronger D).")
     var discriminatorSteps = 1
-    @Flag(inversion: .prefixedNo, help: "Score 2,000 samples every epoch with a digit classifier (trained once, then cached).")
-    var score = true
+    @OptionGroup var scoring: ScoreOptions
     @OptionGroup var training: TrainingOptions<Defaults>
     @OptionGroup var generation: GenerateOptions
     @OptionGroup var cache: CacheOptions
@@ -80,10 +69,8 @@ let run = exitOnError { try Run(chapter: "chapter03-gan", options: options.run) 
 let rng = RandomGenerator(seed: options.run.seed)
 
 // MARK: - 2. Models
-// Both are plain multilayer perceptrons (Sources/Models/MLPGAN.swift). G ends in tanh, so its
-// images lie in [-1, 1], the range the real digits are scaled to. D ends in a single logit: its
-// probability that the input is real is sigmoid(logit), and the loss is computed from the logit
-// directly (stable for any logit).
+// Plain perceptrons (Sources/Models/MLPGAN.swift). G ends in tanh: images in [-1, 1], as the real digits.
+// D ends in one logit: P(real) = sigmoid(logit), and the loss is computed from the logit (stable for any logit).
 
 let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, 784];  D: x [B, 784] -> logit [B, 1]
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
@@ -91,67 +78,50 @@ let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learni
 let bce = BCEWithLogitsLoss()
 let pictures = SamplePictures(run: run, generator: generator, layout: .gray(side: 28), zoom: zoom)   // grids, strip, walk (Workbook/Images)
 
-// Everything that must match for a checkpoint to continue this run.
-let configuration: [String: String] = [
+// The settings, declared once: what a checkpoint must match, the report's table, metrics.json.
+let settings = Settings([
     "preset": preset.rawValue, "generator": describe(networks.generatorSizes), "discriminator": describe(networks.discriminatorSizes),
-    "latent": latent.rawValue, "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "real label": "\(realLabel)",
-    "D dropout": "\(networks.discriminatorDropout)", "D steps": "\(discriminatorSteps)", "seed": "\(options.run.seed)",
-    "limit": options.run.limit.map(String.init) ?? "none",
-]
+    "latent": latent.rawValue, "batch size": batchSize, "learning rate": learningRate, "real label": realLabel,
+    "D dropout": networks.discriminatorDropout, "D steps": discriminatorSteps, "epochs": epochCount, "zoom": zoom,
+], run: options.run)
 
 // MARK: - Generating only: --generate N
-
 if let count = options.generation.generate {
-    let file = options.generation.checkpointFile(run)
-    exitOnError {
-        let saved = try Checkpoint.load(generator, as: "G", from: file, configuration: configuration,
-                                        mustMatch: ["generator", "latent", "preset"], hint: "pass the same --preset/--latent to draw from it")
-        let idx = try pictures.generateIDX(count: count) { z, n in latent.sample(z, count: n, size: latentSize, using: rng) }
-        print("Drew \(count) samples from \(file.path) (epoch \(saved.epoch)): \(idx.path) and generated.png (the first \(min(count, 100)))")
-    }
+    exitOnError { print(try pictures.generate(count, from: options.generation.checkpointFile(run), as: "G", settings: settings.checkpoint,
+                                              mustMatch: ["generator", "latent", "preset"], hint: "pass the same --preset/--latent to draw from it")
+                        { z, n in latent.sample(z, count: n, size: latentSize, using: rng) }) }
     exit(0)
 }
 
 // MARK: - 3. Data
 // MNIST digits scaled from [0, 255] to [-1, 1], the range of G's tanh.
-
-let fullTrain = exitOnError { try MNIST.load(.train, root: run.dataRoot) }
+let (fullTrain, test) = exitOnError { (try MNIST.load(.train, root: run.dataRoot), try MNIST.load(.test, root: run.dataRoot)) }
 let train = fullTrain.prefix(options.run.limit)
-let test = exitOnError { try MNIST.load(.test, root: run.dataRoot) }
 print("MNIST: \(train.count) training images from \(run.shownDataRoot)")
 print("G \(describe(networks.generatorSizes)): \(generator.parameterCount) parameters; D \(describe(networks.discriminatorSizes)): \(discriminator.parameterCount) parameters")
 
-// How varied 64 real digits are: the yardstick for the samples' variety (mode collapse).
-let realSample = Tensor(shape: [0])
-test.fill(realSample, with: 0..<min(64, test.count), range: -1...1)
-let realVariety = meanPairwiseDistance(realSample)
+let realVariety = test.variety(of: 64, range: -1...1)   // how varied real digits are: the yardstick for mode collapse
 
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning;
 // and the ends of 8 straight lines from one z to another, 10 steps each.
-let fixedZ = Tensor(shape: [0]), ends = Tensor(shape: [0])
-latent.sample(fixedZ, count: 64, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 7919))
-latent.sample(ends, count: 16, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 104_729))
+let (fixedZ, ends) = latent.fixed(size: latentSize, walks: 8, seed: options.run.seed)
 
-// A number that moves: a digit classifier (appendix A, trained once on all 60,000 training digits
-// and cached) judges 2,000 samples from fixed z every epoch. It has its own random numbers, so
-// scoring changes nothing in the training run.
-let scorer = !options.score ? nil : exitOnError { try DigitScorer.prepared(train: fullTrain, test: test, cacheFolder: options.cache.cacheFolder) }
+// A number that moves: a digit classifier (appendix A; trained once, cached) judges 2,000 samples
+// from fixed z every epoch. It has its own random numbers: scoring changes nothing in training.
+let scorer = !options.scoring.score ? nil : exitOnError { try DigitScorer.prepared(train: fullTrain, test: test, cacheFolder: options.cache.cacheFolder) }
 let scoreZ = Tensor(shape: [0])
 latent.sample(scoreZ, count: 2000, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 31_337))
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
-
-let training = GANTraining(run: run, rng: rng, configuration: configuration, generator: generator, discriminator: discriminator,
+let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, generator: generator, discriminator: discriminator,
                            generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
                            examples: train.count, batchSize: batchSize, epochs: epochCount)
 if options.training.resume { exitOnError { try training.resume() } }
 training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
 
 // MARK: - 5. Training: D and G take turns
-
 let real = Tensor(shape: [0]), z = Tensor(shape: [0])
 let realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0]), generatorTargets = Tensor(shape: [0])
-print("Training for epochs \(training.epochs), \(training.stepsPerEpoch) steps each (batch \(batchSize), z ~ \(latent.rawValue)) on \(run.threads) threads")
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
     for epoch in training.epochs {
         for step in training.beginEpoch(epoch) {                                 // a new shuffled order every epoch
@@ -161,6 +131,7 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
             fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
             generatorTargets.reshape(to: [b, 1]); generatorTargets.fill(1)      // what G wants D to say
 
+            // region: the D step
             // The discriminator's step: learn to tell real digits from G's. Its inputs are data (real
             // digits, and fakes it does not pass gradients back to), so it needs no input gradient.
             discriminator.isFrozen = false
@@ -182,7 +153,9 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
                 _ = discriminator.backward(bce.backward())                      // G's weights are not touched here
                 discriminatorOptimizer.step()
             }
+            // endregion
 
+            // region: the G step
             // The generator's step: learn to make D say "real". The gradient flows back through D
             // into G. D is frozen meanwhile: its weights stay put, and its weight gradients are skipped.
             discriminator.isFrozen = true
@@ -194,6 +167,7 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
             let imageGradient = discriminator.backward(bce.backward())          // dLoss/dG(z): [B, 784]
             _ = generator.backward(imageGradient)
             generatorOptimizer.step()
+            // endregion
 
             // Running means, charts, progress; a stop on NaN; on Ctrl-C a checkpoint and the end.
             try training.endStep(step, GANStepNumbers(discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore))
@@ -206,44 +180,20 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
     }
 }
 
-// MARK: - 6. Outputs (the executed notebook)
+// MARK: - 6. Outputs: pictures, charts and tables, woven into chapters/03-gan.md
 
 /// Writes the notebook for where the run stands: after every epoch, when it stops early, and at the end.
 func writeNotebook(_ status: RunStatus) throws {
-    let history = training.history
-    let report = Report(title: "Chapter 3: a GAN on MNIST (executed notebook)", status: status)
-    let charts = try training.drawCharts(subject: "MNIST")
-    report.paragraph("""
-        A generator G (\(describe(networks.generatorSizes)), LeakyReLU 0.2, tanh output) learns to turn random \
-        vectors z ~ \(latent.formula) into digits, against a discriminator D \
-        (\(describe(networks.discriminatorSizes)), LeakyReLU 0.2, dropout \(networks.discriminatorDropout), one logit) that learns to tell \
-        them from real MNIST digits. Each step D trains on real digits (target \(realLabel)) and fakes (target 0), then G trains to make D \
-        say "real". The text of this chapter is `chapters/03-gan.md`.
-        """)
-    report.describe(run, configuration: [
-        ("preset", preset.rawValue), ("epochs", "\(epochCount)"), ("batch size", "\(batchSize)"),
-        ("optimisers", "Adam for G and D, lr \(learningRate), betas (0.5, 0.999)"),
-        ("loss", "binary cross-entropy on D's logits; G uses the non-saturating loss"),
-        ("real label", "\(realLabel)\(realLabel < 1 ? " (one-sided label smoothing)" : "")"), ("D steps per G step", "\(discriminatorSteps)"),
-        ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"), ("training images", "\(train.count)"),
-    ])
-    guard let last = history.last else { return try report.write(to: run.output("report.md")) }
-    let stripEpochs = status.isFinished ? try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 10) : nil
-    report.ganSamples(epoch: last.epoch, stripEpochs: stripEpochs, walk: "G turns every point on the way into a digit.")
-    report.ganEpochs(history, warnings: training.latestWarnings, dLossMeaning: "the sum of its losses on real and fake images")
-    report.ganCharts(charts)
-    if let finalScore = last.score {   // G has not changed since the last epoch's score
-        report.digitScore(history, final: finalScore,
-                          frechetChart: try DigitScore.frechetChart(history).draw(into: run.outputFolder, name: "frechet"),
-                          digitsChart: try finalScore.histogram(epoch: last.epoch).draw(into: run.outputFolder, name: "digits"))
+    let notebook = Notebook(run: run, settings: settings)
+    try notebook.gan(training, subject: "MNIST", status: status) {                  // charts, the epoch table
+        _ = try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 10)   // samples, progress strip, latent walk
     }
-    report.epochPictures(history.map(\.epoch))
-    report.timing(run, trainingSeconds: training.trainingSeconds, samples: train.count * history.count, unit: "real images",
-                  notebookSeconds: training.notebookSeconds, ["checkpoint: `checkpoint.bin` (continue with `--resume --epochs N`; draw with `--generate N`)"])
-    guard status.isFinished else { return try report.write(to: run.output("report.md")) }
-    try run.finish(report, configuration: configuration.merging(["epochs": "\(epochCount)", "zoom": "\(zoom)"]) { a, _ in a }, metrics: last.metrics,
-                   pictures: ["samples.png", "interpolation.png"], data: train.fingerprint + "-" + test.fingerprint)
+    try notebook.digitScore(training.history)                                           // G has not changed since the last score
+    notebook.timing(trainingSeconds: training.trainingSeconds, samples: train.count * training.history.count, unit: "real images",
+                    notebookSeconds: training.notebookSeconds)
+    guard status.isFinished, let last = training.history.last else { return try notebook.write(status) }
+    try notebook.finish(metrics: last.metrics, pictures: ["samples.png", "interpolation.png"], data: train.fingerprint + "-" + test.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }
-print("Done: \(training.history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote \(run.outputFolder.path)/: samples.png, progress.png, interpolation.png, epoch-*.png, charts, report.md, checkpoint.bin")
+print("Done: \(training.history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote \(run.outputFolder.path)/report.html")

@@ -176,7 +176,7 @@ struct GANChapterTests {
         // The report and charts of the resumed run cover all three epochs.
         let report = try String(contentsOf: resumed.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("| 1 |") && report.contains("| 3 |"))
-        #expect(report.contains("## Digit score") && report.contains("Fréchet distance per epoch"))
+        #expect(report.contains("| Fréchet distance |") && report.contains("](frechet.png)"))
     }
 
     @Test func ctrlCStopsAfterTheStepAndTheRunResumesBitForBit() throws {
@@ -218,8 +218,10 @@ struct GANChapterTests {
         #expect(finished >= 2 && finished < 6, "stopped after epoch \(finished)")
         let report = try String(contentsOf: stopped.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("**Stopped:** Ctrl-C in epoch \(finished + 1)") && report.contains("--resume`"), "\(report.prefix(400))")
-        #expect(epochRows(report).count == finished, "\(epochRows(report))")
+        #expect(epochRows(stopped).count == finished, "\(epochRows(stopped))")
+        #expect(report.contains(try output("epochs", stopped)), "the woven chapter holds the epoch table")
         #expect(report.contains(String(format: "](epoch-%03d.png)", finished)), "the stopped report shows the last finished epoch's grid")
+        #expect(report.hasPrefix("# Chapter 3") && report.contains("## The training step, written out"), "the report is the woven chapter")
         for file in [String(format: "epoch-%03d.png", finished), "loss.png", "scores.png", "frechet.png", "report.md", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: stopped.appendingPathComponent(file).path), "\(file) missing after Ctrl-C")
         }
@@ -227,24 +229,24 @@ struct GANChapterTests {
         #expect(c.status == 0, "\(c.errors)")
         let resumed = try String(contentsOf: stopped.appendingPathComponent("report.md"), encoding: .utf8)
         let whole = try String(contentsOf: straight.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(resumed.contains("**Finished**") && epochRows(resumed).count == 6)
-        #expect(epochRows(resumed) == epochRows(whole))                       // every number but the seconds
-        #expect(section("Digit score", resumed) == section("Digit score", whole))
-        #expect(section("Samples", resumed) == section("Samples", whole))
+        #expect(resumed.contains("**Finished**") && epochRows(stopped).count == 6 && !resumed.contains("**Stopped"))
+        #expect(epochRows(stopped) == epochRows(straight))                     // every number but the seconds
+        #expect(try output("scores", stopped) == output("scores", straight))
+        #expect(try Data(contentsOf: stopped.appendingPathComponent("samples.png")) == Data(contentsOf: straight.appendingPathComponent("samples.png")))
+        let scores = (try output("scores", stopped), try output("scores", straight))
+        #expect(resumed.contains(scores.0) && whole.contains(scores.1))
     }
 
-    /// The rows of the report's epoch table, without their last column (the seconds).
-    func epochRows(_ report: String) -> [String] {
-        section("Training, epoch by epoch", report).split(separator: "\n").filter { $0.hasPrefix("| ") && $0.first(where: \.isNumber) != nil }
+    /// A run's output `name` (a table, a chart) as it saved it in outputs.json.
+    func output(_ name: String, _ folder: URL) throws -> String {
+        try #require(RunOutputs(folder: folder)?[name], "\(folder.path) has no output \(name)").markdown
+    }
+
+    /// The rows of a run's epoch table (its output "epochs"), without their last column (the seconds).
+    func epochRows(_ folder: URL) -> [String] {
+        ((try? output("epochs", folder)) ?? "").split(separator: "\n")
             .filter { $0.split(separator: "|").first.map { Int($0.trimmingCharacters(in: .whitespaces)) != nil } ?? false }
             .map { $0.split(separator: "|").dropLast().joined(separator: "|") }
-    }
-
-    /// A `## title` section of a report, up to the next heading of that level.
-    func section(_ title: String, _ report: String) -> String {
-        guard let start = report.range(of: "\n## \(title)\n") else { return "" }
-        let rest = report[start.upperBound...]
-        return String(rest[..<(rest.range(of: "\n## ")?.lowerBound ?? rest.endIndex)])
     }
 
     @Test func generatedSamplesReadBackAsMNIST() throws {
@@ -321,7 +323,7 @@ struct AutoencoderChapterTests {
         let a = try Chapters.run("chapter01-autoencoder", flags + ["--threads", "1", "--output-dir", same.path])
         #expect(a.output.contains("Compared with the reference run: matches the reference"), "\(a.output)")
         let report = try String(contentsOf: same.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(report.contains("## Compared with the reference run") && report.contains("reconstructions.png: identical, byte for byte"))
+        #expect(report.contains("### Compared with the reference run") && report.contains("reconstructions.png: identical, byte for byte"))
         let b = try Chapters.run("chapter01-autoencoder", flags + ["--seed", "2", "--output-dir", other.path])
         #expect(b.output.contains("another seed (2, reference 1)"), "\(b.output)")
         let compared = try Chapters.run("compare", [other.path])
@@ -381,6 +383,7 @@ struct AutoencoderChapterTests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("loss.png").path))
         let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(!report.contains("loss.png"), "the report links a chart that was not drawn")
+        #expect(report.contains("the loss chart is drawn by gnuplot, which this run did not find"), "the report says why the chart is missing")
     }
 
     @Test func chapterTwoBeatsItsNoisyBaselineAndRefusesBadNoise() throws {
@@ -454,7 +457,7 @@ struct FacesChapterTests {
         let samples = try PNG.read(straight.appendingPathComponent("samples.png"))
         #expect(samples.channels == 3 && samples.width == 8 * 66 + 2 && samples.height == 8 * 66 + 2)
         let report = try String(contentsOf: straight.appendingPathComponent("report.md"), encoding: .utf8)
-        for fragment in ["cut-short.jpg", "truncated JPEG", "download.jpg", "not an image", "1 other files", "| 2 |", "peak memory"] {
+        for fragment in ["cut-short.jpg", "truncated JPEG", "download.jpg", "not an image", "1 other files", "| 2 |", "peak memory", "](real.png)"] {
             #expect(report.contains(fragment), "the report lacks «\(fragment)»")
         }
         let drawn = try Chapters.run("chapter04-celeba-gan", ["--generate", "5", "--output-dir", straight.path])
@@ -546,7 +549,7 @@ struct DCGANChapterTests {
         let samples = try PNG.read(straight.appendingPathComponent("samples.png"))
         #expect(samples.channels == (dataset == "celeba" ? 3 : 1) && samples.width == zoom * (8 * (side + 2) + 2))
         let report = try String(contentsOf: straight.appendingPathComponent("report.md"), encoding: .utf8)
-        for fragment in ["| 3 |", "peak memory", "## Beside chapter", dataset == "celeba" ? "64x64" : "## Digit score"] {
+        for fragment in ["| 3 |", "peak memory", "| parameters of G / D |", dataset == "celeba" ? "3x64x64" : "| Fréchet distance |"] {
             #expect(report.contains(fragment), "the report lacks «\(fragment)»")
         }
     }
@@ -687,7 +690,7 @@ struct VAEChapterTests {
             #expect(one == two && one.split(separator: "\n").filter { !$0.hasPrefix("#") }.count >= 3, "\(chart) differs after a resume, or has no data")
         }
         let report = try String(contentsOf: resumed.appendingPathComponent("report.md"), encoding: .utf8)
-        for section in ["## Reconstructions", "## Samples", "## Loss", "## Digit score", "## Beside chapter 3's GAN", "| 3 |"] {
+        for section in ["](reconstructions.png)", "](samples.png)", "](loss.png)", "| Fréchet distance |", "| chapter 3's GAN (reference run", "| 3 |"] {
             #expect(report.contains(section), "the report lacks \(section)")
         }
         let metrics = try RunMetrics(contentsOf: resumed)
@@ -705,7 +708,7 @@ struct VAEChapterTests {
             .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
         #expect(points.count == 100, "\(points.count) points")
         let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(report.contains("## The map of all codes (Z = 2)") && report.contains("manifold.png"))
+        #expect(report.contains("](manifold.png)") && report.contains("](codes.png)"))
     }
 
     @Test func theConditionalVariantDrawsOneRowPerDigitAndGeneratesByDigit() throws {
@@ -715,10 +718,10 @@ struct VAEChapterTests {
         let samples = try PNG.read(folder.appendingPathComponent("samples.png"))
         #expect(samples.width == 2 * (8 * 30 + 2) && samples.height == 2 * (10 * 30 + 2), "10 rows of 8")
         let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(report.contains("one row per digit 0 to 9"))
+        #expect(report.contains("| conditional | true |"), "the settings table names the conditional variant")
 
         let drawn = try Chapters.run("chapter05-variational-autoencoder", ["--generate", "30", "--conditional", "--output-dir", folder.path])
-        #expect(drawn.status == 0 && drawn.output.contains("digits 0, 1, ..., 9 in turn"), "\(drawn.errors)")
+        #expect(drawn.status == 0 && drawn.output.contains("Drew 30 samples"), "\(drawn.errors)")
         let idx = try IDXArray(contentsOf: folder.appendingPathComponent("generated-idx3-ubyte"))
         #expect(idx.dimensions == [30, 28, 28] && Set(idx.bytes).count > 10)
         let unconditional = try Chapters.run("chapter05-variational-autoencoder", ["--generate", "30", "--output-dir", folder.path])

@@ -49,6 +49,11 @@ public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
 
     /// The flags' values, or the chapter's defaults.
     public var epochCount: Int { epochs ?? Defaults.epochs }
+    /// --epochs, else `preferred`, else as many epochs as make about `steps` steps (a perceptron or
+    /// DCGAN needs a few thousand steps to draw faces, however many faces there are).
+    public func epochs(preferred: Int? = nil, steps: Int, stepsPerEpoch: Int) -> Int {
+        epochs ?? preferred ?? max(1, Int((Double(steps) / Double(stepsPerEpoch)).rounded()))
+    }
     public var batch: Int { batchSize ?? Defaults.batchSize }
     public var rate: Float { learningRate ?? Defaults.learningRate }
 }
@@ -104,4 +109,27 @@ public struct PictureOptions: ParsableArguments {
     public func validate() throws {
         if let zoom { try require((1...8).contains(zoom), "--zoom must be between 1 and 8 (got \(zoom))") }
     }
+}
+
+/// `--images`: the folders of face photos chapters 4 and 6 train on.
+public struct ImageFolderOptions: ParsableArguments {
+    @Option(name: .customLong("images"), help: ArgumentHelp(
+        "A folder of face images (.jpg/.jpeg/.png, searched recursively); repeat for several (default: celeba/ in the data folder).",
+        valueName: "folder"))
+    public var folders: [String] = []
+
+    public init() {}
+
+    public func validate() throws { try require(folders.allSatisfy { !$0.isEmpty }, "--images needs a folder") }
+
+    /// The folders as URLs, or `default` when none was given.
+    public func urls(default folder: URL) -> [URL] { folders.isEmpty ? [folder] : folders.map { URL(fileURLWithPath: $0) } }
+}
+
+/// `--no-score`: the digit chapters score 2,000 samples every epoch with appendix A's classifier.
+public struct ScoreOptions: ParsableArguments {
+    @Flag(inversion: .prefixedNo, help: "Score 2,000 samples every epoch with a digit classifier (trained once, then cached; digits only).")
+    public var score = true
+
+    public init() {}
 }

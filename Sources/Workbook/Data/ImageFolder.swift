@@ -113,6 +113,16 @@ public final class ImageFolder {
 
     // MARK: Loading
 
+    /// What to do when there are no faces: CelebA is never downloaded automatically (its hosts
+    /// limit downloads). `orElse` adds another way out (chapter 6: train on digits).
+    public static func howToGetCelebA(orElse: String = "") -> String {
+        "CelebA is not downloaded automatically (its hosts limit downloads). Get the aligned faces, img_align_celeba "
+            + "(202,599 JPEGs, 1.4 GB), from the official page, https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html "
+            + "(Google Drive: Img/img_align_celeba.zip), or from Kaggle's \"CelebFaces Attributes (CelebA) Dataset\". Unzip it and "
+            + "either put the JPEGs in celeba/ under the data folder (--data-dir, or $\(DataLocation.environmentVariable)) or pass "
+            + "--images <folder>." + orElse
+    }
+
     /// Loads every image under `folders` (or the first `limit` of them), from the cache in
     /// `cacheFolder` if it matches the files, else by decoding them (both cores, a progress bar)
     /// and then writing the cache. Throws if no image at all can be used.

@@ -99,6 +99,13 @@ public struct MNIST {
         }
     }
 
+    /// The images at `indices` as a new batch, pixels in [0, 1]: [N, 784].
+    public func images(_ indices: some Collection<Int>) -> Tensor {
+        let batch = Tensor(shape: [0])
+        fill(batch, with: indices)
+        return batch
+    }
+
     /// The labels of the examples at `indices`, one-hot: row b is all zeros but a 1 in the column
     /// of its digit. [B, 10], for the conditional VAE of chapter 5.
     public func fillOneHotLabels(_ tensor: Tensor, with indices: some Collection<Int>) {

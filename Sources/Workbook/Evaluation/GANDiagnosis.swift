@@ -44,3 +44,13 @@ public func meanPairwiseDistance(_ samples: Tensor) -> Double {
     }
     return total / Double(n * (n - 1) / 2)
 }
+
+public extension MNIST {
+    /// How varied the first `count` digits are (their mean pairwise distance, scaled to `range`):
+    /// the yardstick a GAN's samples' variety is measured against.
+    func variety(of count: Int, range: ClosedRange<Float>) -> Double {
+        let sample = Tensor(shape: [0])
+        fill(sample, with: 0..<Swift.min(count, self.count), range: range)
+        return meanPairwiseDistance(sample)
+    }
+}

@@ -169,4 +169,17 @@ public struct SamplePictures {
         }
         return folder
     }
+
+    /// `--generate N`: restores the generator `name` from `file` (refusing a checkpoint trained
+    /// with other `mustMatch` settings, with `hint`), then draws N samples: digits as an IDX file,
+    /// colour images as PNGs (`generateIDX`, `generatePNGs`). Returns the line that says what it drew.
+    public func generate(_ count: Int, from file: URL, as name: String, settings: [String: String], mustMatch: [String], hint: String,
+                         margin: Int = 0, sample: (Tensor, Int) -> Void) throws -> String {
+        let saved = try Checkpoint.load(generator, as: name, from: file, configuration: settings, mustMatch: mustMatch, hint: hint)
+        let drawn: URL
+        if case .rgb = layout { drawn = try generatePNGs(count: count, sample: sample) } else {
+            drawn = try generateIDX(count: count, margin: margin, sample: sample)
+        }
+        return "Drew \(count) samples from \(file.path) (epoch \(saved.epoch)): \(drawn.path) and generated.png (the first \(min(count, 100)))"
+    }
 }

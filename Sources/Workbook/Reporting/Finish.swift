@@ -4,27 +4,47 @@ public extension Run {
     /// The reference run of this chapter: `output/reference/<chapter>/` under the current folder.
     var referenceFolder: URL { URL(fileURLWithPath: "output/reference/\(chapter)") }
 
-    /// Ends a run: writes `metrics.json`, compares the run with the chapter's reference (when
-    /// there is one, and this run is not it) in a report section and one printed line, then
-    /// writes the report.
+    /// Writes `metrics.json`, then compares the run with the chapter's reference (when there is
+    /// one, and this run is not it): the verdict, printed in one line, and its details; nil when
+    /// there is nothing to compare with.
     /// `data` is a fingerprint of the data the run used (`MNIST.fingerprint`, `ImageFolder.fingerprint`).
-    func finish(_ report: Report, configuration: [String: String], metrics: [String: Double], pictures: [String], data: String) throws {
+    internal func record(configuration: [String: String], metrics: [String: Double], pictures: [String],
+                         data: String) throws -> (verdict: String, details: [String])? {
         let record = RunMetrics(chapter: chapter, command: command, configuration: configuration.merging(["seed": "\(seed)"]) { a, _ in a },
                                 metrics: metrics, pictures: pictures, data: data, threads: threads)
         try record.write(to: outputFolder)
         let reference = referenceFolder
-        if outputFolder.standardizedFileURL.resolvingSymlinksInPath() != reference.standardizedFileURL.resolvingSymlinksInPath(),
-           FileManager.default.fileExists(atPath: reference.appendingPathComponent(RunMetrics.fileName).path) {
-            do {
-                let comparison = try Comparison.compare(run: outputFolder, reference: reference)
-                report.heading("Compared with the reference run")
-                report.paragraph("This run \(comparison.verdict) (reference: `\(shown(reference))`; `swift run compare \(shown(outputFolder))` repeats this.)")
-                report.bullets(comparison.details)
-                print("Compared with the reference run: \(comparison.verdict)")
-            } catch {
-                print("warning: could not compare with the reference run: \(error)")
-            }
+        guard outputFolder.standardizedFileURL.resolvingSymlinksInPath() != reference.standardizedFileURL.resolvingSymlinksInPath(),
+              FileManager.default.fileExists(atPath: reference.appendingPathComponent(RunMetrics.fileName).path) else { return nil }
+        do {
+            let comparison = try Comparison.compare(run: outputFolder, reference: reference)
+            print("Compared with the reference run: \(comparison.verdict)")
+            return ("This run \(comparison.verdict) (reference: `\(shown(reference))`; `swift run compare \(shown(outputFolder))` repeats this.)",
+                    comparison.details)
+        } catch {
+            print("warning: could not compare with the reference run: \(error)")
+            return nil
+        }
+    }
+
+    /// Ends a run of an appendix's program: `metrics.json`, the comparison with its reference, the report.
+    func finish(_ report: Report, configuration: [String: String], metrics: [String: Double], pictures: [String], data: String) throws {
+        if let comparison = try record(configuration: configuration, metrics: metrics, pictures: pictures, data: data) {
+            report.heading("Compared with the reference run")
+            report.paragraph(comparison.verdict)
+            report.bullets(comparison.details)
         }
         try report.write(to: output("report.md"))
+    }
+}
+
+public extension Notebook {
+    /// Ends a chapter's run: `metrics.json` (with the settings as recorded), the comparison with
+    /// the chapter's reference run (the output "comparison"), and the finished page.
+    func finish(metrics: [String: Double], pictures: [String], data: String) throws {
+        if let comparison = try run.record(configuration: settings.recorded, metrics: metrics, pictures: pictures, data: data) {
+            add("comparison", "Compared with the reference run", comparison.verdict + "\n\n" + comparison.details.map { "- \($0)" }.joined(separator: "\n"))
+        }
+        try write(.finished(elapsed: run.elapsed))
     }
 }

@@ -40,6 +40,7 @@ public enum HTMLPage {
         blockquote { margin: 1em 0; padding: .5em 1em; border-left: 4px solid #0969da; background: #f6f8fa; }
         table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; }
         th, td { border: 1px solid #d1d9e0; padding: 4px 10px; text-align: right; } th { background: #f6f8fa; }
+        th[align=left], td[align=left] { text-align: left; }
         code, pre { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 90%; background: #f6f8fa; }
         pre { padding: 1em; overflow-x: auto; } code { padding: .1em .3em; } pre code { padding: 0; }
         img { max-width: 100%; image-rendering: pixelated; border: 1px solid #d1d9e0; }

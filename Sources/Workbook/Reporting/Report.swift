@@ -23,6 +23,7 @@ public enum RunStatus: Equatable, Sendable {
     }
 
     public var isFinished: Bool { if case .finished = self { true } else { false } }
+    public var isRunning: Bool { if case .running = self { true } else { false } }
 }
 
 /// The executed notebook: a markdown file that records what a run did and what it drew.
@@ -49,10 +50,7 @@ public final class Report {
     public func bullets(_ items: [String]) { markdown += "\n" + items.map { "- \($0)\n" }.joined() }
 
     public func table(_ headers: [String], _ rows: [[String]]) {
-        func row(_ cells: [String]) -> String {
-            "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
-        }
-        markdown += "\n" + row(headers) + row(headers.map { _ in "---" }) + rows.map(row).joined()
+        markdown += "\n" + markdownTable(headers, rows) + "\n"
     }
 
     /// An image, by its path relative to the report.

@@ -39,4 +39,12 @@ public extension TrainingLoop where Numbers == TrainingLoss, Record == Autoencod
                        .init("test MSE", history.map { (x: Double($0.epoch), y: $0.testMSE) }, style: "linespoints")],
               logScaleY: true)
     }
+
+    /// The test PSNR per epoch, against the noisy input's (chapter 2): how many dB the denoiser gains.
+    func psnrChart(noisy: Double) -> Chart {
+        Chart(title: "Denoising: PSNR of the test images (higher is better)", xLabel: "epoch", yLabel: "PSNR (dB)",
+              series: [.init("denoised", history.map { (x: Double($0.epoch), y: $0.psnr ?? .nan) }, style: "linespoints"),
+                       .init("noisy input (baseline)", history.map { (x: Double($0.epoch), y: noisy) })],
+              key: "center right")
+    }
 }

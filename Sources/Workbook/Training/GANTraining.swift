@@ -88,6 +88,8 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
 
     /// Seconds spent training, over all finished epochs (resumed ones included).
     var trainingSeconds: Double { history.reduce(0) { $0 + $1.seconds } }
+    /// Seconds per training step, over all finished epochs.
+    var secondsPerStep: Double { trainingSeconds / Double(max(1, history.count * stepsPerEpoch)) }
 
     /// The loss chart, the chart of D's beliefs and the variety chart (1 = as varied as real images).
     func charts(subject: String) -> (losses: Chart, beliefs: Chart, variety: Chart) {

@@ -16,29 +16,6 @@ public extension ScoredEpoch {
     }
 }
 
-public extension Report {
-    /// The digit-score section of a chapter that draws digits: the score per epoch (appendix A's
-    /// classifier), the Fréchet chart, the final samples by digit and their histogram.
-    func digitScore<Epoch: ScoredEpoch>(_ history: [Epoch], final: DigitScore, frechetChart: URL?, digitsChart: URL?) {
-        let scored = history.filter { $0.score != nil }
-        heading("Digit score")
-        paragraph("A digit classifier (appendix A, \(DigitClassifier.sizes.map(String.init).joined(separator: "-"))) judges 2,000 samples "
-                  + "from fixed z after every epoch: the Fréchet distance between its penultimate features of the samples and of the "
-                  + "10,000 test digits (lower is better; see `chapters/A-measuring-a-gan.md` for what the numbers mean), its mean "
-                  + "confidence, and the shares of the rarest and the most common digit (10% each is perfect coverage).")
-        table(["epoch", "Fréchet distance", "confidence", "rarest digit", "most common digit"],
-              scored.map { e in
-                  let s = e.score!
-                  return ["\(e.epoch)", fixed(s.frechetDistance, 2), fixed(s.meanConfidence, 3),
-                          "\(fixed(100 * s.rarestShare, 1))%", "\(fixed(100 * s.commonShare, 1))%"]
-              })
-        chart(frechetChart, heading: "Fréchet distance", caption: "Fréchet distance per epoch")
-        paragraph("The final samples by digit:")
-        table((0..<10).map(String.init), [final.classShares.map { "\(fixed(100 * $0, 1))%" }])
-        chart(digitsChart, heading: "Digits drawn", caption: "class histogram of the final samples")
-    }
-}
-
 public extension DigitScore {
     /// The score in one line, as the programs print it after an epoch.
     var summary: String {
