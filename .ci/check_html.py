@@ -13,24 +13,29 @@ def chromium(*arguments):
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=5000"]
     return subprocess.run([browser, *flags, *arguments], capture_output=True, text=True, timeout=120)
 
-page, shot = os.path.abspath(sys.argv[1]), sys.argv[2]
-dom = chromium("--dump-dom", "file://" + page).stdout
-body = re.sub(r"(?s)<(script|style)[^>]*>.*?</\1>", "", dom)
-text = re.sub(r"<[^>]+>", " ", body)
-images = re.findall(r"<img\b[^>]*>", body)
-broken = [re.search(r'src="([^"]*)"', tag).group(1) for tag in images if "data-broken" in tag]
-problems = []
-if len(text.split()) < 50:
-    problems.append(f"the page is blank ({len(text.split())} words)")
-if not images:
-    problems.append("the page shows no picture")
-if broken:
-    problems.append("pictures did not load: " + ", ".join(broken))
-chromium("--window-size=1100,2400", "--screenshot=" + os.path.abspath(shot), "file://" + page)
-width, height, channels, raw = decode(shot)
-if len(set(raw)) < 16:
-    problems.append(f"the screenshot is flat ({len(set(raw))} distinct byte values)")
-if problems:
-    print(f"BAD PAGE {page}: " + "; ".join(problems))
-    sys.exit(1)
-print(f"ok {page}: {len(text.split())} words, {len(images)} pictures all loaded; screenshot {width}x{height} in {shot}")
+def main():
+    page, shot = os.path.abspath(sys.argv[1]), sys.argv[2]
+    dom = chromium("--dump-dom", "file://" + page).stdout
+    body = re.sub(r"(?s)<(script|style)[^>]*>.*?</\1>", "", dom)
+    text = re.sub(r"<[^>]+>", " ", body)
+    images = re.findall(r"<img\b[^>]*>", body)
+    broken = [re.search(r'src="([^"]*)"', tag).group(1) for tag in images if "data-broken" in tag]
+    problems = []
+    if len(text.split()) < 50:
+        problems.append(f"the page is blank ({len(text.split())} words)")
+    if not images:
+        problems.append("the page shows no picture")
+    if broken:
+        problems.append("pictures did not load: " + ", ".join(broken))
+    chromium("--window-size=1100,2400", "--screenshot=" + os.path.abspath(shot), "file://" + page)
+    width, height, channels, raw = decode(shot)
+    if len(set(raw)) < 16:
+        problems.append(f"the screenshot is flat ({len(set(raw))} distinct byte values)")
+    if problems:
+        print(f"BAD PAGE {page}: " + "; ".join(problems))
+        sys.exit(1)
+    print(f"ok {page}: {len(text.split())} words, {len(images)} pictures all loaded; screenshot {width}x{height} in {shot}")
+
+
+if __name__ == "__main__":
+    main()

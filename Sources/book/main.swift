@@ -3,6 +3,7 @@
 //
 //     swift run book                 # output/book/index.html: your own runs where you have made them
 //     swift run book --quotes        # first copy every quoted region of code into the texts (authors)
+//     swift run book --report output/chapter03-gan   # weave that run's report again, from the text as it is now
 
 import ArgumentParser
 import Foundation
@@ -18,6 +19,10 @@ struct Options: ParsableCommand {
 
     @Flag(help: "Before weaving, rewrite the code the texts quote (`<!-- code: FILE#REGION -->`) from the sources' regions.")
     var quotes = false
+
+    @Option(help: ArgumentHelp("Also weave the report of the run in this folder again, from its outputs.json and the text as it is now "
+                               + "(repeatable).", valueName: "folder"))
+    var report: [String] = []
 }
 
 let options = Options.parseOrExit()
@@ -32,6 +37,15 @@ exitOnError {
                 print("updated the quoted code in \(text.lastPathComponent)")
             }
         }
+    }
+    for path in options.report {
+        let folder = URL(fileURLWithPath: path)
+        guard let outputs = RunOutputs(folder: folder) else {
+            throw WorkbookError("\(path) holds no readable \(RunOutputs.fileName): is it the output folder of a run?")
+        }
+        try Notebook.writePage(of: Weave.Source(run: outputs.run, folder: folder, outputs: outputs), status: outputs.status, live: false,
+                               to: folder.appendingPathComponent("report.md"), repository: repository)
+        print("Wove \(path)/report.md and report.html again")
     }
     let folder = URL(fileURLWithPath: options.outputDir ?? repository.root.appendingPathComponent("output/book").path)
     let pages = try Book(repository: repository, folder: folder).write()

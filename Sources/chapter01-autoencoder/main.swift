@@ -18,9 +18,8 @@ enum Defaults: TrainingDefaults {
 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chapter01-autoencoder",
-        abstract: "Train an autoencoder that squeezes MNIST digits into 9 numbers and rebuilds them.")
+    static let configuration = CommandConfiguration(commandName: "chapter01-autoencoder",
+                                                    abstract: "Train an autoencoder that squeezes MNIST digits into 9 numbers and rebuilds them.")
 
     @OptionGroup var training: TrainingOptions<Defaults>
     @OptionGroup var drawing: PictureOptions
@@ -89,8 +88,7 @@ func drawReconstructions(to url: URL) throws {
 let training = AutoencoderTraining(
     run: run, rng: rng, configuration: settings.checkpoint,
     model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
-if options.training.resume { exitOnError { try training.resume() } }
-training.notebook = writeNotebook   // the report is rewritten after every epoch (section 5)
+exitOnError { try training.begin(resuming: options.training.resume, notebook: writeNotebook) }   // writes section 5 after every epoch
 
 let batch = Tensor(shape: [0])
 

@@ -23,9 +23,8 @@ enum Noise: String, ExpressibleByArgument, CaseIterable {
 enum Defaults: TrainingDefaults { static let epochs = 10, batchSize = 64, learningRate: Float = 1e-3 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chapter02-denoising-autoencoder",
-        abstract: "Train an overcomplete autoencoder to remove noise from MNIST digits.")
+    static let configuration = CommandConfiguration(commandName: "chapter02-denoising-autoencoder",
+                                                    abstract: "Train an overcomplete autoencoder to remove noise from MNIST digits.")
 
     @OptionGroup var training: TrainingOptions<Defaults>
     @Option(help: "How the input is corrupted: \(Noise.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -142,8 +141,7 @@ func drawDenoising(to url: URL) throws {
 let training = AutoencoderTraining(
     run: run, rng: rng, configuration: settings.checkpoint,
     model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
-if options.training.resume { exitOnError { try training.resume() } }
-training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
+exitOnError { try training.begin(resuming: options.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
 

@@ -26,9 +26,8 @@ enum Defaults: TrainingDefaults {
 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chapter03-gan",
-        abstract: "Train a GAN whose generator learns to draw MNIST digits from random noise.")
+    static let configuration = CommandConfiguration(commandName: "chapter03-gan",
+                                                    abstract: "Train a GAN whose generator learns to draw MNIST digits from random noise.")
 
     @Option(help: "The networks and settings of one of the tutorials.")
     var preset: Preset = .classic
@@ -41,17 +40,12 @@ struct Options: ParsableCommand {
     @Option(name: .customLong("d-steps"), help: "Discriminator steps per generator step (more: a stronger D).")
     var discriminatorSteps = 1
     @OptionGroup var scoring: ScoreOptions
-    @OptionGroup var training: TrainingOptions<Defaults>
-    @OptionGroup var generation: GenerateOptions
-    @OptionGroup var cache: CacheOptions
-    @OptionGroup var drawing: PictureOptions
-    @OptionGroup var run: RunOptions
+    @OptionGroup var common: GenerativeOptions<Defaults>   // --epochs, --lr, --resume, --generate, --zoom, --seed, ... (Workbook)
 
     func validate() throws {
         try require(realLabel.isFinite && realLabel > 0.5 && realLabel <= 1, "--real-label must be in (0.5, 1] (got \(realLabel))")
         try require(discriminatorDropout.map { $0 >= 0 && $0 < 1 } ?? true, "--d-dropout must be in [0, 1) (got \(discriminatorDropout ?? 0))")
         try require((1...10).contains(discriminatorSteps), "--d-steps must be between 1 and 10 (got \(discriminatorSteps))")
-        try generation.validate(resume: training.resume)
     }
 }
 
@@ -61,12 +55,12 @@ var networks = preset.networks
 networks.discriminatorDropout = options.discriminatorDropout ?? networks.discriminatorDropout
 let latentSize = networks.latentSize
 let latent = options.latent ?? preset.latent
-let batchSize = options.training.batchSize ?? preset.batchSize
-let learningRate = options.training.learningRate ?? preset.learningRate
-let epochCount = options.training.epochs ?? preset.defaultEpochs
-let realLabel = options.realLabel, discriminatorSteps = options.discriminatorSteps, zoom = options.drawing.zoom ?? 2   // pictures: 2x
-let run = exitOnError { try Run(chapter: "chapter03-gan", options: options.run) }
-let rng = RandomGenerator(seed: options.run.seed)
+let batchSize = options.common.training.batchSize ?? preset.batchSize
+let learningRate = options.common.training.learningRate ?? preset.learningRate
+let epochCount = options.common.training.epochs ?? preset.defaultEpochs
+let realLabel = options.realLabel, discriminatorSteps = options.discriminatorSteps, zoom = options.common.drawing.zoom ?? 2   // pictures: 2x
+let run = exitOnError { try Run(chapter: "chapter03-gan", options: options.common.run) }
+let rng = RandomGenerator(seed: options.common.run.seed)
 
 // MARK: - 2. Models
 // Plain perceptrons (Sources/Models/MLPGAN.swift). G ends in tanh: images in [-1, 1], as the real digits.
@@ -83,11 +77,11 @@ let settings = Settings([
     "preset": preset.rawValue, "generator": describe(networks.generatorSizes), "discriminator": describe(networks.discriminatorSizes),
     "latent": latent.rawValue, "batch size": batchSize, "learning rate": learningRate, "real label": realLabel,
     "D dropout": networks.discriminatorDropout, "D steps": discriminatorSteps, "epochs": epochCount, "zoom": zoom,
-], run: options.run)
+], run: options.common.run)
 
 // MARK: - Generating only: --generate N
-if let count = options.generation.generate {
-    exitOnError { print(try pictures.generate(count, from: options.generation.checkpointFile(run), as: "G", settings: settings.checkpoint,
+if let count = options.common.generation.generate {
+    exitOnError { print(try pictures.generate(count, from: options.common.generation.checkpointFile(run), as: "G", settings: settings.checkpoint,
                                               mustMatch: ["generator", "latent", "preset"], hint: "pass the same --preset/--latent to draw from it")
                         { z, n in latent.sample(z, count: n, size: latentSize, using: rng) }) }
     exit(0)
@@ -96,7 +90,7 @@ if let count = options.generation.generate {
 // MARK: - 3. Data
 // MNIST digits scaled from [0, 255] to [-1, 1], the range of G's tanh.
 let (fullTrain, test) = exitOnError { (try MNIST.load(.train, root: run.dataRoot), try MNIST.load(.test, root: run.dataRoot)) }
-let train = fullTrain.prefix(options.run.limit)
+let train = fullTrain.prefix(options.common.run.limit)
 print("MNIST: \(train.count) training images from \(run.shownDataRoot)")
 print("G \(describe(networks.generatorSizes)): \(generator.parameterCount) parameters; D \(describe(networks.discriminatorSizes)): \(discriminator.parameterCount) parameters")
 
@@ -104,20 +98,19 @@ let realVariety = test.variety(of: 64, range: -1...1)   // how varied real digit
 
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning;
 // and the ends of 8 straight lines from one z to another, 10 steps each.
-let (fixedZ, ends) = latent.fixed(size: latentSize, walks: 8, seed: options.run.seed)
+let (fixedZ, ends) = latent.fixed(size: latentSize, walks: 8, seed: options.common.run.seed)
 
 // A number that moves: a digit classifier (appendix A; trained once, cached) judges 2,000 samples
 // from fixed z every epoch. It has its own random numbers: scoring changes nothing in training.
-let scorer = !options.scoring.score ? nil : exitOnError { try DigitScorer.prepared(train: fullTrain, test: test, cacheFolder: options.cache.cacheFolder) }
+let scorer = !options.scoring.score ? nil : exitOnError { try DigitScorer.prepared(train: fullTrain, test: test, cacheFolder: options.common.cache.cacheFolder) }
 let scoreZ = Tensor(shape: [0])
-latent.sample(scoreZ, count: 2000, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 31_337))
+latent.sample(scoreZ, count: 2000, size: latentSize, using: RandomGenerator(seed: options.common.run.seed &+ 31_337))
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
 let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, generator: generator, discriminator: discriminator,
                            generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
                            examples: train.count, batchSize: batchSize, epochs: epochCount)
-if options.training.resume { exitOnError { try training.resume() } }
-training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
+exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 // MARK: - 5. Training: D and G take turns
 let real = Tensor(shape: [0]), z = Tensor(shape: [0])

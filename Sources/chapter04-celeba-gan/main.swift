@@ -22,30 +22,21 @@ enum Defaults: TrainingDefaults {
 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chapter04-celeba-gan",
-        abstract: "Train a GAN whose generator learns to draw 64x64 faces (CelebA) from random noise.")
+    static let configuration = CommandConfiguration(commandName: "chapter04-celeba-gan",
+                                                    abstract: "Train a GAN whose generator learns to draw 64x64 faces (CelebA) from random noise.")
 
     @OptionGroup var images: ImageFolderOptions
-    @OptionGroup var training: TrainingOptions<Defaults>
-    @OptionGroup var generation: GenerateOptions
-    @OptionGroup var cache: CacheOptions
-    @OptionGroup var drawing: PictureOptions
-    @OptionGroup var run: RunOptions
-
-    func validate() throws {
-        try generation.validate(resume: training.resume)
-    }
+    @OptionGroup var common: GenerativeOptions<Defaults>   // --epochs, --lr, --resume, --generate, --zoom, --seed, ... (Workbook)
 }
 
 let options = Options.parseOrExit()
 let side = 64                                          // 3 x 64 x 64 = 12,288 numbers per face
 let networks = MLPGAN.faces                            // in Sources/Models/MLPGAN.swift
 let latentSize = networks.latentSize
-let batchSize = options.training.batch, learningRate = options.training.rate
-let zoom = options.drawing.zoom ?? 1   // pictures drawn at their size
-let run = exitOnError { try Run(chapter: "chapter04-celeba-gan", options: options.run) }
-let rng = RandomGenerator(seed: options.run.seed)
+let batchSize = options.common.training.batch, learningRate = options.common.training.rate
+let zoom = options.common.drawing.zoom ?? 1   // pictures drawn at their size
+let run = exitOnError { try Run(chapter: "chapter04-celeba-gan", options: options.common.run) }
+let rng = RandomGenerator(seed: options.common.run.seed)
 
 // MARK: - 2. Models
 // As in the PyTorch tutorial: G 100-256-512-1024-12288 uses ReLU inside and tanh at the end (images
@@ -53,21 +44,21 @@ let rng = RandomGenerator(seed: options.run.seed)
 // binary cross-entropy computed from the logit.
 
 let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, 12288];  D: x [B, 12288] -> logit [B, 1]
+let bce = BCEWithLogitsLoss()                                  // the loss, from D's logits
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
-let bce = BCEWithLogitsLoss()
 let pictures = SamplePictures(run: run, generator: generator, layout: .rgb(side: side), zoom: zoom)
 
 let folders = options.images.urls(default: run.dataRoot.appendingPathComponent("celeba"))
 // The settings, declared once: what a checkpoint must match, the report's table, metrics.json. The
 // folders count by name in comparisons (the reference was made on another machine).
 var settings = Settings(["generator": describe(networks.generatorSizes), "discriminator": describe(networks.discriminatorSizes),
-                         "batch size": batchSize, "learning rate": learningRate, "zoom": zoom], run: options.run)
+                         "batch size": batchSize, "learning rate": learningRate, "zoom": zoom], run: options.common.run)
 settings.add(folders: folders)
 
 // MARK: - Generating only: --generate N
-if let count = options.generation.generate {
-    exitOnError { print(try pictures.generate(count, from: options.generation.checkpointFile(run), as: "G", settings: settings.checkpoint,
+if let count = options.common.generation.generate {
+    exitOnError { print(try pictures.generate(count, from: options.common.generation.checkpointFile(run), as: "G", settings: settings.checkpoint,
                                               mustMatch: ["generator"], hint: "it is not a chapter-4 checkpoint")
                         { z, n in Latent.normal.sample(z, count: n, size: latentSize, using: rng) }) }
     exit(0)
@@ -78,28 +69,27 @@ if let count = options.generation.generate {
 // scaled to [-1, 1] a batch at a time (torchvision's Resize, CenterCrop, ToTensor, Normalize(0.5, 0.5)).
 
 let faces = exitOnError {
-    try TrainingImages.faces(folders, side: side, limit: options.run.limit, cacheFolder: options.cache.cacheFolder, help: ImageFolder.howToGetCelebA())
+    try TrainingImages.faces(folders, side: side, limit: options.common.run.limit, cacheFolder: options.common.cache.cacheFolder, help: ImageFolder.howToGetCelebA())
 }
 print("Faces: \(faces.count) images from \(folders.map(\.path).joined(separator: ", "))"
       + (faces.faces!.fromCache ? " (from the cache \(faces.faces!.cacheFile!.path))" : " (decoded in \(formatDuration(faces.decodeSeconds)))")
       + (faces.faces!.skipped.isEmpty ? "" : "; \(faces.faces!.skipped.count) files skipped (listed in the report)"))
 let stepsPerEpoch = (faces.count + batchSize - 1) / batchSize
-let epochCount = options.training.epochs(steps: 2500, stepsPerEpoch: stepsPerEpoch)
+let epochCount = options.common.training.epochs(steps: 2500, stepsPerEpoch: stepsPerEpoch)
 settings.add("epochs", "\(epochCount)", changeable: true)
 print("G \(settings["generator"]!): \(generator.parameterCount) parameters; D \(settings["discriminator"]!): \(discriminator.parameterCount) parameters")
 
 let realVariety = exitOnError { try pictures.real(faces) }   // 64 real faces, and how varied they are: the yardstick of the samples
 
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.
-let (fixedZ, ends) = Latent.normal.fixed(size: latentSize, walks: 6, seed: options.run.seed)   // and 6 walks between faces' z
+let (fixedZ, ends) = Latent.normal.fixed(size: latentSize, walks: 6, seed: options.common.run.seed)   // and 6 walks between faces' z
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
 
 let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, generator: generator, discriminator: discriminator,
                            generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
                            examples: faces.count, batchSize: batchSize, epochs: epochCount)
-if options.training.resume { exitOnError { try training.resume() } }
-training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
+exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 // MARK: - 5. Training: D and G take turns (as in chapter 3, without its tricks)
 

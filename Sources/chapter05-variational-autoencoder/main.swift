@@ -19,9 +19,8 @@ import Workbook
 enum Defaults: TrainingDefaults { static let epochs = 10, batchSize = 128, learningRate: Float = 1e-3 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chapter05-variational-autoencoder",
-        abstract: "Train a variational autoencoder on MNIST, then draw new digits from random codes.")
+    static let configuration = CommandConfiguration(commandName: "chapter05-variational-autoencoder",
+                                                    abstract: "Train a variational autoencoder on MNIST, then draw new digits from random codes.")
 
     @Option(help: ArgumentHelp("The size Z of the code z (1 to 100; 2 draws the map of all codes).", valueName: "Z"))
     var latent = 20
@@ -33,25 +32,20 @@ struct Options: ParsableCommand {
     @OptionGroup var scoring: ScoreOptions
     @Option(name: .customLong("gan-reference"), help: ArgumentHelp("Chapter 3's reference run, shown beside this one.", valueName: "folder"))
     var ganReference = "output/reference/chapter03-gan"
-    @OptionGroup var training: TrainingOptions<Defaults>
-    @OptionGroup var generation: GenerateOptions
-    @OptionGroup var cache: CacheOptions
-    @OptionGroup var drawing: PictureOptions
-    @OptionGroup var run: RunOptions
+    @OptionGroup var common: GenerativeOptions<Defaults>   // --epochs, --lr, --resume, --generate, --zoom, --seed, ... (Workbook)
 
     func validate() throws {
         try require((1...100).contains(latent), "--latent must be between 1 and 100 (got \(latent))")
         try require(beta.isFinite && beta >= 0 && beta <= 100, "--beta must be between 0 and 100 (got \(beta))")
-        try generation.validate(resume: training.resume)
     }
 }
 
 let options = Options.parseOrExit()
 let latentSize = options.latent, beta = options.beta, conditional = options.conditional
-let epochs = options.training.epochCount, batchSize = options.training.batch, learningRate = options.training.rate
-let zoom = options.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
-let run = exitOnError { try Run(chapter: "chapter05-variational-autoencoder", options: options.run) }
-let rng = RandomGenerator(seed: options.run.seed)   // the one source of randomness: same seed, same run
+let epochs = options.common.training.epochCount, batchSize = options.common.training.batch, learningRate = options.common.training.rate
+let zoom = options.common.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
+let run = exitOnError { try Run(chapter: "chapter05-variational-autoencoder", options: options.common.run) }
+let rng = RandomGenerator(seed: options.common.run.seed)   // the one source of randomness: same seed, same run
 
 // MARK: - 2. Model
 // encoder 784-400 (ReLU), two heads 400-Z for μ and log σ², z = μ + σ·ε, decoder Z-400-784 (ReLU,
@@ -64,11 +58,11 @@ let pictures = SamplePictures(run: run, generator: vae.generator, layout: .gray(
 
 // The settings, declared once: what a checkpoint must match, the report's table, metrics.json.
 let settings = Settings(["latent": latentSize, "beta": beta, "conditional": conditional, "batch size": batchSize,
-                         "learning rate": learningRate, "epochs": epochs, "zoom": zoom], run: options.run)
+                         "learning rate": learningRate, "epochs": epochs, "zoom": zoom], run: options.common.run)
 
 // MARK: - Generating only: --generate N (with --conditional, the digits 0, 1, ..., 9 in turn)
-if let count = options.generation.generate {
-    exitOnError { print(try pictures.generate(count, from: options.generation.checkpointFile(run), as: "decoder", settings: settings.checkpoint,
+if let count = options.common.generation.generate {
+    exitOnError { print(try pictures.generate(count, from: options.common.generation.checkpointFile(run), as: "decoder", settings: settings.checkpoint,
                                               mustMatch: ["latent", "conditional"], hint: "pass the same --latent (and --conditional) to draw from it")
                         { z, n in vae.codes(z, count: n, using: rng) }) }
     exit(0)
@@ -78,7 +72,7 @@ if let count = options.generation.generate {
 // MNIST digits scaled to [0, 1]: each pixel is read as the probability that it is ink, which is what the
 // binary cross-entropy compares the decoder's output with.
 let (fullTrain, fullTest) = exitOnError { (try MNIST.load(.train, root: run.dataRoot), try MNIST.load(.test, root: run.dataRoot)) }
-let train = fullTrain.prefix(options.run.limit), test = fullTest.prefix(options.run.limit)
+let train = fullTrain.prefix(options.common.run.limit), test = fullTest.prefix(options.common.run.limit)
 print("MNIST: \(train.count) training and \(test.count) test images from \(run.shownDataRoot)")
 print("VAE \(vae.sizes): \(vae.parameterCount) parameters; β = \(beta)\(conditional ? "; conditional on the digit" : "")")
 
@@ -87,26 +81,25 @@ let shownDigits = test.examplesOfEachDigit(2)   // reconstructed in every report
 // The codes of every epoch's grid (64; with --conditional 8 codes each drawn as every digit), and
 // the ends of 8 straight walks between codes (the same digit at both ends).
 let fixedZ = Tensor(shape: [0]), ends = Tensor(shape: [0])
-vae.gridCodes(fixedZ, using: RandomGenerator(seed: options.run.seed &+ 7919))
-vae.codes(ends, count: 16, using: RandomGenerator(seed: options.run.seed &+ 104_729)) { $0 / 2 }
+vae.gridCodes(fixedZ, using: RandomGenerator(seed: options.common.run.seed &+ 7919))
+vae.codes(ends, count: 16, using: RandomGenerator(seed: options.common.run.seed &+ 104_729)) { $0 / 2 }
 
 // The digit score (appendix A's classifier) of 2,000 samples from fixed codes, every epoch.
-let scorer = !options.scoring.score ? nil : exitOnError { try DigitScorer.prepared(train: fullTrain, test: fullTest, cacheFolder: options.cache.cacheFolder) }
+let scorer = !options.scoring.score ? nil : exitOnError { try DigitScorer.prepared(train: fullTrain, test: fullTest, cacheFolder: options.common.cache.cacheFolder) }
 let scoreZ = Tensor(shape: [0])
-vae.codes(scoreZ, count: 2000, using: RandomGenerator(seed: options.run.seed &+ 31_337))
+vae.codes(scoreZ, count: 2000, using: RandomGenerator(seed: options.common.run.seed &+ 31_337))
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
 let training = VAETraining(run: run, rng: rng, configuration: settings.checkpoint, parts: vae.parts, optimizer: optimizer,
                            examples: train.count, batchSize: batchSize, epochs: epochs)
-if options.training.resume { exitOnError { try training.resume() } }
-training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
+exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 // MARK: - 5. Training
 
 /// The loss on the test digits, in nats per image, as in training: one sampled z per image. The noise has its own
 /// generator, the same every epoch, so epochs compare fairly and the training run's random numbers are not touched.
 func testLoss() -> VAELossParts {
-    let sampler = Reparameterize(rng: RandomGenerator(seed: options.run.seed &+ 271_828))
+    let sampler = Reparameterize(rng: RandomGenerator(seed: options.common.run.seed &+ 271_828))
     let (reconstruction, divergence) = vae.summedLoss(count: test.count, sampler: sampler) { indices, x, labels in
         test.fill(x, with: indices)
         test.fillOneHotLabels(labels, with: indices)
@@ -188,9 +181,9 @@ func writeNotebook(_ status: RunStatus) throws {
 
 /// Chapter 3's reference run beside this one: the same yardstick, and two rows of samples each (`beside-gan.png`).
 func besideTheGAN(_ last: VAEEpoch, in notebook: Notebook) {
-    let folder = URL(fileURLWithPath: options.ganReference)
-    guard let gan = try? RunMetrics(contentsOf: folder) else { return }
-    notebook.table("beside the GAN", "Beside chapter 3's GAN", ["", "chapter 3's GAN (reference run, \(gan.configuration["epochs"] ?? "?") epochs)",
+    let folder = URL(fileURLWithPath: options.ganReference), title = "Beside chapter 3's GAN"
+    guard let gan = try? RunMetrics(contentsOf: folder) else { return notebook.missingRun("beside the GAN", title, folder: options.ganReference, flag: "--gan-reference") }
+    notebook.table("beside the GAN", title, ["", "chapter 3's GAN (reference run, \(gan.configuration["epochs"] ?? "?") epochs)",
                                                                "this VAE (epoch \(last.epoch))"], digitScoreRows(theirs: gan, mine: last.score))
     _ = pictures.beside(folder, draw(vae.generator, fixedZ), rows: 2, name: "beside-gan.png")
 }

@@ -25,9 +25,8 @@ enum Defaults: TrainingDefaults {   // faces: 63 epochs of 5,000 faces make abou
 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chapter06-dcgan",
-        abstract: "Train a deep convolutional GAN (DCGAN) on 64x64 faces (CelebA) or on MNIST digits.")
+    static let configuration = CommandConfiguration(commandName: "chapter06-dcgan",
+                                                    abstract: "Train a deep convolutional GAN (DCGAN) on 64x64 faces (CelebA) or on MNIST digits.")
 
     @Option(help: "The images: celeba (64x64 colour faces) or mnist (digits, padded to 32x32).")
     var dataset: Dataset = .celeba
@@ -37,17 +36,12 @@ struct Options: ParsableCommand {
     @OptionGroup var scoring: ScoreOptions
     @Option(help: ArgumentHelp("The run shown beside this one (default: chapter 4's reference run for faces, chapter 3's for digits).", valueName: "folder"))
     var beside: String?
-    @OptionGroup var training: TrainingOptions<Defaults>
-    @OptionGroup var generation: GenerateOptions
-    @OptionGroup var cache: CacheOptions
-    @OptionGroup var drawing: PictureOptions
-    @OptionGroup var run: RunOptions
+    @OptionGroup var common: GenerativeOptions<Defaults>   // --epochs, --lr, --resume, --generate, --zoom, --seed, ... (Workbook)
 
     func validate() throws {
         try require((1...256).contains(width), "--width must be between 1 and 256 (got \(width))")
         try require(dataset == .celeba || images.folders.isEmpty, "--images goes with --dataset celeba (MNIST is read from the data folder)")
         try require(beside.map { !$0.isEmpty } ?? true, "--beside needs a folder")
-        try generation.validate(resume: training.resume)
     }
 }
 
@@ -55,9 +49,9 @@ let options = Options.parseOrExit()
 let dataset = options.dataset, faces = dataset == .celeba
 let networks = faces ? DCGAN.faces(width: options.width) : DCGAN.digits(width: options.width)   // Sources/Models/DCGAN.swift
 let latentSize = networks.latentSize, side = networks.size, margin = (side - MNIST.side) / 2   // digits: 2 pixels of border
-let batchSize = options.training.batch, learningRate = options.training.rate, zoom = options.drawing.zoom ?? (faces ? 1 : 2)
-let run = exitOnError { try Run(chapter: dataset.chapter, program: "chapter06-dcgan", options: options.run) }
-let rng = RandomGenerator(seed: options.run.seed)
+let batchSize = options.common.training.batch, learningRate = options.common.training.rate, zoom = options.common.drawing.zoom ?? (faces ? 1 : 2)
+let run = exitOnError { try Run(chapter: dataset.chapter, program: "chapter06-dcgan", options: options.common.run) }
+let rng = RandomGenerator(seed: options.common.run.seed)
 
 // MARK: - 2. Models
 // G grows z, a 1 x 1 image of 100 channels, by transposed convolutions (4 x 4, stride 2) to 4, 8, 16, 32 (64) pixels,
@@ -72,12 +66,12 @@ let folders = options.images.urls(default: run.dataRoot.appendingPathComponent("
 // The settings, declared once: what a checkpoint must match, the report's table, metrics.json.
 var settings = Settings(["dataset": dataset.rawValue, "width": options.width, "generator": networks.generatorDescription,
                          "discriminator": networks.discriminatorDescription, "batch size": batchSize, "learning rate": learningRate,
-                         "zoom": zoom], run: options.run)
+                         "zoom": zoom], run: options.common.run)
 if faces { settings.add(folders: folders) }   // by name in comparisons: the reference was made on another machine
 
 // MARK: - Generating only: --generate N (digits in MNIST's own format, cropped back to 28 x 28)
-if let count = options.generation.generate {
-    exitOnError { print(try pictures.generate(count, from: options.generation.checkpointFile(run), as: "G", settings: settings.checkpoint,
+if let count = options.common.generation.generate {
+    exitOnError { print(try pictures.generate(count, from: options.common.generation.checkpointFile(run), as: "G", settings: settings.checkpoint,
                                               mustMatch: ["dataset", "width"], hint: "pass the --dataset and --width it was trained with", margin: margin)
                         { z, n in Latent.normal.sample(z, count: n, size: latentSize, using: rng) }) }
     exit(0)
@@ -88,28 +82,27 @@ if let count = options.generation.generate {
 // [-1, 1], with a border of 2 background pixels so that three halvings take 32 to 4.
 let allDigits = faces ? nil : exitOnError { (try MNIST.load(.train, root: run.dataRoot), try MNIST.load(.test, root: run.dataRoot)) }
 let images = exitOnError {
-    try allDigits.map { TrainingImages(digits: $0.0.prefix(options.run.limit), test: $0.1, margin: margin) }
-        ?? TrainingImages.faces(folders, side: side, limit: options.run.limit, cacheFolder: options.cache.cacheFolder,
+    try allDigits.map { TrainingImages(digits: $0.0.prefix(options.common.run.limit), test: $0.1, margin: margin) }
+        ?? TrainingImages.faces(folders, side: side, limit: options.common.run.limit, cacheFolder: options.common.cache.cacheFolder,
                                 help: ImageFolder.howToGetCelebA(orElse: " Or train on digits: --dataset mnist."))
 }
 print("\(faces ? "Faces" : "MNIST, padded to 32x32"): \(images.count) images; G \(generator.parameterCount), D \(discriminator.parameterCount) weights")
 let stepsPerEpoch = (images.count + batchSize - 1) / batchSize
-let epochCount = options.training.epochs(preferred: dataset.defaultEpochs, steps: 2500, stepsPerEpoch: stepsPerEpoch)
+let epochCount = options.common.training.epochs(preferred: dataset.defaultEpochs, steps: 2500, stepsPerEpoch: stepsPerEpoch)
 settings.add("epochs", "\(epochCount)", changeable: true)
 
 let realVariety = exitOnError { try pictures.real(images) }           // 64 real images, and how varied they are
 
 // Fixed latent vectors: 64 for the grids, 2 x 6 ends of latent walks (8 steps each), 2,000 to score digits.
-let (fixedZ, ends) = Latent.normal.fixed(size: latentSize, walks: 6, seed: options.run.seed), scoreZ = Tensor(shape: [0])
-let scorer = faces || !options.scoring.score ? nil : exitOnError { try DigitScorer.prepared(train: allDigits!.0, test: allDigits!.1, cacheFolder: options.cache.cacheFolder) }
-if scorer != nil { Latent.normal.sample(scoreZ, count: 2000, size: latentSize, using: RandomGenerator(seed: options.run.seed &+ 31_337)) }
+let (fixedZ, ends) = Latent.normal.fixed(size: latentSize, walks: 6, seed: options.common.run.seed), scoreZ = Tensor(shape: [0])
+let scorer = faces || !options.scoring.score ? nil : exitOnError { try DigitScorer.prepared(train: allDigits!.0, test: allDigits!.1, cacheFolder: options.common.cache.cacheFolder) }
+if scorer != nil { Latent.normal.sample(scoreZ, count: 2000, size: latentSize, using: RandomGenerator(seed: options.common.run.seed &+ 31_337)) }
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints (with BatchNorm's running averages), resuming, Ctrl-C
 let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, generator: generator, discriminator: discriminator,
                            generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
                            examples: images.count, batchSize: batchSize, epochs: epochCount)
-if options.training.resume { exitOnError { try training.resume() } }
-training.notebook = writeNotebook   // the report is rewritten after every epoch (section 6)
+exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 // MARK: - 5. Training: D and G take turns (the PyTorch DCGAN example's step)
 let real = Tensor(shape: [0]), z = Tensor(shape: [0]), realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0])
@@ -186,7 +179,7 @@ func writeNotebook(_ status: RunStatus) throws {
 /// quality in a table, and the first rows of both runs' samples in `beside.png`.
 func besideThePerceptrons(in notebook: Notebook) {
     let folder = URL(fileURLWithPath: options.beside ?? dataset.besideReference), chapter = faces ? 4 : 3
-    guard let theirs = try? RunMetrics(contentsOf: folder) else { return }
+    guard let theirs = try? RunMetrics(contentsOf: folder) else { return notebook.missingRun("beside", "Beside", folder: folder.path, flag: "--beside") }
     let mlp = faces ? MLPGAN.faces : MLPGAN.digits
     notebook.beside(folder, theirs, title: "Beside chapter \(chapter)'s perceptron GAN",
                     columns: ["", "chapter \(chapter) (perceptrons, reference run)", "this DCGAN (width \(options.width))"],

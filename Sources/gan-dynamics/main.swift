@@ -20,9 +20,8 @@ import Workbook
 extension ToyDistribution: ExpressibleByArgument {}
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "gan-dynamics",
-        abstract: "Watch a small GAN learn points on a line or in the plane: D's belief, G's samples, the modes it covers.")
+    static let configuration = CommandConfiguration(commandName: "gan-dynamics",
+                                                    abstract: "Watch a small GAN learn points on a line or in the plane: D's belief, G's samples, the modes it covers.")
 
     @Option(help: "The data: line (one Gaussian), mixture (two, on the line), ring (8 in a circle) or grid (5 x 5).")
     var data: ToyDistribution = .ring
@@ -105,11 +104,10 @@ let discriminatorLearningRate = options.discriminatorLearningRate ?? learningRat
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: discriminatorLearningRate, beta1: 0.5, beta2: 0.999)
 let bce = BCEWithLogitsLoss()
 
-let configuration: [String: String] = [
-    "data": data.rawValue, "steps": "\(steps)", "every": "\(every)", "batch size": "\(batchSize)", "learning rate": "\(learningRate)", "D learning rate": "\(discriminatorLearningRate)",
-    "D steps": "\(options.discriminatorSteps)", "latent": "\(latentSize)", "hidden": "\(hidden)",
-    "minibatch deviation": "\(options.minibatchDeviation)", "instance noise": "\(options.instanceNoise)", "seed": "\(options.run.seed)",
-]
+// The settings, declared once: the report's table and metrics.json.
+let settings = Settings(["data": data.rawValue, "steps": steps, "every": every, "batch size": batchSize, "learning rate": learningRate,
+                         "D learning rate": discriminatorLearningRate, "D steps": options.discriminatorSteps, "latent": latentSize, "hidden": hidden,
+                         "minibatch deviation": options.minibatchDeviation, "instance noise": options.instanceNoise], run: options.run)
 
 // MARK: - 3. What every snapshot looks at
 // 2,000 fixed z (the same points of G's every time, so the pictures show G moving), 1,000 real
@@ -282,60 +280,35 @@ func chosenSnapshots(_ count: Int) -> [Int] {
     return Array(Set(chosen)).sorted()
 }
 
-// MARK: - 6. Outputs (the executed notebook)
+// MARK: - 6. Outputs: pictures, charts and tables, woven into chapters/C-gan-dynamics.md
 
 func writeNotebook(_ status: RunStatus) throws {
-    let last = snapshots.last!
-    let report = Report(title: "Appendix C: a GAN on \(data.rawValue) (executed notebook)", status: status)
-    report.paragraph("""
-        A generator G (\(latentSize)-\(hidden)-\(hidden)-\(dimensions), ReLU) learns to turn z ~ N(0, 1) into points \
-        \(dimensions == 1 ? "on the line" : "in the plane"), against a discriminator D (\(dimensions)-\(hidden)-\(hidden)-1, ReLU, \
-        one logit\(deviation == nil ? "" : ", with the batch's spread as an extra feature after its first layer")). The data: \
-        \(dataDescription). The text is `chapters/C-gan-dynamics.md`.
-        """)
-    report.describe(run, configuration: [
-        ("data", data.rawValue), ("steps", "\(steps), a snapshot every \(every)"), ("batch size", "\(batchSize)"),
-        ("optimisers", "Adam, betas (0.5, 0.999); lr \(learningRate) for G, \(discriminatorLearningRate) for D"), ("D steps per G step", "\(options.discriminatorSteps)"),
-        ("z", "\(latentSize) numbers, N(0, 1)"), ("minibatch deviation", deviation == nil ? "no" : "yes"),
-        ("parameters", "G \(generator.parameterCount), D \(discriminator.parameterCount)"),
-    ])
-    let isPlane = dimensions == 2
-    report.heading("The latest snapshot (step \(last.step))")
-    if isPlane {
-        report.paragraph("D's belief that a point is real, from blue (fake) through white (cannot tell) to red (real); real points black, "
-                         + "2,000 of G's points green (the same z every time). "
-                         + "G covers \(last.coverage.covered) of the \(data.modes.count) modes; \(fixed(100 * last.coverage.goodShare, 1))% of its points are good.")
-        report.image("D's belief and the points at step \(last.step)", String(format: "step-%07d.png", last.step))
-    } else {
-        report.paragraph("The data's density (black), the density of G's points (green, a kernel estimate from 2,000 of them) and D(x) "
-                         + "(dashed blue). Over the data D is on average \(fixed(last.distanceFromHalf ?? 0, 3)) away from 1/2.")
-        report.image("density and D(x) at step \(last.step)", "latest.png")
-    }
+    let last = snapshots.last!, isPlane = dimensions == 2
+    let notebook = Notebook(run: run, settings: settings)
+    let latest = isPlane ? String(format: "step-%07d.png", last.step) : "latest.png"
+    notebook.add("latest", "The latest snapshot (step \(last.step))", "![the latest snapshot, step \(last.step)](\(latest))\n\n" + (isPlane
+        ? "G covers \(last.coverage.covered) of the \(data.modes.count) modes; \(fixed(100 * last.coverage.goodShare, 1))% of its points are good."
+        : "Over the data D is on average \(fixed(last.distanceFromHalf ?? 0, 3)) away from 1/2."))
     let chosen = chosenSnapshots(isPlane ? 6 : 5)
     if status.isFinished {
-        report.heading("The game, snapshot by snapshot")
         if isPlane {
             let pictures = try chosen.map { try PNG.read(run.output(String(format: "step-%07d.png", snapshots[$0].step))) }
             try PNG.write(makeGrid(pictures, perRow: 3, padding: 4, background: 255), to: run.output("snapshots.png"))
-            report.paragraph("Steps \(chosen.map { "\(snapshots[$0].step)" }.joined(separator: ", ")), left to right, top to bottom:")
         } else {
             try Chart.drawStrip(chosen.map(lineChart), title: "The data (black), G (green) and D(x) (dashed)", into: run.outputFolder, name: "snapshots")
-            report.paragraph("Steps \(chosen.map { "\(snapshots[$0].step)" }.joined(separator: ", ")), left to right, as in the GAN paper's Figure 1:")
         }
-        report.image("snapshots", "snapshots.png")
+        notebook.add("snapshot steps", "The snapshots in the strip", "Steps " + chosen.map { "\(snapshots[$0].step)" }.joined(separator: ", ") + ".")
         try writeSamples()
+    } else {
+        notebook.add("snapshots.png", "The latest snapshot", "![the latest snapshot, step \(last.step)](\(latest))")   // the strip is drawn at the end
     }
-
-    report.heading("Snapshot by snapshot")
-    report.paragraph("Losses and D's mean probabilities are means over the steps since the previous snapshot. A mode is covered when at least "
-                     + "a quarter of its fair share of G's 2,000 points lies within 3 standard deviations of it; a point is good when it lies "
-                     + "that close to any mode.")
-    report.table(["step", "D loss", "G loss", "D(x)", "D(G(z))", "modes covered", "good points"] + (isPlane ? [] : ["D's distance from 1/2"]),
-                 snapshots.map { s in
-                     ["\(s.step)", number(s.discriminatorLoss), number(s.generatorLoss), number(s.realScore), number(s.fakeScore),
-                      "\(s.coverage.covered)/\(s.coverage.modes)", "\(fixed(100 * s.coverage.goodShare, 1))%"]
-                     + (isPlane ? [] : [fixed(s.distanceFromHalf ?? 0, 3)])
-                 })
+    notebook.table("snapshots", "Snapshot by snapshot",
+                   ["step", "D loss", "G loss", "D(x)", "D(G(z))", "modes covered", "good points"] + (isPlane ? [] : ["D's distance from 1/2"]),
+                   snapshots.map { s in
+                       ["\(s.step)", number(s.discriminatorLoss), number(s.generatorLoss), number(s.realScore), number(s.fakeScore),
+                        "\(s.coverage.covered)/\(s.coverage.modes)", "\(fixed(100 * s.coverage.goodShare, 1))%"]
+                       + (isPlane ? [] : [fixed(s.distanceFromHalf ?? 0, 3)])
+                   })
     let steps = snapshots.map { Double($0.step) }
     var coverageChart = Chart(title: "What G's points cover", xLabel: "step", yLabel: "share", series: [
         .init("modes covered (share of \(data.modes.count))", Array(zip(steps, snapshots.map { Double($0.coverage.covered) / Double($0.coverage.modes) })).map { ($0, $1) }, style: "linespoints"),
@@ -343,38 +316,28 @@ func writeNotebook(_ status: RunStatus) throws {
     ] + (isPlane ? [] : [.init("D's distance from 1/2 over the data", Array(zip(steps, snapshots.map { $0.distanceFromHalf ?? 0 })).map { ($0, $1) }, style: "linespoints")]),
                               key: "bottom right")
     coverageChart.settings = ["set yrange [0:1.05]"]
-    report.chart(try coverageChart.draw(into: run.outputFolder, name: "coverage"), heading: "Coverage", caption: "modes covered and good points per snapshot")
+    notebook.chart("coverage", "Coverage", try coverageChart.draw(into: run.outputFolder, name: "coverage"), caption: "modes covered and good points per snapshot")
     let trained = snapshots.filter { $0.step > 0 }
     let lossChart = Chart(title: "Losses", xLabel: "step", yLabel: "loss", series: [
         .init("D", trained.map { (Double($0.step), $0.discriminatorLoss) }, style: "linespoints"),
         .init("G", trained.map { (Double($0.step), $0.generatorLoss) }, style: "linespoints"),
     ])
-    report.chart(try lossChart.draw(into: run.outputFolder, name: "loss"), heading: "Losses", caption: "D and G losses")
+    notebook.chart("loss", "Losses", try lossChart.draw(into: run.outputFolder, name: "loss"), caption: "D and G losses")
     if isPlane {
-        report.paragraph("Every snapshot is kept: " + snapshots.map { String(format: "[%d](step-%07d.png)", $0.step, $0.step) }.joined(separator: ", ") + ".")
+        notebook.add("every snapshot", "Every snapshot", "Every snapshot is kept: "
+                     + snapshots.map { String(format: "[%d](step-%07d.png)", $0.step, $0.step) }.joined(separator: ", ") + ".")
     }
-    report.heading("Time")
-    report.bullets(["training and snapshots: \(formatDuration(Date().timeIntervalSince(trainingStart))) on \(run.threads) threads",
-                    "G's final points: `samples.dat` (\(dimensions == 1 ? "x" : "x y") a line, 2,000 lines)"])
-    guard status.isFinished else { return try report.write(to: run.output("report.md")) }
+    notebook.bullets("time", "Time", ["training and snapshots: \(formatDuration(Date().timeIntervalSince(trainingStart))) on \(run.threads) threads",
+                                      "G's final points: `samples.dat` (\(dimensions == 1 ? "x" : "x y") a line, 2,000 lines)"])
+    guard status.isFinished else { return try notebook.write(status) }
     var metrics: [String: Double] = ["D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore, "D(G(z))": last.fakeScore,
                                      "modes covered": Double(last.coverage.covered), "good points": last.coverage.goodShare]
     if let distance = last.distanceFromHalf { metrics["D distance from half"] = distance }
-    try run.finish(report, configuration: configuration, metrics: metrics,
-                   pictures: [isPlane ? String(format: "step-%07d.png", last.step) : "latest.png"], data: "toy \(data.rawValue)")
+    try notebook.finish(metrics: metrics, pictures: [latest], data: "toy \(data.rawValue)")
 }
 
 /// A mean for the table, or a dash before the first step.
 func number(_ value: Double) -> String { value.isNaN ? "–" : fixed(value, 3) }
-
-var dataDescription: String {
-    switch data {
-    case .line: "one Gaussian, N(4, 0.5²)"
-    case .mixture: "two equal Gaussians at −2 and 2, standard deviation 0.5"
-    case .ring: "eight Gaussians evenly spaced on a circle of radius 2, standard deviation 0.02"
-    case .grid: "twenty-five Gaussians on a 5 x 5 grid at −4, −2, 0, 2, 4, standard deviation 0.05"
-    }
-}
 
 /// G's final 2,000 points as plain text, one a line, for gnuplot, a spreadsheet or numpy.loadtxt.
 func writeSamples() throws {

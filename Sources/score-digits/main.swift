@@ -98,18 +98,13 @@ if let path = options.idx {
     measure("your samples", path, images)
 }
 
-// MARK: - The report
+// MARK: - The outputs, woven into chapters/A-measuring-a-gan.md
 
-let report = Report(title: "Appendix A: the digit score, calibrated (executed notebook)")
-report.paragraph("The classifier (\(DigitClassifier.sizes.map(String.init).joined(separator: "-")), ReLU, dropout 0.2, \(DigitClassifier.epochs) epochs of Adam) "
-                 + "gets \(fixed(100 * accuracy, 2))% of the 10,000 MNIST test digits right. Each set below is scored against the test digits: "
-                 + "the Fréchet distance between the classifier's 128 penultimate features of the set and of the test digits, its mean "
-                 + "confidence, and the shares of the rarest and the most common digit. The text is `chapters/A-measuring-a-gan.md`.")
-report.describe(run, configuration: [("images per set", "\(count)")])
-report.heading("The ruler")
-report.table(["set", "Fréchet distance", "confidence", "rarest digit", "most common digit", "what it is"],
-             rows.map { [$0.name, fixed($0.score.frechetDistance, 2), fixed($0.score.meanConfidence, 3),
-                         "\($0.score.rarestDigit): \(fixed(100 * $0.score.rarestShare, 1))%", "\($0.score.commonDigit): \(fixed(100 * $0.score.commonShare, 1))%",
-                         $0.meaning] })
-exitOnError { try report.write(to: run.output("report.md")) }
-print("Wrote \(run.output("report.md").path)")
+let notebook = Notebook(run: run, settings: Settings(["images per set": count], run: options.run))
+notebook.add("accuracy", "The classifier's accuracy", "\(fixed(100 * accuracy, 2))%")
+notebook.table("ruler", "The ruler", ["set", "Fréchet distance", "confidence", "rarest digit", "most common digit", "what it is"],
+               rows.map { [$0.name, fixed($0.score.frechetDistance, 2), fixed($0.score.meanConfidence, 3),
+                           "\($0.score.rarestDigit): \(fixed(100 * $0.score.rarestShare, 1))%",
+                           "\($0.score.commonDigit): \(fixed(100 * $0.score.commonShare, 1))%", $0.meaning] })
+exitOnError { try notebook.write(.finished(elapsed: run.elapsed)) }
+print("Wrote \(run.output("report.html").path)")

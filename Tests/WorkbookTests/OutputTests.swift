@@ -82,13 +82,8 @@ struct NotebookTests {
         }
     }
 
-    @Test func reportIsMarkdown() {
-        let report = Report(title: "Run")
-        report.heading("Numbers")
-        report.table(["a", "b|c"], [["1", "2"]])
-        report.image("grid", "grid.png")
-        report.code("swift run x", language: "sh")
-        #expect(report.markdown == "# Run\n\n## Numbers\n\n| a | b\\|c |\n| --- | --- |\n| 1 | 2 |\n\n![grid](grid.png)\n\n```sh\nswift run x\n```\n")
+    @Test func markdownTablesEscapeTheirBars() {
+        #expect(markdownTable(["a", "b|c"], [["1", "2"]]) == "| a | b\\|c |\n| --- | --- |\n| 1 | 2 |")
     }
 
     @Test func durationsAndProgressLines() {
@@ -103,21 +98,24 @@ struct NotebookTests {
     }
 
     @Test func theReportIsAlsoAWebPageThatReloadsOnlyWhileTheRunGoes() throws {
-        let folder = temporaryFolder()
-        let running = Report(title: "Run <1>", status: .running(epoch: 2, of: 5, elapsed: 70, remaining: 105))
-        running.table(["epoch", "loss"], [["1", "0.5"], ["2", "0.4"]])
-        running.image("grid", "grid.png")
-        try running.write(to: folder.appendingPathComponent("report.md"))
-        let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(page.contains("<title>Run &lt;1&gt;</title>") && page.contains("http-equiv=\"refresh\""))
-        #expect(page.contains("<table>") && page.contains("<td>0.4</td>") && page.contains("<img src=\"grid.png\" alt=\"grid\""))
-        #expect(page.contains("<strong>Running:</strong> epoch 2 of 5 done, 1:10 since the start, about 1:45 left"))
-        let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(markdown.hasPrefix("# Run <1>\n\n> **Running:** epoch 2 of 5"))
-        let finished = Report(title: "Run", status: .finished(elapsed: 300))
-        try finished.write(to: folder.appendingPathComponent("report.md"))
-        let still = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(!still.contains("http-equiv=\"refresh\"") && still.contains("<strong>Finished</strong> in 5:00"))
+        let folder = temporaryFolder(), nowhere = Repository(root: folder)   // no chapters/: the run's outputs stand alone
+        func write(_ status: RunStatus) throws -> (markdown: String, page: String) {
+            let outputs = RunOutputs(run: "Run <1>", status: status.line, finished: status.isFinished, command: "swift run x", outputs: [
+                Output(name: "epochs", title: "Epochs", markdown: markdownTable(["epoch", "loss"], [["1", "0.5"], ["2", "0.4"]])),
+                Output(name: "grid", title: "Grid", markdown: "![grid](grid.png)"),
+            ])
+            try Notebook.writePage(of: Weave.Source(run: "Run <1>", folder: folder, outputs: outputs), status: status.line, live: status.isRunning,
+                                   to: folder.appendingPathComponent("report.md"), repository: nowhere)
+            return (try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8),
+                    try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8))
+        }
+        let running = try write(.running(epoch: 2, of: 5, elapsed: 70, remaining: 105))
+        #expect(running.page.contains("<title>Run &lt;1&gt;</title>") && running.page.contains("http-equiv=\"refresh\""))
+        #expect(running.page.contains("<table>") && running.page.contains("<td>0.4</td>") && running.page.contains("<img src=\"grid.png\" alt=\"grid\""))
+        #expect(running.page.contains("<strong>Running:</strong> epoch 2 of 5 done, 1:10 since the start, about 1:45 left"))
+        #expect(running.markdown.hasPrefix("# Run <1>\n\n> **Running:** epoch 2 of 5"))
+        let finished = try write(.finished(elapsed: 300))
+        #expect(!finished.page.contains("http-equiv=\"refresh\"") && finished.page.contains("<strong>Finished</strong> in 5:00"))
     }
 
     @Test func withoutATerminalAPlainLineComesEverySoOften() {

@@ -53,8 +53,15 @@ struct WeaveTests {
         #expect(!page.contains("loss.png") && !page.contains("<!--"), "\(page)")
         #expect(page.contains("# Demo\n\n> **Running:** epoch 1 of 3\n"), "the status line goes under the title")
         // An output named after the picture stands in for it (the latest grid while a GAN runs).
-        let standIn = try fixture.weave(outputs: [Output(name: "walk.png", title: "Latest", markdown: "![epoch 1](epoch-001.png)")])
+        try Data([3]).write(to: fixture.run.appendingPathComponent("epoch-001.png"))
+        let latest = [Output(name: "walk.png", title: "Latest", markdown: "![epoch 1](epoch-001.png)"),
+                      Output(name: "every epoch", title: "Every epoch", markdown: "[1](epoch-001.png), [2](epoch-002.png), ![3](epoch-003.png)")]
+        let standIn = try fixture.weave(outputs: latest)
         #expect(standIn.contains("![epoch 1](epoch-001.png)") && !standIn.contains("### Latest"), "\(standIn)")
+        // An output's links and pictures are the run folder's: a file it does not hold is no link, and no picture.
+        #expect(standIn.contains("[1](epoch-001.png), 2, *(epoch-003.png: not in the run's folder.)*"), "\(standIn)")
+        let elsewhere = try fixture.weave(outputs: latest, page: fixture.root.appendingPathComponent("output/book"))
+        #expect(elsewhere.contains("![epoch 1](../demo/epoch-001.png)") && elsewhere.contains("[1](../demo/epoch-001.png), 2,"), "\(elsewhere)")
         // In the book, the page lies elsewhere: the same picture by a path from there.
         let book = try fixture.weave(outputs: [], page: fixture.root.appendingPathComponent("output/book"))
         #expect(book.contains("![the samples](../demo/samples.png)"), "\(book)")
@@ -66,7 +73,7 @@ struct WeaveTests {
 
             The noisy input scores <!-- output: noisy -->9.38 dB<!-- end -->, whatever the epoch.
 
-            <!-- output: epochs -->
+            <!-- output: demo/epochs -->
 
             <!-- output: map | run with --latent 2 to draw the map -->
 

@@ -133,3 +133,19 @@ public struct ScoreOptions: ParsableArguments {
 
     public init() {}
 }
+
+/// The options every generative chapter (3 to 6) shares, as one group: how long and how fast to
+/// train (`--epochs`, `--batch-size`, `--lr`, `--resume`), drawing from a checkpoint instead
+/// (`--generate`, `--checkpoint`), the cache (`--cache-dir`), the pictures' size (`--zoom`), and
+/// the run's own (`--seed`, `--limit`, `--data-dir`, `--output-dir`, `--threads`).
+public struct GenerativeOptions<Defaults: TrainingDefaults>: ParsableArguments {
+    @OptionGroup public var training: TrainingOptions<Defaults>
+    @OptionGroup public var generation: GenerateOptions
+    @OptionGroup public var cache: CacheOptions
+    @OptionGroup public var drawing: PictureOptions
+    @OptionGroup public var run: RunOptions
+
+    public init() {}
+
+    public func validate() throws { try generation.validate(resume: training.resume) }
+}

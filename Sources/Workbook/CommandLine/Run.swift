@@ -48,6 +48,8 @@ public struct ThreadOptions: ParsableArguments {
 /// One run of a chapter: where its data comes from, where its outputs go, how long it took.
 public struct Run {
     public let chapter: String
+    /// The program that made the run (`gan-dynamics` for `gan-dynamics-grid`).
+    public let program: String
     public let dataRoot: URL
     public let dataOrigin: String
     /// The data folder's path as typed (`--data-dir` or $WORKBOOK_DATA), if it was.
@@ -65,6 +67,7 @@ public struct Run {
     /// when one program writes runs of several kinds (chapter 6's faces and digits).
     public init(chapter: String, program: String? = nil, options: RunOptions) throws {
         self.chapter = chapter
+        self.program = program ?? chapter
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, so a log keeps prints and progress in order
         dataRoot = DataLocation.root(flag: options.dataDir)
         dataOrigin = DataLocation.origin(flag: options.dataDir)

@@ -49,25 +49,25 @@ public final class Notebook {
         ], at: 0)
         let record = RunOutputs(run: run.chapter, status: status.line, finished: status.isFinished, command: run.command, outputs: outputs)
         try record.write(to: run.outputFolder)
-        try Self.writePage(of: Weave.Source(run: run.chapter, folder: run.outputFolder, outputs: record), status: status.line,
-                           live: status.isRunning, to: run.output("report.md"))
+        try Self.writePage(of: Weave.Source(run: run.chapter, folder: run.outputFolder, outputs: record), program: run.program,
+                           status: status.line, live: status.isRunning, to: run.output("report.md"))
     }
 
     /// Weaves the chapter's text with a run and writes the page (`report.md`) and its web page
     /// (`report.html`) beside it, each atomically: a viewer that reloads while the run goes never
     /// sees half a file. `live` pages reload themselves.
-    public static func writePage(of source: Weave.Source, status: String, live: Bool, to file: URL,
+    public static func writePage(of source: Weave.Source, program: String? = nil, status: String, live: Bool, to file: URL,
                                  repository: Repository = .current) throws {
         let markdown: String
-        if let text = try repository.text(forRun: source.run) {
+        if let text = try repository.text(forRun: source.run, program: program) {
             // The text's other runs (chapter 6 shows faces and digits) are shown as their reference runs.
             let others = Repository.runs(shownIn: try String(contentsOf: text, encoding: .utf8)).filter { $0 != source.run }
                 .map { Weave.Source(run: $0, folder: repository.referenceFolder.appendingPathComponent($0)) }
             var weave = Weave(repository: repository, textFile: text, page: file.deletingLastPathComponent(),
                               sources: [source] + others, status: status)
             markdown = try weave.woven()
-        } else {   // a run no text shows: its outputs alone
-            markdown = (["# \(source.run)", "", "> \(status)"]
+        } else {   // a run no text shows (or no chapters/ at all): its outputs alone
+            markdown = (["# \(source.run)", "", "> \(status)", "", "*(No chapter's text shows this run, so its outputs stand alone.)*"]
                 + (source.outputs?.outputs ?? []).flatMap { ["", "## \($0.title)", "", $0.markdown] }).joined(separator: "\n") + "\n"
         }
         let html = file.deletingPathExtension().appendingPathExtension("html")
@@ -114,4 +114,11 @@ public extension Notebook {
 public func markdownTable(_ headers: [String], _ rows: [[String]]) -> String {
     func row(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
     return ([row(headers), row(headers.map { _ in "---" })] + rows.map(row)).joined(separator: "\n")
+}
+
+public extension Notebook {
+    /// The output `name` says that the run it is to be put beside was not found, and which flag names it.
+    func missingRun(_ name: String, _ title: String, folder: String, flag: String) {
+        add(name, title, "*(The run to compare with was not found at `\(folder)`: pass `\(flag) <folder>`.)*")
+    }
 }

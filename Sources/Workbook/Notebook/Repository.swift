@@ -30,22 +30,27 @@ public struct Repository: Sendable {
         return names.filter { $0.hasSuffix(".md") }.sorted().map { chaptersFolder.appendingPathComponent($0) }
     }
 
-    /// The runs whose pictures a text shows: the reference folders its pictures come from, in the
-    /// order the text first shows them (`chapter06-dcgan`, then `chapter06-dcgan-mnist`).
+    /// The runs a text shows: the reference folders its pictures come from, and the runs its marks
+    /// name (`<!-- output: score-digits/ruler -->`), in the order the text first shows them
+    /// (`chapter06-dcgan`, then `chapter06-dcgan-mnist`).
     public static func runs(shownIn text: String) -> [String] {
         var runs: [String] = []
-        for match in matches(of: #"!\[[^\]]*\]\((?:\.\./)?output/reference/([^/)\s]+)/"#, in: text) where !runs.contains(match[1]) {
-            runs.append(match[1])
+        let pattern = #"!\[[^\]]*\]\((?:\.\./)?output/reference/([^/)\s]+)/|<!--\s*output:\s*([^/\s|>]+)/"#
+        for match in matches(of: pattern, in: text) {
+            let run = match[1].isEmpty ? match[2] : match[1]
+            if !runs.contains(run) { runs.append(run) }
         }
         return runs
     }
 
-    /// The text a run belongs to: the one that shows that run's reference pictures.
-    public func text(forRun run: String) throws -> URL? {
-        try texts().first { url in
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else { return false }
-            return Self.runs(shownIn: text).contains(run)
-        }
+    /// The text a run belongs to: the one that shows that run's reference pictures, else one that
+    /// shows the pictures of another run of the same program (`gan-dynamics-grid` has no reference
+    /// run; appendix C shows `gan-dynamics-ring`'s).
+    public func text(forRun run: String, program: String? = nil) throws -> URL? {
+        let shown = ((try? texts()) ?? []).map { url in (url, Self.runs(shownIn: (try? String(contentsOf: url, encoding: .utf8)) ?? "")) }
+        if let exact = shown.first(where: { $0.1.contains(run) }) { return exact.0 }
+        guard let program else { return nil }
+        return shown.first { $0.1.contains { $0 == program || $0.hasPrefix(program + "-") } }?.0
     }
 }
 

@@ -95,7 +95,7 @@ public struct Weave {
                 pendingQuote = nil
                 out.append(line)
             } else if let mark = Mark.output(line) {
-                placed.insert(mark.name)
+                place(mark.name)
                 out.append(render(mark.name, missing: mark.missing))
             } else {
                 out.append(rewrite(line))
@@ -126,12 +126,12 @@ public struct Weave {
             return picture.map { !shown.contains(primary.folder.appendingPathComponent($0[1]).standardizedFileURL.path) } ?? true
         }
         guard !left.isEmpty else { return [] }
-        return ["", "## This run"] + left.flatMap { ["", "### \($0.title)", "", $0.markdown] }
+        return ["", "## This run"] + left.flatMap { ["", "### \($0.title)", "", rebased($0.markdown, from: primary.folder)] }
     }
 
     /// The output a mark names, or the line that says why it is not here.
     func render(_ name: String, missing: String?) -> String {
-        if let output = output(name) { return output.markdown }
+        if let output = output(name) { return rebased(output.markdown, from: find(name).source!.folder) }
         let (source, key) = find(name)
         let why = missing ?? (source?.outputs == nil ? "\(key): not recorded for this run" : "\(key): not made by this run (yet)")
         return "*(\(why).)*"
@@ -143,6 +143,12 @@ public struct Weave {
         return source?.outputs?[key]
     }
 
+    /// Notes that the text placed the output `name`, so that it is not appended under "This run".
+    mutating func place(_ name: String) {
+        let (source, key) = find(name)
+        if source != nil && source?.run == sources.first?.run { placed.insert(key) }
+    }
+
     func find(_ name: String) -> (source: Source?, key: String) {
         guard let slash = name.firstIndex(of: "/") else { return (sources.first, name) }
         return (sources.first { $0.run == name[..<slash] }, String(name[name.index(after: slash)...]))
@@ -151,8 +157,8 @@ public struct Weave {
     /// A line of the text with its pictures swapped for the run's and its links made relative to the page.
     mutating func rewrite(_ line: String) -> String {
         let line = replacingMatches(of: #"<!--\s*output:\s*(.+?)\s*-->(.*?)<!--\s*end\s*-->"#, in: line) { groups in
-            placed.insert(groups[1])
-            return output(groups[1])?.markdown ?? "\(groups[2]) (the reference run's)"
+            place(groups[1])
+            return output(groups[1]).map { rebased($0.markdown, from: find(groups[1]).source!.folder) } ?? "\(groups[2]) (the reference run's)"
         }
         return replacingMatches(of: #"(!?)\[([^\]]*)\]\(([^)\s]+)\)(?:[ \t]*<!--\s*missing:\s*(.*?)\s*-->)?"#, in: line) { groups in
             let (isPicture, label, target, missing) = (groups[1] == "!", groups[2], groups[3], groups[4])
@@ -175,7 +181,7 @@ public struct Weave {
         }
         if let standIn = source.outputs?[inside[1]] {
             if source.run == sources.first?.run { placed.insert(inside[1]) }
-            return standIn.markdown
+            return rebased(standIn.markdown, from: source.folder)
         }
         let own = source.folder.appendingPathComponent(inside[1])
         if FileManager.default.fileExists(atPath: own.path) {
@@ -183,6 +189,19 @@ public struct Weave {
             return "![\(label)](\(relativePath(from: page, to: own)))"
         }
         return "*(\(missing ?? "\(inside[1]): not drawn by this run (yet)").)*"
+    }
+
+    /// An output's markdown, whose links and pictures are relative to its run's folder, as the page
+    /// shows it: relative to the page; a picture the run's folder does not hold becomes a line, a
+    /// link to a file it does not hold becomes its label (a reference run keeps fewer files).
+    func rebased(_ markdown: String, from folder: URL) -> String {
+        replacingMatches(of: #"(!?)\[([^\]]*)\]\(([^)\s]+)\)"#, in: markdown) { groups in
+            let (isPicture, label, target) = (groups[1] == "!", groups[2], groups[3])
+            guard !target.contains("://"), !target.hasPrefix("#"), !target.hasPrefix("/") else { return groups[0] }
+            let file = folder.appendingPathComponent(target).standardizedFileURL
+            guard FileManager.default.fileExists(atPath: file.path) else { return isPicture ? "*(\(target): not in the run's folder.)*" : label }
+            return "\(groups[1])[\(label)](\(relativePath(from: page, to: file)))"
+        }
     }
 
     /// A link to a file of the workbook, from the page: another chapter's page in the book, else the file.

@@ -26,16 +26,6 @@ public extension Run {
             return nil
         }
     }
-
-    /// Ends a run of an appendix's program: `metrics.json`, the comparison with its reference, the report.
-    func finish(_ report: Report, configuration: [String: String], metrics: [String: Double], pictures: [String], data: String) throws {
-        if let comparison = try record(configuration: configuration, metrics: metrics, pictures: pictures, data: data) {
-            report.heading("Compared with the reference run")
-            report.paragraph(comparison.verdict)
-            report.bullets(comparison.details)
-        }
-        try report.write(to: output("report.md"))
-    }
 }
 
 public extension Notebook {

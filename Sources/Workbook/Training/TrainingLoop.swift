@@ -108,6 +108,13 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
 
     // MARK: Checkpoints
 
+    /// Before the first epoch: `notebook` writes the chapter's notebook (after every epoch, and when
+    /// the run stops early); `resuming` (the chapter's `--resume`) continues the saved run.
+    public func begin(resuming: Bool, notebook: @escaping (RunStatus) throws -> Void) throws {
+        self.notebook = notebook
+        if resuming { try resume() }
+    }
+
     /// Continues the run saved in the output folder's checkpoint: refuses one trained with other
     /// settings, restores every model and optimiser, the random generator, the history and the
     /// curves, and an interrupted epoch's place. Throws `RunEnded` (status 0) if nothing is left to train.
