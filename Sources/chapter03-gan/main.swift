@@ -59,7 +59,8 @@ let batchSize = options.common.training.batchSize ?? preset.batchSize
 let learningRate = options.common.training.learningRate ?? preset.learningRate
 let epochCount = options.common.training.epochs ?? preset.defaultEpochs
 let realLabel = options.realLabel, discriminatorSteps = options.discriminatorSteps, zoom = options.common.drawing.zoom ?? 2   // pictures: 2x
-let run = exitOnError { try Run(chapter: "chapter03-gan", options: options.common.run) }
+let run = exitOnError { try Run(chapter: "chapter03-gan", options: options.common.run,
+                                         lock: !options.common.generation.isDrawing) }
 let rng = RandomGenerator(seed: options.common.run.seed)
 
 // MARK: - 2. Models

@@ -35,7 +35,8 @@ let networks = MLPGAN.faces                            // in Sources/Models/MLPG
 let latentSize = networks.latentSize
 let batchSize = options.common.training.batch, learningRate = options.common.training.rate
 let zoom = options.common.drawing.zoom ?? 1   // pictures drawn at their size
-let run = exitOnError { try Run(chapter: "chapter04-celeba-gan", options: options.common.run) }
+let run = exitOnError { try Run(chapter: "chapter04-celeba-gan", options: options.common.run,
+                                         lock: !options.common.generation.isDrawing) }
 let rng = RandomGenerator(seed: options.common.run.seed)
 
 // MARK: - 2. Models

@@ -44,7 +44,8 @@ let options = Options.parseOrExit()
 let latentSize = options.latent, beta = options.beta, conditional = options.conditional
 let epochs = options.common.training.epochCount, batchSize = options.common.training.batch, learningRate = options.common.training.rate
 let zoom = options.common.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
-let run = exitOnError { try Run(chapter: "chapter05-variational-autoencoder", options: options.common.run) }
+let run = exitOnError { try Run(chapter: "chapter05-variational-autoencoder", options: options.common.run,
+                                         lock: !options.common.generation.isDrawing) }
 let rng = RandomGenerator(seed: options.common.run.seed)   // the one source of randomness: same seed, same run
 
 // MARK: - 2. Model

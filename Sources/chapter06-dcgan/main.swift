@@ -50,7 +50,8 @@ let dataset = options.dataset, faces = dataset == .celeba
 let networks = faces ? DCGAN.faces(width: options.width) : DCGAN.digits(width: options.width)   // Sources/Models/DCGAN.swift
 let latentSize = networks.latentSize, side = networks.size, margin = (side - MNIST.side) / 2   // digits: 2 pixels of border
 let batchSize = options.common.training.batch, learningRate = options.common.training.rate, zoom = options.common.drawing.zoom ?? (faces ? 1 : 2)
-let run = exitOnError { try Run(chapter: dataset.chapter, program: "chapter06-dcgan", options: options.common.run) }
+let run = exitOnError { try Run(chapter: dataset.chapter, program: "chapter06-dcgan", options: options.common.run,
+                                         lock: !options.common.generation.isDrawing) }
 let rng = RandomGenerator(seed: options.common.run.seed)
 
 // MARK: - 2. Models

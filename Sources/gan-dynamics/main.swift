@@ -23,10 +23,10 @@ struct Options: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gan-dynamics",
                                                     abstract: "Watch a small GAN learn points on a line or in the plane: D's belief, G's samples, the modes it covers.")
 
-    @Option(help: "The data: line (one Gaussian), mixture (two, on the line), ring (8 in a circle) or grid (5 x 5).")
-    var data: ToyDistribution = .ring
     @Option(help: ArgumentHelp("Training steps, 100 to 1000000 (default: 10000 in the plane, 2000 on the line).", valueName: "N"))
     var steps: Int?
+    @Option(help: "The data: line (one Gaussian), mixture (two, on the line), ring (8 in a circle) or grid (5 x 5).")
+    var data: ToyDistribution = .ring
     @Option(help: ArgumentHelp("Steps between snapshots (default: the steps / 40).", valueName: "N"))
     var every: Int?
     @Option(name: .customLong("batch-size"), help: "Points per training step, 1 to 60000 (default: 256).")
@@ -201,8 +201,8 @@ exitOnError {
         // The generator's step: move G's points to where D says "real", through a frozen D.
         discriminator.isFrozen = true
         discriminator.needsInputGradient = true
-        generatorOptimizer.zeroGradients()
         z.fillNormal(using: rng)
+        generatorOptimizer.zeroGradients()
         let fake = generator.forward(z)                                         // G(z): [B, d]
         let gLoss = Double(bce.forward(discriminator.forward(seenByD(fake, noisyFake)), realTargets))   // -log D(G(z)): non-saturating
         _ = generator.backward(discriminator.backward(bce.backward()))          // dLoss/dG(z), then into G

@@ -293,6 +293,47 @@ struct GANChapterTests {
     }
 }
 
+@Suite("One run per output folder", .serialized)
+struct OutputLockTests {
+    @Test func aSecondRunIsRefusedDrawingNeedsNoLockAndAKilledRunsLockIsTakenOver() throws {
+        let folder = Chapters.folder("one-writer"), lock = Chapters.folder("one-writer").appendingPathComponent(OutputLock.fileName)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A first run that would train for a long time: the folder is its own once it starts.
+        let first = Process()
+        first.executableURL = Chapters.binaries.appendingPathComponent("chapter03-gan")
+        first.arguments = ["--epochs", "10000", "--batch-size", "64", "--no-score", "--output-dir", folder.path, "--data-dir", Chapters.dataRoot.path]
+        first.currentDirectoryURL = Chapters.workingFolder
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        let exited = Chapters.exitSignal(first)
+        try first.run()
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("checkpoint.bin").path) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try #require(first.isRunning, "the first run ended early")
+        #expect(FileManager.default.fileExists(atPath: lock.path), "the running run holds no lock")
+
+        let second = try Chapters.run("chapter03-gan", ["--epochs", "1", "--no-score", "--output-dir", folder.path])
+        #expect(second.status == 1, "a second run into a folder in use was not refused: \(second.output)")
+        #expect(second.errors.contains("is in use by another run (process \(first.processIdentifier)") && second.errors.contains("--output-dir")
+                && second.errors.contains("--epochs 10000"), "\(second.errors)")
+        let drawn = try Chapters.run("chapter03-gan", ["--generate", "10", "--output-dir", folder.path])
+        #expect(drawn.status == 0, "--generate needs no lock: \(drawn.errors)")
+        let compared = try Chapters.run("compare", [folder.path])
+        #expect(!compared.errors.contains("in use"), "compare needs no lock: \(compared.errors)")
+
+        kill(first.processIdentifier, SIGKILL)                         // no chance to let go of the folder
+        _ = Chapters.wait(first, exited)
+        #expect(FileManager.default.fileExists(atPath: lock.path), "kill -9 cannot remove the lock")
+        let third = try Chapters.run("chapter03-gan", ["--epochs", "1", "--no-score", "--output-dir", folder.path])
+        #expect(third.status == 0 && third.output.contains("Taking over \(folder.path)") && third.output.contains("process \(first.processIdentifier)"),
+                "\(third.output)\(third.errors)")
+        #expect(!FileManager.default.fileExists(atPath: lock.path), "a finished run lets go of its folder")
+    }
+}
+
 @Suite("Chapters 1 and 2 end to end", .serialized)
 struct AutoencoderChapterTests {
     @Test func chapterOneWritesItsOutputs() throws {

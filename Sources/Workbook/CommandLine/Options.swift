@@ -79,6 +79,9 @@ public struct GenerateOptions: ParsableArguments {
         try require(!(resume && generate != nil), "--resume trains and --generate does not: use one of them")
     }
 
+    /// Whether the run only draws from a checkpoint (it takes no lock on the output folder).
+    public var isDrawing: Bool { generate != nil }
+
     /// The checkpoint to draw from.
     public func checkpointFile(_ run: Run) -> URL { checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin") }
 }

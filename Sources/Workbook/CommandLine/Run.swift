@@ -64,8 +64,10 @@ public struct Run {
     /// Resolves the folders, checks that the output folder is writable (before any training, so a
     /// typo costs nothing), and sets the kernels' thread count.
     /// `chapter` names the run (its output folder, its reference run); `program` is the executable,
-    /// when one program writes runs of several kinds (chapter 6's faces and digits).
-    public init(chapter: String, program: String? = nil, options: RunOptions) throws {
+    /// when one program writes runs of several kinds (chapter 6's faces and digits). A run that
+    /// trains takes its output folder for itself (`OutputLock`); `lock: false` for one that only
+    /// draws from a checkpoint (`--generate`).
+    public init(chapter: String, program: String? = nil, options: RunOptions, lock: Bool = true) throws {
         self.chapter = chapter
         self.program = program ?? chapter
         setvbuf(stdout, nil, _IOLBF, 0)   // line by line, so a log keeps prints and progress in order
@@ -86,6 +88,7 @@ public struct Run {
             throw WorkbookError("the output folder \(outputFolder.path) is not writable (\(error.localizedDescription)); "
                                 + "choose another with --output-dir")
         }
+        if lock, let tookOver = try OutputLock.acquire(outputFolder, command: command) { print(tookOver) }
     }
 
     /// A path as a reader understands it: relative to the folder the program was started in when
