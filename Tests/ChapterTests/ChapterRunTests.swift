@@ -334,6 +334,54 @@ struct OutputLockTests {
     }
 }
 
+@Suite("The smallest data each chapter accepts", .serialized)
+struct SmallestDataTests {
+    /// One digit, one face, a batch of one: each chapter finishes, writes a report and valid JSON
+    /// (a number it cannot compute, such as the variety of one face, is written as undefined), and
+    /// its checkpoint resumes.
+    @Test func everyChapterFinishesResumesAndWritesValidJSON() throws {
+        let oneFace = Chapters.folder("one-face"), cache = Chapters.folder("one-face-cache")
+        try FileManager.default.createDirectory(at: oneFace, withIntermediateDirectories: true)
+        let face = try #require(FileManager.default.contentsOfDirectory(atPath: FacesChapterTests.faces.path).sorted().first { $0.hasSuffix(".jpg") })
+        try? FileManager.default.copyItem(at: FacesChapterTests.faces.appendingPathComponent(face), to: oneFace.appendingPathComponent(face))
+        let cases: [(String, [String])] = [
+            ("chapter01-autoencoder", ["--limit", "1"]),
+            ("chapter01-autoencoder", ["--limit", "3", "--batch-size", "1"]),
+            ("chapter02-denoising-autoencoder", ["--limit", "1"]),
+            ("chapter03-gan", ["--limit", "1", "--no-score"]),
+            ("chapter04-celeba-gan", ["--images", oneFace.path, "--cache-dir", cache.path]),
+            ("chapter05-variational-autoencoder", ["--limit", "1", "--no-score"]),
+            ("chapter06-dcgan", ["--images", oneFace.path, "--width", "2", "--cache-dir", cache.path]),
+            ("chapter06-dcgan", ["--dataset", "mnist", "--limit", "1", "--width", "2", "--no-score"]),
+        ]
+        for (index, (program, flags)) in cases.enumerated() {
+            let folder = Chapters.folder("smallest-\(index)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let first = try Chapters.run(program, flags + ["--epochs", "1", "--output-dir", folder.path])
+            #expect(first.status == 0, "\(program) \(flags): \(first.errors)")
+            let resumed = try Chapters.run(program, flags + ["--epochs", "2", "--resume", "--output-dir", folder.path])
+            #expect(resumed.status == 0 && resumed.output.contains("Resuming after epoch 1"), "\(program) \(flags): \(resumed.errors)")
+            #expect(try Checkpoint(contentsOf: folder.appendingPathComponent("checkpoint.bin")).epoch == 2)
+            let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+            #expect(report.contains("**Finished**") && report.contains("| 2 |"), "\(program) \(flags): \(report.prefix(300))")
+            for file in ["metrics.json", "outputs.json"] {
+                let data = try Data(contentsOf: folder.appendingPathComponent(file))
+                #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "\(program) \(flags): \(file) is not valid JSON")
+            }
+            if flags.contains(oneFace.path) {   // one face: its variety is 0, so the samples' variety is undefined, and says so
+                #expect(try RunMetrics(contentsOf: folder).metrics["variety"]?.isNaN == true)
+                #expect(String(decoding: try Data(contentsOf: folder.appendingPathComponent("metrics.json")), as: UTF8.self).contains("\"variety\" : \"undefined\""))
+                #expect(report.contains("The variety is undefined in this run"))
+            }
+        }
+        let points = Chapters.folder("smallest-points")
+        defer { try? FileManager.default.removeItem(at: points) }
+        let dynamics = try Chapters.run("gan-dynamics", ["--batch-size", "1", "--steps", "100", "--output-dir", points.path])
+        #expect(dynamics.status == 0 && (try? JSONSerialization.jsonObject(with: Data(contentsOf: points.appendingPathComponent("metrics.json")))) != nil,
+                "\(dynamics.errors)")
+    }
+}
+
 @Suite("Chapters 1 and 2 end to end", .serialized)
 struct AutoencoderChapterTests {
     @Test func chapterOneWritesItsOutputs() throws {

@@ -12,7 +12,11 @@ public extension Notebook {
         if !training.latestWarnings.isEmpty { bullets("warnings", "Warnings", training.latestWarnings) }
         table("epochs", "Training, epoch by epoch", ["epoch", "D loss", "G loss", "D(x)", "D(G(z))", "variety", "seconds"],
               history.map { ["\($0.epoch)", fixed($0.discriminatorLoss, 3), fixed($0.generatorLoss, 3), fixed($0.realScore, 3),
-                             fixed($0.fakeScore, 3), fixed($0.diversity, 2), fixed($0.seconds, 1)] })
+                             fixed($0.fakeScore, 3), shown($0.diversity, 2), fixed($0.seconds, 1)] })
+        if history.contains(where: { $0.diversity.isNaN }) {
+            add("variety undefined", "Variety", "The variety is undefined in this run: the real images it is measured against are all "
+                + "alike (a single image, or copies of one), so their spread is 0 and there is nothing to compare the samples' spread with.")
+        }
         epochPictures(history.map(\.epoch))
         guard let last = history.last else { return }
         if status.isFinished { try samples() } else { latestGrid(for: "samples.png", epoch: last.epoch, caption: "64 samples from fixed z") }
@@ -89,7 +93,7 @@ public extension Notebook {
             ["parameters of G / D", pair(weights.theirs), pair(weights.mine)],
             ["steps (batch 128)", "\(theirSteps.formatted()) (\(theirEpochs) epochs)", "\((last.epoch * training.stepsPerEpoch).formatted()) (\(last.epoch) epochs)"],
             ["training time (each run's report)", trainingTime(inReportOf: folder) ?? "–", "\(formatDuration(training.trainingSeconds)) on \(run.threads) threads"],
-            ["variety (real images: 1)", theirs.metrics["variety"].map { fixed($0, 2) } ?? "–", fixed(last.diversity, 2)],
+            ["variety (real images: 1)", theirs.metrics["variety"].map { shown($0, 2) } ?? "–", shown(last.diversity, 2)],
         ]
         if digits {
             rows += digitScoreRows(theirs: theirs, mine: last.score)

@@ -51,19 +51,12 @@ public struct RunOutputs: Codable, Equatable {
 
     public func write(to folder: URL) throws {
         let file = folder.appendingPathComponent(Self.fileName)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        do { try encoder.encode(self).write(to: file, options: .atomic) } catch {
+        do { try JSONFormat.encoder(pretty: true).encode(self).write(to: file, options: .atomic) } catch {
             throw WorkbookError("cannot write \(file.path): \(error.localizedDescription)")
         }
     }
 
-    static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
+    static var decoder: JSONDecoder { JSONFormat.decoder() }
 }
 
 /// How long the run in `folder` trained ("9m 44s"), as its "Time" output says (or, for a run from

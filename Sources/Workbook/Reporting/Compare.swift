@@ -24,9 +24,7 @@ public struct RunMetrics: Codable, Equatable {
     public static let timings: Set<String> = ["seconds per step"]
 
     public func write(to folder: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do { try encoder.encode(self).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic) } catch {
+        do { try JSONFormat.encoder(pretty: true, escapingSlashes: true).encode(self).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic) } catch {
             throw WorkbookError("cannot write \(folder.appendingPathComponent(Self.fileName).path): \(error.localizedDescription)")
         }
     }
@@ -36,7 +34,7 @@ public struct RunMetrics: Codable, Equatable {
         guard let data = try? Data(contentsOf: file) else {
             throw WorkbookError("\(file.path) is missing: is \(folder.path) the output folder of a finished run?")
         }
-        do { self = try JSONDecoder().decode(RunMetrics.self, from: data) } catch {
+        do { self = try JSONFormat.decoder().decode(RunMetrics.self, from: data) } catch {
             throw WorkbookError("\(file.path) is not a readable metrics file (\(error.localizedDescription))")
         }
     }
@@ -104,12 +102,12 @@ public struct Comparison {
             let here = run.metrics[key]!, there = reference.metrics[key]!
             let relative = there != 0 ? " (\(here >= there ? "+" : "")\(fixed(100 * (here - there) / abs(there), 1))%)" : ""
             let timing = RunMetrics.timings.contains(key) ? " (a timing: not compared)" : ""
-            details.append("\(key): \(significant(here)) here, \(significant(there)) in the reference\(here == there ? ", the same" : relative)\(timing)")
+            details.append("\(key): \(significant(here)) here, \(significant(there)) in the reference\(same(here, there) ? ", the same" : relative)\(timing)")
         }
 
         let allIdentical = compared == reference.pictures.count && identical == compared
         let numbersEqual = Set(run.metrics.keys).intersection(reference.metrics.keys).subtracting(RunMetrics.timings)
-            .allSatisfy { run.metrics[$0] == reference.metrics[$0] }
+            .allSatisfy { same(run.metrics[$0]!, reference.metrics[$0]!) }
         if differences.isEmpty && otherData == nil && allIdentical && numbersEqual {
             return Comparison(matches: true, verdict: "matches the reference: the same settings and seed gave byte-identical pictures and the same numbers"
                                 + (run.metrics.keys.contains { RunMetrics.timings.contains($0) } ? " (timings aside)." : "."),
@@ -136,7 +134,10 @@ public struct Comparison {
         return Comparison(matches: false, verdict: verdict, details: details)
     }
 
+    /// Two numbers are the same when they are equal, or both undefined.
+    static func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
+
     static func significant(_ value: Double) -> String {
-        abs(value) >= 100 ? fixed(value, 1) : abs(value) >= 1 ? fixed(value, 3) : String(format: "%.4g", value)
+        !value.isFinite ? shown(value, 0) : abs(value) >= 100 ? fixed(value, 1) : abs(value) >= 1 ? fixed(value, 3) : String(format: "%.4g", value)
     }
 }

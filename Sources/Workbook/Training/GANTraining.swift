@@ -76,13 +76,16 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
 
     /// Ends a GAN epoch: records it with `diversity` (the fixed-z samples' variety) and `score`,
     /// warns about what looks wrong (the diagnosis's warnings and the score's coverage), and saves.
+    /// `diversity`: the samples' variety over the real images'; undefined (NaN) when the real
+    /// images are all alike (one image: a variety of 0 to divide by).
     func endEpoch(diversity: Double, score: DigitScore? = nil) throws {
+        let diversity = diversity.isFinite ? diversity : .nan
         let record = GANEpoch(epoch: epoch, epochMeans, diversity: diversity, score: score, seconds: epochSeconds)
         var warnings = GANDiagnosis.warnings(for: history + [record], stepsPerEpoch: stepsPerEpoch)
         if GANDiagnosis.pastEarlyBlur(epoch, stepsPerEpoch: stepsPerEpoch), let coverage = score?.coverageWarning(epoch: epoch) {
             warnings.append(coverage)
         }
-        try endEpoch(record, status: "variety \(fixed(diversity, 2))", warnings: warnings)
+        try endEpoch(record, status: "variety \(shown(diversity, 2))", warnings: warnings)
         if let score { print("  digit score: \(score.summary)") }
     }
 

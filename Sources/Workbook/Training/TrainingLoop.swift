@@ -128,7 +128,7 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         for (name, model) in models { try saved.restore(model, as: name) }
         for (name, optimizer) in optimizers { try saved.restore(optimizer, as: name) }
         let state: State
-        do { state = try JSONDecoder().decode(State.self, from: Data(saved.state.utf8)) } catch {
+        do { state = try JSONFormat.decoder().decode(State.self, from: Data(saved.state.utf8)) } catch {
             throw WorkbookError("\(checkpointFile.path) holds no readable training history (\(error.localizedDescription)): was it written by another chapter?")
         }
         guard state.curves.count == curves.count else { throw WorkbookError("\(checkpointFile.path) was written by another chapter") }
@@ -151,7 +151,7 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     func saveCheckpoint(completedEpochs: Int, insideStep: Int? = nil) throws {
         let inside = insideStep.map { Inside(order: order, step: $0, sums: sums, weight: weight,
                                              seconds: earlierSeconds + Date().timeIntervalSince(epochStart)) }
-        let state = try JSONEncoder().encode(State(history: history, curves: curves, inside: inside))
+        let state = try JSONFormat.encoder().encode(State(history: history, curves: curves, inside: inside))
         var checkpoint = Checkpoint(epoch: completedEpochs, randomState: rng.stateWords, configuration: configuration,
                                     state: String(decoding: state, as: UTF8.self))
         for (name, model) in models { checkpoint.add(model, as: name) }
