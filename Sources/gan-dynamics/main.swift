@@ -344,9 +344,7 @@ func writeSamples() throws {
     let points = draw(generator, fixedZ)
     var text = "# G's points after \(steps) steps (gan-dynamics --data \(data.rawValue)), one a line\n"
     for i in 0..<points.rows { text += (0..<dimensions).map { "\(points[i, $0])" }.joined(separator: " ") + "\n" }
-    do { try text.write(to: run.output("samples.dat"), atomically: true, encoding: .utf8) } catch {
-        throw WorkbookError("cannot write \(run.output("samples.dat").path): \(error.localizedDescription)")
-    }
+    try Disk.write(text, to: run.output("samples.dat"), kind: .data)
 }
 
 let final = snapshots.last!

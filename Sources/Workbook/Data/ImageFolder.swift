@@ -267,7 +267,7 @@ public final class ImageFolder {
                            skipped: [Problem], repaired: [Problem]) throws {
         let header = CacheHeader(version: version, fingerprint: fingerprint, side: side, count: count, skipped: skipped, repaired: repaired)
         try Container.write(to: url, signature: signature, header: header,
-                            payload: [UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(pixels)[0..<(count * 3 * side * side)])])
+                            payload: [UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(pixels)[0..<(count * 3 * side * side)])], kind: .cache)
     }
 
     static func readCache(_ url: URL, fingerprint: String, side: Int, otherFiles: Int) throws -> ImageFolder {

@@ -96,7 +96,7 @@ public final class DigitClassifier {
         checkpoint.add(classifier.network, as: "classifier")
         do {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try checkpoint.write(to: file)
+            try checkpoint.write(to: file, kind: .cache)
         } catch {
             FileHandle.standardError.write(Data("warning: the digit classifier could not be saved (\(error)); it will be trained again next time\n".utf8))
             return (classifier, nil, true)

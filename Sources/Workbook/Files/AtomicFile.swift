@@ -3,7 +3,8 @@ import Foundation
 /// Writing a file so that a crash or a kill never leaves half of it: the bytes go to a temporary
 /// file beside it, which is renamed over the old file only when complete.
 enum AtomicFile {
-    static func write(to url: URL, _ body: (FileHandle) throws -> Void) throws {
+    static func write(to url: URL, kind: Disk.Kind, _ body: (FileHandle) throws -> Void) throws {
+        try Disk.injectedFault(kind, url)
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial")
         // A process killed while writing leaves its partial file behind: remove such leftovers
@@ -20,7 +21,7 @@ enum AtomicFile {
         }
         do {
             let handle = try FileHandle(forWritingTo: temporary)
-            do { try body(handle); try handle.synchronize(); try handle.close() } catch { try? handle.close(); throw error }
+            do { try body(handle); try handle.synchronize(); try handle.close() } catch { try? handle.close(); throw Disk.failure(url, error, kind: kind) }
             guard rename(temporary.path, url.path) == 0 else {
                 throw WorkbookError("cannot rename \(temporary.path) to \(url.lastPathComponent): \(String(cString: strerror(errno)))")
             }

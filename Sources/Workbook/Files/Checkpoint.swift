@@ -85,12 +85,12 @@ public struct Checkpoint {
 
     /// Writes the checkpoint atomically, the tensors streamed one by one (chapter 4's checkpoint
     /// is 300 MB: no copy of it is ever assembled in memory).
-    public func write(to url: URL) throws {
+    public func write(to url: URL, kind: Disk.Kind = .checkpoint) throws {
         let header = Header(epoch: epoch, randomState: randomState, configuration: configuration, counters: counters,
                             state: state, tensors: tensors.map { .init(name: $0.name, shape: $0.tensor.shape) })
         do {
             try Container.write(to: url, signature: Self.signature, header: header,
-                                payload: tensors.map { UnsafeRawBufferPointer(start: $0.tensor.data, count: $0.tensor.count * 4) })
+                                payload: tensors.map { UnsafeRawBufferPointer(start: $0.tensor.data, count: $0.tensor.count * 4) }, kind: kind)
         } catch let error as WorkbookError { throw error } catch {
             throw WorkbookError("cannot write the checkpoint \(url.path): \(error.localizedDescription)")
         }

@@ -15,7 +15,7 @@ import Foundation
 public enum Container {
     /// Writes `header` and the `payload` pieces to `url` under the 8-character `signature`.
     public static func write<Header: Encodable>(to url: URL, signature: String, header: Header,
-                                                payload: [UnsafeRawBufferPointer]) throws {
+                                                payload: [UnsafeRawBufferPointer], kind: Disk.Kind) throws {
         precondition(signature.utf8.count == 8, "a container signature has 8 characters")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -25,7 +25,7 @@ public enum Container {
         head.append(json)
         var crc = head.withUnsafeBytes { checksum($0, continuing: UInt32(crc32(0, nil, 0))) }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try AtomicFile.write(to: url) { handle in
+        try AtomicFile.write(to: url, kind: kind) { handle in
             try handle.write(contentsOf: head)
             for piece in payload where piece.count > 0 {
                 crc = checksum(piece, continuing: crc)

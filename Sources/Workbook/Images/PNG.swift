@@ -64,13 +64,7 @@ public enum PNG {
 
     /// Writes an image to a PNG file, atomically (a crash never leaves half a file).
     public static func write(_ image: Image, to url: URL) throws {
-        do {
-            try encode(image).write(to: url, options: .atomic)
-        } catch let error as WorkbookError {
-            throw error
-        } catch {
-            throw WorkbookError("cannot write \(url.path): \(error.localizedDescription)")
-        }
+        try Disk.write(try encode(image), to: url, kind: .picture)
     }
 
     /// Decodes PNG bytes into a gray or RGB image (alpha, if any, is composited onto black).

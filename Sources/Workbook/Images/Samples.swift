@@ -150,9 +150,7 @@ public struct SamplePictures {
             for i in 0..<images.count { bytes[start * side * side + i] = UInt8(min(max(((images[i] - low) * scale).rounded(), 0), 255)) }
         }
         let file = run.output("generated-idx3-ubyte")
-        do { try Data(IDXArray(dimensions: [count, side, side], bytes: bytes).encoded).write(to: file, options: .atomic) } catch {
-            throw WorkbookError("cannot write \(file.path): \(error.localizedDescription)")
-        }
+        try Disk.write(Data(IDXArray(dimensions: [count, side, side], bytes: bytes).encoded), to: file, kind: .data)
         return file
     }
 

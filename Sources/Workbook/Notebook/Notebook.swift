@@ -71,12 +71,8 @@ public final class Notebook {
                 + (source.outputs?.outputs ?? []).flatMap { ["", "## \($0.title)", "", $0.markdown] }).joined(separator: "\n") + "\n"
         }
         let html = file.deletingPathExtension().appendingPathExtension("html")
-        do {
-            try markdown.write(to: file, atomically: true, encoding: .utf8)
-            try HTMLPage.page(title: title(of: markdown), markdown: markdown, live: live).write(to: html, atomically: true, encoding: .utf8)
-        } catch {
-            throw WorkbookError("cannot write the report \(file.path): \(error.localizedDescription)")
-        }
+        try Disk.write(markdown, to: file, kind: .report)
+        try Disk.write(HTMLPage.page(title: title(of: markdown), markdown: markdown, live: live), to: html, kind: .report)
     }
 
     /// A page's title: its first heading, without the `#`.

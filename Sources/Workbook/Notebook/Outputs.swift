@@ -51,9 +51,7 @@ public struct RunOutputs: Codable, Equatable {
 
     public func write(to folder: URL) throws {
         let file = folder.appendingPathComponent(Self.fileName)
-        do { try JSONFormat.encoder(pretty: true).encode(self).write(to: file, options: .atomic) } catch {
-            throw WorkbookError("cannot write \(file.path): \(error.localizedDescription)")
-        }
+        try Disk.write(try JSONFormat.encoder(pretty: true).encode(self), to: file, kind: .report)
     }
 
     static var decoder: JSONDecoder { JSONFormat.decoder() }

@@ -97,12 +97,8 @@ public struct Chart {
 
     /// Writes `name.dat` and `name.gp` and runs gnuplot on the script, into a partial file renamed when done.
     private static func draw(script: String, data: String, into folder: URL, name: String) throws -> URL? {
-        do {
-            try data.write(to: folder.appendingPathComponent("\(name).dat"), atomically: true, encoding: .utf8)
-            try script.write(to: folder.appendingPathComponent("\(name).gp"), atomically: true, encoding: .utf8)
-        } catch {
-            throw WorkbookError("cannot write the chart files in \(folder.path): \(error.localizedDescription)")
-        }
+        try Disk.write(data, to: folder.appendingPathComponent("\(name).dat"), kind: .chart)
+        try Disk.write(script, to: folder.appendingPathComponent("\(name).gp"), kind: .chart)
         // gnuplot draws into a partial file that is renamed when complete: a reader's viewer,
         // reloading while the run goes, never sees half a chart.
         let partial = ".\(name).png.partial"

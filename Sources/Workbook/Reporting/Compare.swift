@@ -24,9 +24,7 @@ public struct RunMetrics: Codable, Equatable {
     public static let timings: Set<String> = ["seconds per step"]
 
     public func write(to folder: URL) throws {
-        do { try JSONFormat.encoder(pretty: true, escapingSlashes: true).encode(self).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic) } catch {
-            throw WorkbookError("cannot write \(folder.appendingPathComponent(Self.fileName).path): \(error.localizedDescription)")
-        }
+        try Disk.write(try JSONFormat.encoder(pretty: true, escapingSlashes: true).encode(self), to: folder.appendingPathComponent(Self.fileName), kind: .report)
     }
 
     public init(contentsOf folder: URL) throws {

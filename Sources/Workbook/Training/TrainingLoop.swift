@@ -228,7 +228,12 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         progress?.finish(status: epochMeans.status + (status.isEmpty ? "" : "  " + status))
         latestWarnings = warnings
         for warning in warnings { print("warning: \(warning)") }
-        try saveCheckpoint(completedEpochs: epoch)
+        do { try saveCheckpoint(completedEpochs: epoch) } catch {   // a full disk: the last good checkpoint stays, and the report says so
+            let last = epoch > 1 ? "the checkpoint of epoch \(epoch - 1) is the last good one" : "there is no checkpoint yet"
+            try? writeNotebook(.stopped(reason: "the checkpoint of epoch \(epoch) could not be written (\(error)); \(last)",
+                                        continueWith: epoch > 1 ? continueCommand : run.command))
+            throw error
+        }
         if epoch < epochCount {
             // This session's epochs so far say how long the rest will take.
             let perEpoch = run.elapsed / Double(epoch - firstEpoch + 1)
