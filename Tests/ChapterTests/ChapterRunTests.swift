@@ -190,7 +190,7 @@ struct GANChapterTests {
         let arguments = ["--limit", "3200", "--batch-size", "64", "--threads", "2", "--epochs", "2"]
         let a = try Chapters.run("chapter03-gan", arguments + ["--output-dir", straight.path])
         #expect(a.status == 0, "\(a.errors)")
-        let b = try Chapters.interrupt("chapter03-gan", arguments + ["--output-dir", stopped.path], after: "Training for epochs", delay: 0.4)
+        let b = try Chapters.interrupt("chapter03-gan", arguments + ["--output-dir", stopped.path], after: "Training for ", delay: 0.4)
         #expect(b.status == 130, "status \(b.status): \(b.errors)")
         #expect(b.errors.contains("Ctrl-C: finishing this step"), "\(b.errors)")
         #expect(b.output.contains("Stopped in epoch") && b.output.contains("--resume"), "\(b.output)")
@@ -526,7 +526,7 @@ struct AutoencoderChapterTests {
         let arguments = ["--epochs", "60", "--batch-size", "8", "--threads", "2"]
         let a = try Chapters.run("chapter01-autoencoder", arguments + ["--output-dir", straight.path])
         #expect(a.status == 0, "\(a.errors)")
-        let b = try Chapters.interrupt("chapter01-autoencoder", arguments + ["--output-dir", stopped.path], after: "Training for epochs", delay: 0.3)
+        let b = try Chapters.interrupt("chapter01-autoencoder", arguments + ["--output-dir", stopped.path], after: "Training for ", delay: 0.3)
         #expect(b.status == 130 && b.output.contains("Stopped in epoch") && b.output.contains("--resume"), "status \(b.status): \(b.output)")
         let c = try Chapters.run("chapter01-autoencoder", arguments + ["--output-dir", stopped.path, "--resume"])
         #expect(c.status == 0 && c.output.contains("Resuming in epoch"), "\(c.output)\(c.errors)")

@@ -176,7 +176,8 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             (sums, weight, earlierSeconds) = (Array(repeating: 0, count: Numbers.names.count), 0, 0)
         }
         if sessionStart == nil {
-            print("Training for epochs \(epochs), \(stepsPerEpoch) steps each (batch \(batchSize)) on \(run.threads) threads")
+            let which = epochs.count == 1 ? "epoch \(epochs.lowerBound)" : "epochs \(epochs.lowerBound) to \(epochs.upperBound)"
+            print("Training for \(which) of \(epochCount), \(stepsPerEpoch) steps each (batch \(batchSize)) on \(run.threads) threads")
             Interruption.install()   // Ctrl-C: finish the step, save, explain how to continue
             (sessionStart, sessionTotal) = (Date(), (epochCount - epoch + 1) * stepsPerEpoch - firstStep)
         }
