@@ -20,8 +20,8 @@ public enum Disk {
 
     public static func write(_ text: String, to url: URL, kind: Kind) throws { try write(Data(text.utf8), to: url, kind: kind) }
 
-    /// The error for a write of `url` that failed with `error`.
-    /// A cache only saves time: a run whose cache cannot be written goes on, so no --resume is needed.
+    /// The error for a write of `url` that failed with `error`. (A cache only saves time: a run
+    /// whose cache cannot be written goes on, so its message asks for no --resume.)
     public static func failure(_ url: URL, _ error: Error, kind: Kind? = nil) -> WorkbookError {
         if let known = error as? WorkbookError { return known }
         let code = posixCode(error)

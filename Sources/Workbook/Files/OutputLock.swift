@@ -39,9 +39,16 @@ public enum OutputLock {
                 return tookOver
             }
             guard let data = try? Data(contentsOf: file), let holder = try? JSONDecoder().decode(Holder.self, from: data) else {
-                // Being written this very moment by another run (or not a lock at all): treat as held.
-                throw WorkbookError("the output folder \(folder.path) is being taken by another run (\(file.path) exists); "
-                                    + "choose another folder with --output-dir")
+                // Being written this very moment by another run: held. Unreadable for longer (a run
+                // killed between creating and writing it): stale.
+                let age = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date).map { -$0.timeIntervalSinceNow }
+                guard let age, age > 10 else {
+                    throw WorkbookError("the output folder \(folder.path) is being taken by another run (\(file.path) exists); "
+                                        + "choose another folder with --output-dir")
+                }
+                try? FileManager.default.removeItem(at: file)
+                tookOver = "Taking over \(folder.path): its lock file was unreadable (a run killed as it started)."
+                continue
             }
             if holder.process == me.process { return nil }   // this process holds it already
             if isAlive(holder) {
