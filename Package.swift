@@ -43,7 +43,11 @@ let package = Package(
         .systemLibrary(name: "CHardware"),
 
         // The mathematics of learning: tensors, kernels, layers, losses, optimisers, random numbers.
-        .target(name: "Backprop", dependencies: ["CHardware"], swiftSettings: fastMath),
+        // Whole-module optimisation even in debug builds: the kernels' register tiles and vector loads
+        // live in files of their own and must still be inlined where they are used (per-file
+        // compilation cannot inline across files). "-num-threads" keeps one object per file.
+        .target(name: "Backprop", dependencies: ["CHardware"],
+                swiftSettings: fastMath + [.unsafeFlags(["-wmo", "-num-threads", "2"])]),
 
         // The chapters' networks, and their training steps as the benchmark and the tests run them.
         .target(name: "Models", dependencies: ["Backprop"], swiftSettings: fastMath),

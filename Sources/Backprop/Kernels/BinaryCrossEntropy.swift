@@ -1,13 +1,30 @@
 import Foundation
 
-// The fast binary cross-entropy on logits, for large batches of outputs (a VAE's 128 x 784
-// pixels). The naive loop in Learning/Losses.swift is the definition: per value, a Double exp
-// and log1p from the C library and a Float sigmoid, about 20 ns; on 100,352 values that was a
-// third of chapter 5's step. Here both cores work at once, eight values at a time, with e^x and
-// log(1 + x) written as polynomials in SIMD registers (about 1 ns a value). The results agree
-// with the naive loop to about 1e-6 relative (a test checks it), not bit for bit: the C
-// library's exp is another approximation. The GANs' losses (one logit per image) stay on the
-// naive loop, so their runs are unchanged.
+// The binary cross-entropy on logits, for large batches of outputs (a VAE's 128 x 784 pixels).
+// The naive loop below is the definition (`BCEWithLogitsLoss` in Learning/Losses.swift runs it on
+// small batches): per value, a Double exp and log1p from the C library and a Float sigmoid, about
+// 20 ns; on 100,352 values that was a third of chapter 5's step. The fast kernel has both cores
+// work at once, eight values at a time, with e^x and log(1 + x) written as polynomials in SIMD
+// registers (about 1 ns a value). The results agree with the naive loop to about 1e-6 relative
+// (a test checks it), not bit for bit: the C library's exp is another approximation. The GANs'
+// losses (one logit per image) stay on the naive loop, so their runs are unchanged.
+
+// MARK: - The definition
+
+/// The definition, value by value: the terms max(z, 0) − z t + log(1 + e^−|z|) summed (in
+/// Double), and the gradients scale · (sigmoid(z) − t).
+public func binaryCrossEntropyNaive(logits z: UnsafePointer<Float>, targets t: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
+                                    count n: Int, scale: Float) -> Double {
+    var sum = 0.0
+    for i in 0..<n {
+        let zi = Double(z[i])
+        sum += max(zi, 0) - zi * Double(t[i]) + log1p(exp(-abs(zi)))
+        g[i] = scale * (sigmoid(z[i]) - t[i])
+    }
+    return sum
+}
+
+// MARK: - The fast kernel
 
 /// e^x for x ≤ 0, eight at a time. Write x = n ln 2 + r with n an integer and |r| ≤ ln 2 / 2;
 /// then e^x = 2^n · e^r: 2^n is put straight into a float's exponent bits, and e^r is its Taylor

@@ -72,55 +72,6 @@ public func matmulBackwardWeightsNaive(_ dw: UnsafeMutablePointer<Float>, _ x: U
 // FMA chain `0 + a0*b0 + a1*b1 + ...` in the order of the naive kernels: fast and naive agree to
 // the bit, whatever the tile or the thread that computed a value.
 
-public typealias Vector8 = SIMD8<Float>
-
-public extension SIMD8 where Scalar == Float {
-    /// Eight floats loaded from `pointer` (no alignment needed).
-    @inline(__always) init(_ pointer: UnsafePointer<Float>) { self = UnsafeRawPointer(pointer).loadUnaligned(as: Self.self) }
-    @inline(__always) init(_ pointer: UnsafeMutablePointer<Float>) { self.init(UnsafePointer(pointer)) }
-    /// Stores the eight floats at `pointer` (no alignment needed).
-    @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Self.self)
-    }
-}
-
-public typealias Vector16 = SIMD16<Float>
-
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> Vector8 { Vector8(p) }
-@inline(__always) private func load16(_ p: UnsafePointer<Float>) -> Vector16 { UnsafeRawPointer(p).loadUnaligned(as: Vector16.self) }
-@inline(__always) private func store16(_ v: Vector16, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector16.self) }
-@inline(__always) private func store8(_ v: Vector8, _ p: UnsafeMutablePointer<Float>) { v.store(to: p) }
-
-/// How a kernel writes its sums into C: replace, add to what is there (gradients), or add a bias.
-private enum Epilogue { case store, accumulate, bias(UnsafePointer<Float>) }
-
-@inline(__always) private func finish8(_ sum: Vector8, _ c: UnsafeMutablePointer<Float>, _ column: Int,
-                                       _ epilogue: Epilogue) {
-    switch epilogue {
-    case .store: store8(sum, c)
-    case .accumulate: store8(load8(c) + sum, c)
-    case .bias(let b): store8(sum + load8(b + column), c)
-    }
-}
-
-@inline(__always) private func finish16(_ sum: Vector16, _ c: UnsafeMutablePointer<Float>, _ column: Int,
-                                        _ epilogue: Epilogue) {
-    switch epilogue {
-    case .store: store16(sum, c)
-    case .accumulate: store16(load16(c) + sum, c)
-    case .bias(let b): store16(sum + load16(b + column), c)
-    }
-}
-
-@inline(__always) private func finish1(_ sum: Float, _ c: UnsafeMutablePointer<Float>, _ column: Int,
-                                       _ epilogue: Epilogue) {
-    switch epilogue {
-    case .store: c.pointee = sum
-    case .accumulate: c.pointee += sum
-    case .bias(let b): c.pointee = sum + b[column]
-    }
-}
-
 /// How B is stored: row-major `[depth, n]`, or as its transpose `[n, depth]` (the weight matrix
 /// read as W^T, for the input gradient).
 private enum Layout { case rowMajor, transposed }
@@ -148,15 +99,15 @@ private let panelGroupFloats = 64 * 1024
 /// picks them up: still one FMA chain per value, in order. (Gradient accumulation, which adds to
 /// what C already holds, always takes the whole sum at once.)
 private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: Int,
-                  _ b: UnsafePointer<Float>, _ layout: Layout, _ c: UnsafeMutablePointer<Float>, _ epilogue: Epilogue) {
+                  _ b: UnsafePointer<Float>, _ layout: Layout, _ c: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
     let block: Int
-    if case .accumulate = epilogue { block = max(depth, 1) } else { block = depthBlock }
+    if case .addTo = finish { block = max(depth, 1) } else { block = depthBlock }
     let kcMax = min(block, depth)
     let groupStripes = max(1, panelGroupFloats / max(1, kcMax * 16))
     let wide = MatmulTile.wide, tileRows = wide ? 12 : 6   // the same tile for the whole product
     Parallel.forEachRange(n, unit: 16, work: m * n * depth) { columns in
         let stripes = columns.count / 16   // full 16-column stripes; the rest below
-        let panels = Scratch.forCurrentThread.buffer(0, count: min(groupStripes, max(stripes, 1)) * kcMax * 16)
+        let panels = Scratch.forCurrentThread.buffer(.matmulPanels, count: min(groupStripes, max(stripes, 1)) * kcMax * 16)
         let tilesPerStripe = (m + tileRows - 1) / tileRows
         for first in stride(from: 0, to: stripes, by: groupStripes) {
             let count = min(groupStripes, stripes - first), j0 = columns.lowerBound + first * 16
@@ -164,11 +115,11 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
             repeat {
                 let kc = min(block, depth - p0)
                 pack(b, layout, n: n, depth: depth, rows: p0..<(p0 + kc), columns: j0, stripes: count, into: panels)
-                let continuing = p0 > 0, finish: Epilogue = p0 + kc >= depth ? epilogue : .store
+                let continuing = p0 > 0, blockFinish: TileFinish = p0 + kc >= depth ? finish : .store
                 // While the tiles compute, the memory system fetches what they will need next:
                 // the rows of C they add to, and the rows of B that the next pack copies.
                 let readsC: Bool
-                if case .accumulate = finish { readsC = true } else { readsC = continuing }
+                if case .addTo = blockFinish { readsC = true } else { readsC = continuing }
                 let nextFirst = p0 + kc < depth ? first : first + groupStripes   // the next block of the sum, or the next group
                 let nextP0 = p0 + kc < depth ? p0 + kc : 0
                 let nextRows = nextP0..<(nextP0 + min(block, depth - nextP0))
@@ -184,7 +135,7 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
                                          part: i / tileRows, of: tilesPerStripe)
                         }
                         tile(wide: wide, a + i * lda + p0, lda: lda, rows: min(tileRows, m - i), panel, depth: kc, c + i * n + j, ldc: n,
-                             column: j, continuing: continuing, finish)
+                             column: j, continuing: continuing, blockFinish)
                         i += tileRows
                     }
                 }
@@ -198,8 +149,8 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
             // tile, of which only the real columns are kept. Each value is the same FMA chain from
             // 0 as a scalar loop's, and a 6 x 16 tile runs it for 96 values at once.
             let width = columns.upperBound - j
-            let panel = Scratch.forCurrentThread.buffer(3, count: max(depth, 1) * 16)
-            let scratchTile = Scratch.forCurrentThread.buffer(4, count: tileRows * 16)
+            let panel = Scratch.forCurrentThread.buffer(.edgePanel, count: max(depth, 1) * 16)
+            let scratchTile = Scratch.forCurrentThread.buffer(.edgeTile, count: tileRows * 16)
             for p in 0..<depth {
                 for q in 0..<16 {
                     panel[p * 16 + q] = q >= width ? 0 : layout == .rowMajor ? b[p * n + j + q] : b[(j + q) * depth + p]
@@ -210,7 +161,7 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
                 let rows = min(tileRows, m - i)
                 tile(wide: wide, a + i * lda, lda: lda, rows: rows, panel, depth: depth, scratchTile, ldc: 16, column: 0, continuing: false, .store)
                 for r in 0..<rows {
-                    for q in 0..<width { finish1(scratchTile[r * 16 + q], c + (i + r) * n + j + q, j + q, epilogue) }
+                    for q in 0..<width { finish.write(scratchTile[r * 16 + q], to: c + (i + r) * n + j + q, column: j + q) }
                 }
                 i += tileRows
             }
@@ -272,7 +223,7 @@ private func pack(_ b: UnsafePointer<Float>, _ layout: Layout, n: Int, depth: In
 /// every row goes through the fast path.
 @inline(__always)
 private func tile6x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
-                      _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ epilogue: Epilogue) {
+                      _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish) {
     let r1 = min(1, rows - 1), r2 = min(2, rows - 1), r3 = min(3, rows - 1), r4 = min(4, rows - 1), r5 = min(5, rows - 1)
     let a0 = a, a1 = a + r1 * lda, a2 = a + r2 * lda, a3 = a + r3 * lda, a4 = a + r4 * lda, a5 = a + r5 * lda
     var c00 = Vector8(), c01 = Vector8(), c10 = Vector8(), c11 = Vector8(), c20 = Vector8(), c21 = Vector8()
@@ -302,12 +253,12 @@ private func tile6x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: Unsaf
         c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
         bp += 16
     }
-    finish8(c00, c, column, epilogue); finish8(c01, c + 8, column + 8, epilogue)
-    if rows > 1 { finish8(c10, c + ldc, column, epilogue); finish8(c11, c + ldc + 8, column + 8, epilogue) }
-    if rows > 2 { finish8(c20, c + 2 * ldc, column, epilogue); finish8(c21, c + 2 * ldc + 8, column + 8, epilogue) }
-    if rows > 3 { finish8(c30, c + 3 * ldc, column, epilogue); finish8(c31, c + 3 * ldc + 8, column + 8, epilogue) }
-    if rows > 4 { finish8(c40, c + 4 * ldc, column, epilogue); finish8(c41, c + 4 * ldc + 8, column + 8, epilogue) }
-    if rows > 5 { finish8(c50, c + 5 * ldc, column, epilogue); finish8(c51, c + 5 * ldc + 8, column + 8, epilogue) }
+    finish.write(c00, to: c, column: column); finish.write(c01, to: c + 8, column: column + 8)
+    if rows > 1 { finish.write(c10, to: c + ldc, column: column); finish.write(c11, to: c + ldc + 8, column: column + 8) }
+    if rows > 2 { finish.write(c20, to: c + 2 * ldc, column: column); finish.write(c21, to: c + 2 * ldc + 8, column: column + 8) }
+    if rows > 3 { finish.write(c30, to: c + 3 * ldc, column: column); finish.write(c31, to: c + 3 * ldc + 8, column: column + 8) }
+    if rows > 4 { finish.write(c40, to: c + 4 * ldc, column: column); finish.write(c41, to: c + 4 * ldc + 8, column: column + 8) }
+    if rows > 5 { finish.write(c50, to: c + 5 * ldc, column: column); finish.write(c51, to: c + 5 * ldc + 8, column: column + 8) }
 }
 
 /// The same tile for machines with 512-bit registers (AVX-512): twelve rows of 16 columns, each row
@@ -316,7 +267,7 @@ private func tile6x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: Unsaf
 /// the 6 x 16 tile (and the naive loop), so the results do not change.
 @inline(__always)
 private func tile12x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
-                       _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ epilogue: Epilogue) {
+                       _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish) {
     @inline(__always) func row(_ r: Int) -> Int { min(r, rows - 1) }
     let a0 = a, a1 = a + row(1) * lda, a2 = a + row(2) * lda, a3 = a + row(3) * lda, a4 = a + row(4) * lda, a5 = a + row(5) * lda
     let a6 = a + row(6) * lda, a7 = a + row(7) * lda, a8 = a + row(8) * lda, a9 = a + row(9) * lda, a10 = a + row(10) * lda
@@ -339,18 +290,18 @@ private func tile12x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: Unsa
         c10 = c10.addingProduct(Vector16(repeating: a10[p]), b0); c11 = c11.addingProduct(Vector16(repeating: a11[p]), b0)
         bp += 16
     }
-    finish16(c0, c, column, epilogue)
-    if rows > 1 { finish16(c1, c + ldc, column, epilogue) }
-    if rows > 2 { finish16(c2, c + 2 * ldc, column, epilogue) }
-    if rows > 3 { finish16(c3, c + 3 * ldc, column, epilogue) }
-    if rows > 4 { finish16(c4, c + 4 * ldc, column, epilogue) }
-    if rows > 5 { finish16(c5, c + 5 * ldc, column, epilogue) }
-    if rows > 6 { finish16(c6, c + 6 * ldc, column, epilogue) }
-    if rows > 7 { finish16(c7, c + 7 * ldc, column, epilogue) }
-    if rows > 8 { finish16(c8, c + 8 * ldc, column, epilogue) }
-    if rows > 9 { finish16(c9, c + 9 * ldc, column, epilogue) }
-    if rows > 10 { finish16(c10, c + 10 * ldc, column, epilogue) }
-    if rows > 11 { finish16(c11, c + 11 * ldc, column, epilogue) }
+    finish.write(c0, to: c, column: column)
+    if rows > 1 { finish.write(c1, to: c + ldc, column: column) }
+    if rows > 2 { finish.write(c2, to: c + 2 * ldc, column: column) }
+    if rows > 3 { finish.write(c3, to: c + 3 * ldc, column: column) }
+    if rows > 4 { finish.write(c4, to: c + 4 * ldc, column: column) }
+    if rows > 5 { finish.write(c5, to: c + 5 * ldc, column: column) }
+    if rows > 6 { finish.write(c6, to: c + 6 * ldc, column: column) }
+    if rows > 7 { finish.write(c7, to: c + 7 * ldc, column: column) }
+    if rows > 8 { finish.write(c8, to: c + 8 * ldc, column: column) }
+    if rows > 9 { finish.write(c9, to: c + 9 * ldc, column: column) }
+    if rows > 10 { finish.write(c10, to: c + 10 * ldc, column: column) }
+    if rows > 11 { finish.write(c11, to: c + 11 * ldc, column: column) }
 }
 
 /// Which tile the kernel uses: 12 x 16 in 512-bit registers where the build targets AVX-512, else
@@ -372,18 +323,18 @@ public enum MatmulTile {
 /// One tile of C, `rows` (up to 12 when `wide`, else 6) x 16.
 @inline(__always)
 private func tile(wide: Bool, _ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
-                  _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ epilogue: Epilogue) {
+                  _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish) {
     if wide {
-        tile12x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, epilogue)
+        tile12x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, finish)
     } else {
-        tile6x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, epilogue)
+        tile6x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, finish)
     }
 }
 
 /// Fast `Y[M, N] = X[M, K] · W[K, N] (+ bias[N])`; the same values as `matmulForwardNaive`.
 public func matmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                           _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, m: Int, k: Int, n: Int) {
-    gemm(m: m, n: n, depth: k, x, lda: k, w, .rowMajor, y, bias.map { .bias($0) } ?? .store)
+    gemm(m: m, n: n, depth: k, x, lda: k, w, .rowMajor, y, bias.map { .addBias($0) } ?? .store)
 }
 
 /// The largest weight matrix (16 MB, well inside the 32 MB L3 cache) that the input gradient
@@ -406,7 +357,7 @@ public func matmulBackwardInput(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafeP
                                 _ w: UnsafePointer<Float>, m: Int, k: Int, n: Int) {
     let blockStaysCached = m <= 256 && k * depthBlock <= 256 * 1024
     if m % 16 == 0 && (k * n <= cachedWeightFloats || blockStaysCached) {
-        let dxT = Scratch.forCurrentThread.buffer(2, count: k * m)   // dX^T: [K, M]
+        let dxT = Scratch.forCurrentThread.buffer(.transposedInputGradient, count: k * m)   // dX^T: [K, M]
         gemm(m: k, n: m, depth: n, w, lda: n, dy, .transposed, dxT, .store)
         transpose(dxT, rows: k, columns: m, into: dx)
     } else {
@@ -418,9 +369,9 @@ public func matmulBackwardInput(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafeP
 /// copy, the size of one batch), then it is the same kernel with the batch as the depth.
 public func matmulBackwardWeights(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                   _ dy: UnsafePointer<Float>, m: Int, k: Int, n: Int) {
-    let xT = Scratch.forCurrentThread.buffer(1, count: k * m)   // X^T: [K, M]
+    let xT = Scratch.forCurrentThread.buffer(.transposedInput, count: k * m)   // X^T: [K, M]
     transpose(x, rows: m, columns: k, into: xT)
-    gemm(m: k, n: n, depth: m, xT, lda: m, dy, .rowMajor, dw, .accumulate)
+    gemm(m: k, n: n, depth: m, xT, lda: m, dy, .rowMajor, dw, .addTo)
 }
 
 /// `destination[c, r] = source[r, c]` for a `[rows, columns]` source. Both cores copy, each a range

@@ -10,8 +10,8 @@
 ///                dP  = Wᵀ · dy, then dx = col2im(dP)   (each pixel: the gradients of every window that saw it)
 ///
 /// The weight is PyTorch's `nn.Conv2d` weight [O, C, k, k], each output channel's window in a
-/// row. The formulas above are the definition (Kernels/Patches.swift: im2col, col2im and the naive
-/// loops); the fast kernels (Kernels/DirectConvolution.swift) compute the same sums without
+/// row. The formulas above are the definition (Kernels/Im2col.swift, and the naive loop beside each
+/// fast kernel); the fast kernels (Kernels/Convolution*.swift) compute the same sums without
 /// writing P out, reading each window where it lies in x. The forward pass copies x once with its
 /// border of zeros and keeps the copy, where the weight gradient reads the same windows again.
 /// Without padding it reads x itself, which must then not change between forward and backward,

@@ -90,19 +90,6 @@ public final class BCEWithLogitsLoss {
     public func backward() -> Tensor { gradient }
 }
 
-/// The definition, value by value: the terms max(z, 0) − z t + log(1 + e^−|z|) summed (in
-/// Double), and the gradients scale · (sigmoid(z) − t).
-public func binaryCrossEntropyNaive(logits z: UnsafePointer<Float>, targets t: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-                                    count n: Int, scale: Float) -> Double {
-    var sum = 0.0
-    for i in 0..<n {
-        let zi = Double(z[i])
-        sum += max(zi, 0) - zi * Double(t[i]) + log1p(exp(-abs(zi)))
-        g[i] = scale * (sigmoid(z[i]) - t[i])
-    }
-    return sum
-}
-
 /// Cross-entropy of a softmax over classes, for classifiers: logits z [B, C], one class label
 /// per row. With p = softmax(z) row by row (p_c = e^(z_c) / Σ_k e^(z_k)):
 ///     L = mean over rows of -log p_label;   dL/dz = (p - onehot(label)) / B.
