@@ -78,11 +78,6 @@ public final class VariationalAutoencoder {
     }
 }
 
-/// The VAE's loss for one batch, in nats per image: the reconstruction term (binary cross-entropy
-/// summed over the pixels), the KL divergence of the codes from N(0, 1), and the loss that is
-/// minimised, reconstruction + β · KL (the negative evidence lower bound when β = 1).
-public typealias VAELoss = (reconstruction: Double, divergence: Double, loss: Double)
-
 public extension VariationalAutoencoder {
     /// The forward pass as training makes it, z sampled by `sampler`: the decoder's logits, μ and log σ².
     ///     x [B, 784], labels [B, 10] -> logits [B, 784], μ [B, Z], log σ² [B, Z]

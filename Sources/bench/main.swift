@@ -1,7 +1,6 @@
-// The workbook's benchmark: the training steps of every chapter's default configuration (the
-// very steps the chapters run: Sources/Models/Steps.swift, checked against the chapters by a
-// test), and the matmul kernels alone on the shapes those networks use. Compare it with the
-// PyTorch peer (../shared/peers/torch_ref.py) run on the same machine at the same time.
+// The workbook's benchmark: the training steps of every chapter's default configuration (the very
+// functions the chapters train with: Sources/Models/Steps/), and the matmul kernels alone on the
+// shapes those networks use. Compare it with the PyTorch peer (../shared/peers/torch_ref.py) run on the same machine at the same time.
 //
 //     swift run -c release bench                  # everything
 //     swift run -c release bench --only steps     # or: kernels
@@ -270,7 +269,7 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
         let networks = kind == .gan ? MLPGAN.digits : .smallDigits
         let batch = kind == .gan ? 128 : 64, rate: Float = kind == .gan ? 2e-4 : 0.002
         let (g, d) = networks.networks(rng: rng)
-        let step = DigitsGANStep(generator: g, discriminator: d,
+        let step = GANStep(generator: g, discriminator: d,
                                  generatorOptimizer: Adam(g.parameters, learningRate: rate, beta1: 0.5, beta2: 0.999),
                                  discriminatorOptimizer: Adam(d.parameters, learningRate: rate, beta1: 0.5, beta2: 0.999),
                                  latent: kind == .gan ? .normal : .uniform, latentSize: networks.latentSize, realLabel: 0.9,
@@ -290,7 +289,7 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
     case .dcgan, .dcganMNIST:   // chapter 6's networks (batch 128): D's loss real + fake, G's step on the same fakes, as torch_ref.py
         let networks = kind == .dcgan ? DCGAN.faces(width: width) : .digits(width: width)
         let (g, d) = networks.networks(rng: rng)
-        let step = FacesGANStep(generator: g, discriminator: d,
+        let step = SameFakesGANStep(generator: g, discriminator: d,
                                 generatorOptimizer: Adam(g.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
                                 discriminatorOptimizer: Adam(d.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
                                 latentSize: networks.latentSize, discriminatorLossWeight: 1, rng: rng)
@@ -302,10 +301,10 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
     case .celeba:   // chapter 4 (batch 128)
         let networks = MLPGAN.faces
         let (g, d) = networks.networks(rng: rng)
-        let step = FacesGANStep(generator: g, discriminator: d,
+        let step = SameFakesGANStep(generator: g, discriminator: d,
                                 generatorOptimizer: Adam(g.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
                                 discriminatorOptimizer: Adam(d.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
-                                latentSize: networks.latentSize, rng: rng)
+                                latentSize: networks.latentSize, discriminatorLossWeight: 0.5, rng: rng)
         let real = Tensor(shape: [128, networks.imageSize])
         real.fillUniform(using: rng, low: -1, high: 1)
         let mg = macs(networks.generatorSizes), md = macs(networks.discriminatorSizes)

@@ -27,7 +27,7 @@ struct Options: ParsableCommand {
 }
 
 let options = Options.parseOrExit()
-let epochs = options.training.epochCount, batchSize = options.training.batch, learningRate = options.training.rate
+let epochs = options.training.epochsOrDefault, batchSize = options.training.batchSizeOrDefault, learningRate = options.training.learningRateOrDefault
 let zoom = options.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
 let run = exitOnError { try Run(chapter: "chapter01-autoencoder", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)   // the one source of randomness: same seed, same run
@@ -47,8 +47,11 @@ print("MNIST: \(train.count) training and \(test.count) test images from \(run.d
 // (written out in Sources/Models/Autoencoders.swift).
 
 let (encoder, decoder, autoencoder) = Autoencoder.undercomplete(rng: rng)   // x [B, 784] -> z [B, 9] -> x̂ [B, 784]
-let loss = MSELoss()
+let loss = MSELoss()   // to measure the test digits' error
 let optimizer = Adam(autoencoder.parameters, learningRate: learningRate, weightDecay: 1e-8)
+// The training step, written out in Sources/Models/Steps/AutoencoderStep.swift (the text quotes it),
+// where bench times the very same function.
+let trainingStep = AutoencoderStep(model: autoencoder, optimizer: optimizer)
 print("Autoencoder \(describe(Autoencoder.encoderSizes))-\(describe(Array(Autoencoder.decoderSizes.dropFirst()))): \(autoencoder.parameterCount) parameters")
 
 // MARK: - 4. Training
@@ -93,18 +96,12 @@ exitOnError { try training.begin(resuming: options.training.resume, notebook: wr
 let batch = Tensor(shape: [0])
 
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    for epoch in training.epochs {
+    for epoch in training.epochsToTrain {
         for step in training.beginEpoch(epoch) {                  // a new shuffled order every epoch
             let indices = training.batch(step)
             train.fill(batch, with: indices)                      // x: [B, 784]
 
-            // region: the step
-            optimizer.zeroGradients()
-            let reconstruction = autoencoder.forward(batch)       // x̂ = decoder(encoder(x))
-            let value = loss.forward(reconstruction, batch)       // L = mean((x̂ - x)^2): the target is the input
-            _ = autoencoder.backward(loss.backward())             // dL/dw for every weight, layer by layer
-            optimizer.step()                                      // every weight takes a small step downhill
-            // endregion
+            let value = trainingStep(input: batch, target: batch) // x̂ = decoder(encoder(x)); the target is the input
 
             try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // running loss, chart, progress; Ctrl-C saves here
         }

@@ -50,7 +50,7 @@ struct Options: ParsableCommand {
 }
 
 let options = Options.parseOrExit()
-let epochs = options.training.epochCount, batchSize = options.training.batch, learningRate = options.training.rate
+let epochs = options.training.epochsOrDefault, batchSize = options.training.batchSizeOrDefault, learningRate = options.training.learningRateOrDefault
 let noise = options.noise, noiseLevel = options.level   // plain constants: cheap to read in a hot loop
 // The test digits get the same damage, except when training without noise: then they get Gaussian
 // noise 0.5 anyway, to show that a network that learned to copy has not learned to denoise.
@@ -94,8 +94,9 @@ corrupt(cleanTest, into: noisyTest, using: RandomGenerator(seed: options.run.see
 // the noise stops it.
 
 let autoencoder = Autoencoder.overcomplete(hidden: options.hidden, rng: rng)   // x̃ [B, 784] -> h [B, 1024] -> x̂ [B, 784]
-let loss = MSELoss()
 let optimizer = Adam(autoencoder.parameters, learningRate: learningRate)
+// The training step, chapter 1's (Sources/Models/Steps/AutoencoderStep.swift), which bench times.
+let trainingStep = AutoencoderStep(model: autoencoder, optimizer: optimizer)
 print("Denoising autoencoder 784-\(options.hidden)-784: \(autoencoder.parameterCount) parameters; noise: \(options.noise.rawValue)"
       + (options.noise == .none ? "" : " \(options.level)"))
 
@@ -146,18 +147,13 @@ exitOnError { try training.begin(resuming: options.training.resume, notebook: wr
 let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
 
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    for epoch in training.epochs {
+    for epoch in training.epochsToTrain {
         for step in training.beginEpoch(epoch) {              // a new shuffled order every epoch
             let indices = training.batch(step)
             // region: the step
             train.fill(clean, with: indices)                  // x: [B, 784]
             corrupt(clean, into: noisy, using: rng)           // x̃: x damaged
-
-            optimizer.zeroGradients()
-            let denoised = autoencoder.forward(noisy)         // x̂ = g(f(x̃)): the network sees only the damaged image
-            let value = loss.forward(denoised, clean)         // ... and is scored against the clean one
-            _ = autoencoder.backward(loss.backward())
-            optimizer.step()
+            let value = trainingStep(input: noisy, target: clean)   // x̂ = g(f(x̃)), scored against the clean x
             // endregion
 
             try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // running loss, chart, progress; Ctrl-C saves here

@@ -55,9 +55,9 @@ var networks = preset.networks
 networks.discriminatorDropout = options.discriminatorDropout ?? networks.discriminatorDropout
 let latentSize = networks.latentSize
 let latent = options.latent ?? preset.latent
-let batchSize = options.common.training.batchSize ?? preset.batchSize
-let learningRate = options.common.training.learningRate ?? preset.learningRate
-let epochCount = options.common.training.epochs ?? preset.defaultEpochs
+let batchSize = options.common.training.batchSizeFlag ?? preset.batchSize
+let learningRate = options.common.training.learningRateFlag ?? preset.learningRate
+let epochCount = options.common.training.epochsFlag ?? preset.defaultEpochs
 let realLabel = options.realLabel, discriminatorSteps = options.discriminatorSteps, zoom = options.common.drawing.zoom ?? 2   // pictures: 2x
 let run = exitOnError { try Run(chapter: "chapter03-gan", options: options.common.run,
                                          lock: !options.common.generation.isDrawing) }
@@ -70,7 +70,11 @@ let rng = RandomGenerator(seed: options.common.run.seed)
 let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, 784];  D: x [B, 784] -> logit [B, 1]
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
-let bce = BCEWithLogitsLoss()
+// The training step: D learns, then G (the D step and the G step, written out in
+// Sources/Models/Steps/GANStep.swift, which the text quotes and bench times).
+let ganStep = GANStep(generator: generator, discriminator: discriminator,
+                      generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+                      latent: latent, latentSize: latentSize, realLabel: realLabel, discriminatorSteps: discriminatorSteps, rng: rng)
 let pictures = SamplePictures(run: run, generator: generator, layout: .gray(side: 28), zoom: zoom)   // grids, strip, walk (Workbook/Images)
 
 // The settings, declared once: what a checkpoint must match, the report's table, metrics.json.
@@ -114,57 +118,16 @@ let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoin
 exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 // MARK: - 5. Training: D and G take turns
-let real = Tensor(shape: [0]), z = Tensor(shape: [0])
-let realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0]), generatorTargets = Tensor(shape: [0])
+let real = Tensor(shape: [0])
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    for epoch in training.epochs {
+    for epoch in training.epochsToTrain {
         for step in training.beginEpoch(epoch) {                                 // a new shuffled order every epoch
             let indices = training.batch(step)
-            let b = indices.count
-            realTargets.reshape(to: [b, 1]); realTargets.fill(realLabel)        // "real", smoothed to 0.9
-            fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
-            generatorTargets.reshape(to: [b, 1]); generatorTargets.fill(1)      // what G wants D to say
-
-            // region: the D step
-            // The discriminator's step: learn to tell real digits from G's. Its inputs are data (real
-            // digits, and fakes it does not pass gradients back to), so it needs no input gradient.
-            discriminator.isFrozen = false
-            discriminator.needsInputGradient = false
             train.fill(real, with: indices, range: -1...1)                      // x: [B, 784]
-            var dLoss = 0.0, realScore = 0.0, fakeScore = 0.0
-            for _ in 0..<discriminatorSteps {
-                discriminatorOptimizer.zeroGradients()
-                let realLogits = discriminator.forward(real)                    // D(x), as logits [B, 1]
-                realScore = meanProbability(realLogits)
-                dLoss = Double(bce.forward(realLogits, realTargets))            // -log D(x), with the target 0.9
-                _ = discriminator.backward(bce.backward())
-
-                latent.sample(z, count: b, size: latentSize, using: rng)         // z ~ N(0, 1): [B, 100]
-                let fake = generator.forward(z)                                 // G(z): [B, 784]
-                let fakeLogits = discriminator.forward(fake)
-                fakeScore = meanProbability(fakeLogits)
-                dLoss += Double(bce.forward(fakeLogits, fakeTargets))           // -log(1 - D(G(z)))
-                _ = discriminator.backward(bce.backward())                      // G's weights are not touched here
-                discriminatorOptimizer.step()
-            }
-            // endregion
-
-            // region: the G step
-            // The generator's step: learn to make D say "real". The gradient flows back through D
-            // into G. D is frozen meanwhile: its weights stay put, and its weight gradients are skipped.
-            discriminator.isFrozen = true
-            discriminator.needsInputGradient = true
-            generatorOptimizer.zeroGradients()
-            latent.sample(z, count: b, size: latentSize, using: rng)
-            let fake = generator.forward(z)
-            let gLoss = Double(bce.forward(discriminator.forward(fake), generatorTargets))   // -log D(G(z)): non-saturating
-            let imageGradient = discriminator.backward(bce.backward())          // dLoss/dG(z): [B, 784]
-            _ = generator.backward(imageGradient)
-            generatorOptimizer.step()
-            // endregion
+            let numbers = ganStep(real: real)                                   // D's step(s), then G's
 
             // Running means, charts, progress; a stop on NaN; on Ctrl-C a checkpoint and the end.
-            try training.endStep(step, GANStepNumbers(discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore))
+            try training.endStep(step, numbers)
         }
 
         // The same 64 z as every epoch: how does G draw them now? And what does the classifier say?

@@ -33,7 +33,7 @@ let options = Options.parseOrExit()
 let side = 64                                          // 3 x 64 x 64 = 12,288 numbers per face
 let networks = MLPGAN.faces                            // in Sources/Models/MLPGAN.swift
 let latentSize = networks.latentSize
-let batchSize = options.common.training.batch, learningRate = options.common.training.rate
+let batchSize = options.common.training.batchSizeOrDefault, learningRate = options.common.training.learningRateOrDefault
 let zoom = options.common.drawing.zoom ?? 1   // pictures drawn at their size
 let run = exitOnError { try Run(chapter: "chapter04-celeba-gan", options: options.common.run,
                                          lock: !options.common.generation.isDrawing) }
@@ -45,9 +45,13 @@ let rng = RandomGenerator(seed: options.common.run.seed)
 // binary cross-entropy computed from the logit.
 
 let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, 12288];  D: x [B, 12288] -> logit [B, 1]
-let bce = BCEWithLogitsLoss()                                  // the loss, from D's logits
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
+// The step (Sources/Models/Steps/SameFakesGANStep.swift, which bench times): D's loss is the mean
+// of its losses on real images and on fakes, (real + fake) / 2; then G learns from the same fakes.
+let ganStep = SameFakesGANStep(generator: generator, discriminator: discriminator,
+                               generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+                               latentSize: latentSize, discriminatorLossWeight: 0.5, rng: rng)
 let pictures = SamplePictures(run: run, generator: generator, layout: .rgb(side: side), zoom: zoom)
 
 let folders = options.images.urls(default: run.dataRoot.appendingPathComponent("celeba"))
@@ -76,7 +80,7 @@ print("Faces: \(faces.count) images from \(folders.map(\.path).joined(separator:
       + (faces.faces!.fromCache ? " (from the cache \(faces.faces!.cacheFile!.path))" : " (decoded in \(formatDuration(faces.decodeSeconds)))")
       + (faces.faces!.skipped.isEmpty ? "" : "; \(faces.faces!.skipped.count) files skipped (listed in the report)"))
 let stepsPerEpoch = (faces.count + batchSize - 1) / batchSize
-let epochCount = options.common.training.epochs(steps: 2500, stepsPerEpoch: stepsPerEpoch)
+let epochCount = options.common.training.epochsOrDefault(steps: 2500, stepsPerEpoch: stepsPerEpoch)
 settings.add("epochs", "\(epochCount)", changeable: true)
 print("G \(settings["generator"]!): \(generator.parameterCount) parameters; D \(settings["discriminator"]!): \(discriminator.parameterCount) parameters")
 
@@ -94,49 +98,14 @@ exitOnError { try training.begin(resuming: options.common.training.resume, noteb
 
 // MARK: - 5. Training: D and G take turns (as in chapter 3, without its tricks)
 
-let real = Tensor(shape: [0]), z = Tensor(shape: [0])
-let realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0])
+let real = Tensor(shape: [0])
 
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    for epoch in training.epochs {
+    for epoch in training.epochsToTrain {
         for step in training.beginEpoch(epoch) {
             let indices = training.batch(step)
-            let b = indices.count
-            realTargets.reshape(to: [b, 1]); realTargets.fill(1)                // "real" (no label smoothing here)
-            fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
-
-            // The discriminator's step. Its loss is the mean of its two losses, (real + fake) / 2,
-            // so each is weighted 1/2.
-            discriminator.isFrozen = false
-            discriminator.needsInputGradient = false
-            discriminatorOptimizer.zeroGradients()
             faces.fill(real, with: indices)                                      // x: [B, 12288] in [-1, 1]
-            let realLogits = discriminator.forward(real)                        // D(x) as logits: [B, 1]
-            let realScore = meanProbability(realLogits)
-            var dLoss = Double(bce.forward(realLogits, realTargets, weight: 0.5))   // -log D(x) / 2
-            _ = discriminator.backward(bce.backward())
-
-            z.reshape(to: [b, latentSize])
-            z.fillNormal(using: rng)                                             // z ~ N(0, 1): [B, 100]
-            let fake = generator.forward(z)                                     // G(z): [B, 12288]
-            let fakeLogits = discriminator.forward(fake)                        // detached: nothing flows back into G
-            let fakeScore = meanProbability(fakeLogits)
-            dLoss += Double(bce.forward(fakeLogits, fakeTargets, weight: 0.5))  // -log(1 - D(G(z))) / 2
-            _ = discriminator.backward(bce.backward())
-            discriminatorOptimizer.step()
-
-            // The generator's step: make D say "real" about the same fakes, through a frozen D (as in
-            // the tutorial). Nothing has changed G since it drew them, so its layers still hold what
-            // their backward passes need: no second forward pass through G.
-            discriminator.isFrozen = true
-            discriminator.needsInputGradient = true
-            generatorOptimizer.zeroGradients()
-            let gLoss = Double(bce.forward(discriminator.forward(fake), realTargets))    // -log D(G(z)), with the updated D
-            let imageGradient = discriminator.backward(bce.backward())          // dLoss/dG(z): [B, 12288]
-            _ = generator.backward(imageGradient)
-            generatorOptimizer.step()
-
-            try training.endStep(step, GANStepNumbers(discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore))
+            try training.endStep(step, ganStep(real: real))                     // D's step, then G's; running means, Ctrl-C
         }
 
         // The same 64 z as every epoch: how does G draw them now?

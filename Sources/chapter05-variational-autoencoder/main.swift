@@ -42,7 +42,7 @@ struct Options: ParsableCommand {
 
 let options = Options.parseOrExit()
 let latentSize = options.latent, beta = options.beta, conditional = options.conditional
-let epochs = options.common.training.epochCount, batchSize = options.common.training.batch, learningRate = options.common.training.rate
+let epochs = options.common.training.epochsOrDefault, batchSize = options.common.training.batchSizeOrDefault, learningRate = options.common.training.learningRateOrDefault
 let zoom = options.common.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
 let run = exitOnError { try Run(chapter: "chapter05-variational-autoencoder", options: options.common.run,
                                          lock: !options.common.generation.isDrawing) }
@@ -54,7 +54,9 @@ let rng = RandomGenerator(seed: options.common.run.seed)   // the one source of 
 
 let vae = VariationalAutoencoder(latentSize: latentSize, conditional: conditional, rng: rng)
 let optimizer = Adam(vae.parameters, learningRate: learningRate)
-let bce = BCEWithLogitsLoss(), kl = KLDivergenceLoss()
+// The step: its forward and backward passes are written out in Sources/Models/Steps/VAEStep.swift
+// (the text quotes them), where bench times the very same function.
+let vaeStep = VAEStep(vae: vae, optimizer: optimizer, beta: beta)
 let pictures = SamplePictures(run: run, generator: vae.generator, layout: .gray(side: 28), zoom: zoom, range: 0...1)
 
 // The settings, declared once: what a checkpoint must match, the report's table, metrics.json.
@@ -99,55 +101,26 @@ exitOnError { try training.begin(resuming: options.common.training.resume, noteb
 
 /// The loss on the test digits, in nats per image, as in training: one sampled z per image. The noise has its own
 /// generator, the same every epoch, so epochs compare fairly and the training run's random numbers are not touched.
-func testLoss() -> VAELossParts {
+func testLoss() -> VAELoss {
     let sampler = Reparameterize(rng: RandomGenerator(seed: options.common.run.seed &+ 271_828))
     let (reconstruction, divergence) = vae.summedLoss(count: test.count, sampler: sampler) { indices, x, labels in
         test.fill(x, with: indices)
         test.fillOneHotLabels(labels, with: indices)
     }
     let n = Double(max(test.count, 1))
-    return VAELossParts(reconstruction: reconstruction / n, divergence: divergence / n, loss: (reconstruction + Double(beta) * divergence) / n)
+    return VAELoss(reconstruction: reconstruction / n, divergence: divergence / n, loss: (reconstruction + Double(beta) * divergence) / n)
 }
 
 let x = Tensor(shape: [0]), labels = Tensor(shape: [0])
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    for epoch in training.epochs {
+    for epoch in training.epochsToTrain {
         for step in training.beginEpoch(epoch) {                  // a new shuffled order every epoch
             let indices = training.batch(step)
             train.fill(x, with: indices)                          // x: [B, 784] in [0, 1]
             train.fillOneHotLabels(labels, with: indices)         // y: [B, 10] (read only with --conditional)
 
-            optimizer.zeroGradients()
-            // region: the forward pass
-            // Forward: a distribution of codes per image, one sample from it, and its decoding.
-            let h = vae.encoder.forward(vae.encoderInput(x, labels: labels))          // h: [B, 400]
-            let mean = vae.meanHead.forward(h)                                        // μ: [B, Z]
-            let logVariance = vae.logVarianceHead.forward(h)                          // log σ²: [B, Z]
-            let z = vae.sampler.forward(mean: mean, logVariance: logVariance)         // z = μ + σ·ε: [B, Z]
-            let logits = vae.decoder.forward(vae.decoderInput(z, labels: labels))     // [B, 784]; x̂ = sigmoid(logits)
-
-            // The loss, per image: how badly x̂ explains x (binary cross-entropy summed over the
-            // 784 pixels), plus β times how far N(μ, σ²) is from N(0, 1) (the KL divergence).
-            let reconstruction = bce.forward(logits, x, weight: Float(vae.imageSize))
-            let weightedKL = kl.forward(mean: mean, logVariance: logVariance, weight: beta)
-            // endregion
-
-            // region: the backward pass
-            // Backward: μ and log σ² each get gradient from two places, through z and from the KL
-            // term; where two paths meet, their gradients add. Then both heads into h, and h into the encoder.
-            let dz = vae.codeGradient(vae.decoder.backward(bce.backward()))           // dL/dz: [B, Z]
-            let (dMean, dLogVariance) = vae.sampler.backward(dz)                      // through z = μ + σ·ε
-            let fromKL = kl.backward()
-            dMean.add(fromKL.mean)                                                    // + β μ / B
-            dLogVariance.add(fromKL.logVariance)                                      // + β (σ² − 1) / 2B
-            let dh = vae.meanHead.backward(dMean)
-            dh.add(vae.logVarianceHead.backward(dLogVariance))                        // h feeds both heads
-            _ = vae.encoder.backward(dh)
-            optimizer.step()
-            // endregion
-
-            try training.endStep(step, VAELossParts(reconstruction: Double(reconstruction), divergence: Double(kl.divergence),
-                                                    loss: Double(reconstruction + weightedKL)), weight: Double(indices.count))
+            let loss = vaeStep(images: x, labels: labels)        // forward, the loss, backward, one optimiser step
+            try training.endStep(step, loss, weight: Double(indices.count))
         }
         try pictures.epochGrid(fixedZ, epoch: epoch)                                  // the same codes every epoch
         try training.endEpoch(test: testLoss(), score: scorer?.score(draw(vae.generator, scoreZ), range: 0...1))

@@ -49,7 +49,7 @@ let options = Options.parseOrExit()
 let dataset = options.dataset, faces = dataset == .celeba
 let networks = faces ? DCGAN.faces(width: options.width) : DCGAN.digits(width: options.width)   // Sources/Models/DCGAN.swift
 let latentSize = networks.latentSize, side = networks.size, margin = (side - MNIST.side) / 2   // digits: 2 pixels of border
-let batchSize = options.common.training.batch, learningRate = options.common.training.rate, zoom = options.common.drawing.zoom ?? (faces ? 1 : 2)
+let batchSize = options.common.training.batchSizeOrDefault, learningRate = options.common.training.learningRateOrDefault, zoom = options.common.drawing.zoom ?? (faces ? 1 : 2)
 let run = exitOnError { try Run(chapter: dataset.chapter, program: "chapter06-dcgan", options: options.common.run,
                                          lock: !options.common.generation.isDrawing) }
 let rng = RandomGenerator(seed: options.common.run.seed)
@@ -60,7 +60,11 @@ let rng = RandomGenerator(seed: options.common.run.seed)
 let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, C·S·S];  D: x [B, C·S·S] -> logit [B, 1]
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
-let bce = BCEWithLogitsLoss()
+// The step (Sources/Models/Steps/SameFakesGANStep.swift, which the text quotes and bench times): D's
+// loss is the sum of its losses on real images and on fakes; then G learns from the same fakes.
+let ganStep = SameFakesGANStep(generator: generator, discriminator: discriminator,
+                               generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+                               latentSize: latentSize, discriminatorLossWeight: 1, rng: rng)
 let pictures = SamplePictures(run: run, generator: generator, layout: faces ? .rgb(side: side) : .gray(side: side), zoom: zoom)
 
 let folders = options.images.urls(default: run.dataRoot.appendingPathComponent("celeba"))
@@ -89,7 +93,7 @@ let images = exitOnError {
 }
 print("\(faces ? "Faces" : "MNIST, padded to 32x32"): \(images.count) images; G \(generator.parameterCount), D \(discriminator.parameterCount) weights")
 let stepsPerEpoch = (images.count + batchSize - 1) / batchSize
-let epochCount = options.common.training.epochs(preferred: dataset.defaultEpochs, steps: 2500, stepsPerEpoch: stepsPerEpoch)
+let epochCount = options.common.training.epochsOrDefault(preferred: dataset.defaultEpochs, steps: 2500, stepsPerEpoch: stepsPerEpoch)
 settings.add("epochs", "\(epochCount)", changeable: true)
 
 let realVariety = exitOnError { try pictures.real(images) }           // 64 real images, and how varied they are
@@ -106,50 +110,13 @@ let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoin
 exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 // MARK: - 5. Training: D and G take turns (the PyTorch DCGAN example's step)
-let real = Tensor(shape: [0]), z = Tensor(shape: [0]), realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0])
+let real = Tensor(shape: [0])
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    for epoch in training.epochs {
+    for epoch in training.epochsToTrain {
         for step in training.beginEpoch(epoch) {
             let indices = training.batch(step)
-            let b = indices.count
-            // region: the step
-            realTargets.reshape(to: [b, 1]); realTargets.fill(1)                // "real"
-            fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
-
-            // The discriminator's step: the sum of its losses on a batch of real images and a batch
-            // of fakes. The two batches go through D separately, so each BatchNorm layer normalises
-            // real images with real statistics and fakes with fake ones (as the paper does).
-            discriminator.isFrozen = false
-            discriminator.needsInputGradient = false
-            discriminatorOptimizer.zeroGradients()
             images.fill(real, with: indices)                                     // x: [B, C·S·S] in [-1, 1]
-            let realLogits = discriminator.forward(real)                        // D(x) as logits: [B, 1]
-            let realScore = meanProbability(realLogits)
-            var dLoss = Double(bce.forward(realLogits, realTargets))            // -log D(x)
-            _ = discriminator.backward(bce.backward())
-
-            z.reshape(to: [b, latentSize])
-            z.fillNormal(using: rng)                                             // z ~ N(0, 1): [B, 100]
-            let fake = generator.forward(z)                                     // G(z): [B, C·S·S], BatchNorm on this batch
-            let fakeLogits = discriminator.forward(fake)                        // detached: nothing flows back into G
-            let fakeScore = meanProbability(fakeLogits)
-            dLoss += Double(bce.forward(fakeLogits, fakeTargets))               // -log(1 - D(G(z)))
-            _ = discriminator.backward(bce.backward())
-            discriminatorOptimizer.step()
-
-            // The generator's step: make the updated D say "real" about the same fakes. D is frozen
-            // (its weights stay, its weight gradients are skipped) and passes the gradient back to
-            // the images; G has not changed since it drew them, so no second pass through G.
-            discriminator.isFrozen = true
-            discriminator.needsInputGradient = true
-            generatorOptimizer.zeroGradients()
-            let gLoss = Double(bce.forward(discriminator.forward(fake), realTargets))    // -log D(G(z)): non-saturating
-            let imageGradient = discriminator.backward(bce.backward())          // dLoss/dG(z): [B, C·S·S]
-            _ = generator.backward(imageGradient)
-            generatorOptimizer.step()
-            // endregion
-
-            try training.endStep(step, GANStepNumbers(discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore))
+            try training.endStep(step, ganStep(real: real))                     // D's step, then G's; running means, Ctrl-C
         }
         // The same 64 z as every epoch, drawn with BatchNorm's running averages (evaluation mode).
         let samples = try pictures.epochGrid(fixedZ, epoch: epoch)

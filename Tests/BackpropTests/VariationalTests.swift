@@ -79,10 +79,11 @@ struct VariationalTests {
         x.fillUniform(using: rng, low: 0.05, high: 0.95)
         oneHot([3, 1, 4, 1], classes: 10, into: labels)
         let start = noise.stateWords                                  // the same ε at every forward pass
-        func loss() -> Double { noise.restore(stateWords: start); return step.loss(images: x, labels: labels).loss }
+        func loss() -> Double { noise.restore(stateWords: start); return step.forward(images: x, labels: labels).loss }
         noise.restore(stateWords: start)
         step.optimizer.zeroGradients()
-        _ = step.gradients(images: x, labels: labels)
+        _ = step.forward(images: x, labels: labels)
+        step.backward()
         let gradients = vae.parameters.enumerated().map { (name: "parameter \($0.offset) \($0.element.name)", value: $0.element.value,
                                                             gradient: Tensor(copying: $0.element.gradient)) }
         #expect(gradients.count == 10)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Backprop
+import Models
 @testable import Workbook
 
 @Suite("Statistics for the digit score")

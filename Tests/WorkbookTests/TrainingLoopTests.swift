@@ -32,7 +32,7 @@ struct TrainingLoopTests {
         /// Trains the loop's remaining epochs; `poison` makes the loss of that (epoch, step) not a number.
         func train(poison: (Int, Int)? = nil) throws {
             let x = Tensor(shape: [0]), y = Tensor(shape: [0])
-            for epoch in loop.epochs {
+            for epoch in loop.epochsToTrain {
                 for step in loop.beginEpoch(epoch) {
                     let rows = Array(loop.batch(step))
                     x.reshape(to: [rows.count, 3]); y.reshape(to: [rows.count, 1])

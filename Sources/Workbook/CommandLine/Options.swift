@@ -25,14 +25,16 @@ public extension TrainingDefaults {
 
 /// How long and how fast a chapter trains, and whether it continues a saved run.
 public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
-    @Option(help: "Passes over the training set, 1 to 10000 (default: \(Defaults.epochs)\(Defaults.epochsNote)).")
-    public var epochs: Int?
+    // The flags as typed (nil when not given); the values a chapter trains with are `epochsOrDefault`,
+    // `batchSizeOrDefault` and `learningRateOrDefault` below, so that the two cannot be confused.
+    @Option(name: .customLong("epochs"), help: "Passes over the training set, 1 to 10000 (default: \(Defaults.epochs)\(Defaults.epochsNote)).")
+    public var epochsFlag: Int?
 
     @Option(name: .customLong("batch-size"), help: "Examples per training step, 1 to 60000 (default: \(Defaults.batchSize)\(Defaults.batchSizeNote)).")
-    public var batchSize: Int?
+    public var batchSizeFlag: Int?
 
     @Option(name: .customLong("lr"), help: "The optimiser's learning rate, above 0 and at most 10 (default: \(Defaults.learningRate)\(Defaults.learningRateNote)).")
-    public var learningRate: Float?
+    public var learningRateFlag: Float?
 
     @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
     public var resume = false
@@ -40,22 +42,24 @@ public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        if let epochs { try require((1...10_000).contains(epochs), "--epochs must be between 1 and 10000 (got \(epochs))") }
-        if let batchSize { try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))") }
-        if let learningRate {
+        if let epochs = epochsFlag { try require((1...10_000).contains(epochs), "--epochs must be between 1 and 10000 (got \(epochs))") }
+        if let batchSize = batchSizeFlag {
+            try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))")
+        }
+        if let learningRate = learningRateFlag {
             try require(learningRate.isFinite && learningRate > 0 && learningRate <= 10, "--lr must be above 0 and at most 10 (got \(learningRate))")
         }
     }
 
     /// The flags' values, or the chapter's defaults.
-    public var epochCount: Int { epochs ?? Defaults.epochs }
+    public var epochsOrDefault: Int { epochsFlag ?? Defaults.epochs }
     /// --epochs, else `preferred`, else as many epochs as make about `steps` steps (a perceptron or
     /// DCGAN needs a few thousand steps to draw faces, however many faces there are).
-    public func epochs(preferred: Int? = nil, steps: Int, stepsPerEpoch: Int) -> Int {
-        epochs ?? preferred ?? max(1, Int((Double(steps) / Double(stepsPerEpoch)).rounded()))
+    public func epochsOrDefault(preferred: Int? = nil, steps: Int, stepsPerEpoch: Int) -> Int {
+        epochsFlag ?? preferred ?? max(1, Int((Double(steps) / Double(stepsPerEpoch)).rounded()))
     }
-    public var batch: Int { batchSize ?? Defaults.batchSize }
-    public var rate: Float { learningRate ?? Defaults.learningRate }
+    public var batchSizeOrDefault: Int { batchSizeFlag ?? Defaults.batchSize }
+    public var learningRateOrDefault: Float { learningRateFlag ?? Defaults.learningRate }
 }
 
 /// Drawing samples from a trained generator instead of training.

@@ -144,12 +144,3 @@ public func exitOnError<T>(_ body: () throws -> T) -> T {
         exit(1)
     }
 }
-
-/// A number formatted with a fixed count of decimals: `fixed(0.02719, 4)` is "0.0272".
-public func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
-public func fixed(_ value: Float, _ decimals: Int) -> String { fixed(Double(value), decimals) }
-
-/// Throws a ValidationError with `message` unless `condition` holds: flag checks read as rules.
-public func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-    if !condition { throw ValidationError(message()) }
-}

@@ -137,3 +137,17 @@ public struct Checkpoint {
         }
     }
 }
+
+public extension Checkpoint {
+    /// Reads a trained model saved under `name` (to draw samples with `--generate`), refusing a
+    /// checkpoint whose `keys` differ from this run's configuration (`hint` says which flags to pass).
+    static func load(_ model: Layer, as name: String, from file: URL, configuration: [String: String],
+                     mustMatch keys: [String], hint: String) throws -> Checkpoint {
+        let saved = try Checkpoint(contentsOf: file)
+        for key in keys where saved.configuration[key] != configuration[key] {
+            throw WorkbookError("\(file.path) was trained with \(key) \(saved.configuration[key] ?? "?"); \(hint)")
+        }
+        try saved.restore(model, as: name)
+        return saved
+    }
+}

@@ -23,8 +23,3 @@ public enum JSONFormat {
         return decoder
     }
 }
-
-/// A number as a report shows it: with `decimals` decimals, or "undefined" when it has no value.
-public func shown(_ value: Double, _ decimals: Int) -> String {
-    value.isNaN ? "undefined" : value.isInfinite ? (value > 0 ? "∞" : "−∞") : fixed(value, decimals)
-}

@@ -81,7 +81,7 @@ public extension SamplePictures {
 public extension Notebook {
     /// The table "beside": this GAN run beside another chapter's reference run (`theirs`, read from
     /// `folder`): the networks' weights (G / D), the steps taken (batches of 128), the training time
-    /// each run's report gives, the samples' variety and, for digits, the digit score with the first
+    /// each run's metrics.json gives, the samples' variety and, for digits, the digit score with the first
     /// epoch of this run below the other's final Fréchet distance.
     func beside(_ folder: URL, _ theirs: RunMetrics, title: String, columns: [String], weights: (theirs: (Int, Int), mine: (Int, Int)),
                 training: GANTraining, digits: Bool) {
@@ -92,7 +92,7 @@ public extension Notebook {
         var rows = [
             ["parameters of G / D", pair(weights.theirs), pair(weights.mine)],
             ["steps (batch 128)", "\(theirSteps.formatted()) (\(theirEpochs) epochs)", "\((last.epoch * training.stepsPerEpoch).formatted()) (\(last.epoch) epochs)"],
-            ["training time (each run's report)", trainingTime(inReportOf: folder) ?? "–", "\(formatDuration(training.trainingSeconds)) on \(run.threads) threads"],
+            ["training time", theirs.metrics[RunMetrics.trainingSeconds].map { formatDuration($0) } ?? "–", "\(formatDuration(training.trainingSeconds)) on \(run.threads) threads"],
             ["variety (real images: 1)", theirs.metrics["variety"].map { shown($0, 2) } ?? "–", shown(last.diversity, 2)],
         ]
         if digits {

@@ -8,6 +8,8 @@ public final class Notebook {
     public let run: Run
     public let settings: Settings
     public private(set) var outputs: [Output] = []
+    /// How long the run has trained, as `timing` was told: `metrics.json` records it.
+    public private(set) var trainingSeconds: Double?
 
     public init(run: Run, settings: Settings) {
         self.run = run
@@ -85,6 +87,7 @@ public final class Notebook {
 public extension Notebook {
     /// The "Time" output: wall time, training time and speed, then any further lines.
     func timing(trainingSeconds: Double, samples: Int, unit: String = "images", notebookSeconds: Double, _ more: [String] = []) {
+        self.trainingSeconds = trainingSeconds
         bullets("time", "Time", [
             "wall time of this run: \(formatDuration(run.elapsed)); training: \(formatDuration(trainingSeconds))",
             "training speed: \(Int(Double(samples) / max(trainingSeconds, 1e-9))) \(unit) per second on \(run.threads) threads",

@@ -56,13 +56,3 @@ public struct RunOutputs: Codable, Equatable {
 
     static var decoder: JSONDecoder { JSONFormat.decoder() }
 }
-
-/// How long the run in `folder` trained ("9m 44s"), as its "Time" output says (or, for a run from
-/// before the weave, its report.md).
-public func trainingTime(inReportOf folder: URL) -> String? {
-    let text = RunOutputs(folder: folder)?["time"]?.markdown
-        ?? (try? String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
-    guard let line = text?.split(separator: "\n").first(where: { $0.contains("wall time of this run:") }),
-          let range = line.range(of: "training: ") else { return nil }
-    return String(line[range.upperBound...])
-}

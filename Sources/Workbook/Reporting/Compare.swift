@@ -21,7 +21,11 @@ public struct RunMetrics: Codable, Equatable {
 
     /// Numbers that measure the machine, not the results: shown beside the reference's, never a
     /// reason for a run to differ from it (another machine, or a busy one, gives other timings).
-    public static let timings: Set<String> = ["seconds per step"]
+    public static let timings: Set<String> = ["seconds per step", trainingSeconds]
+
+    /// The run's training time in seconds, among the metrics (a program reads another run's from
+    /// there, never from its report's prose).
+    public static let trainingSeconds = "training seconds"
 
     public func write(to folder: URL) throws {
         try Disk.write(try JSONFormat.encoder(pretty: true, escapingSlashes: true).encode(self), to: folder.appendingPathComponent(Self.fileName), kind: .report)

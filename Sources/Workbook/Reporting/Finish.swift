@@ -31,7 +31,9 @@ public extension Run {
 public extension Notebook {
     /// Ends a chapter's run: `metrics.json` (with the settings as recorded), the comparison with
     /// the chapter's reference run (the output "comparison"), and the finished page.
+    /// The training time (from `timing`) goes into `metrics.json` too, as "training seconds".
     func finish(metrics: [String: Double], pictures: [String], data: String) throws {
+        let metrics = metrics.merging(trainingSeconds.map { [RunMetrics.trainingSeconds: $0] } ?? [:]) { $1 }
         if let comparison = try run.record(configuration: settings.recorded, metrics: metrics, pictures: pictures, data: data) {
             add("comparison", "Compared with the reference run", comparison.verdict + "\n\n" + comparison.details.map { "- \($0)" }.joined(separator: "\n"))
         }

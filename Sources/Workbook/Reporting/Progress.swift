@@ -73,10 +73,3 @@ public final class ProgressBar {
 
     func write(_ text: String) { output(text) }
 }
-
-/// "1:05" for 65 seconds, "1:02:03" past an hour.
-public func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0 else { return "--:--" }
-    let s = Int(seconds.rounded())
-    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-}

@@ -1,21 +1,9 @@
 import Backprop
 import Foundation
+import Models
 
-/// The numbers of one GAN step: both losses and D's mean beliefs about real images and fakes.
-public struct GANStepNumbers: StepNumbers {
-    public var discriminatorLoss: Double
-    public var generatorLoss: Double
-    /// Mean D(x): D's probability that a real image is real.
-    public var realScore: Double
-    /// Mean D(G(z)): D's probability that a fake is real (during D's step).
-    public var fakeScore: Double
-
-    public init(discriminatorLoss: Double, generatorLoss: Double, realScore: Double, fakeScore: Double) {
-        self.discriminatorLoss = discriminatorLoss
-        self.generatorLoss = generatorLoss
-        self.realScore = realScore
-        self.fakeScore = fakeScore
-    }
+/// A GAN step's numbers (Models/Steps/GANStepNumbers.swift) as the loop keeps them: named, in order.
+extension GANStepNumbers: StepNumbers {
     public init(values: [Double]) {
         self.init(discriminatorLoss: values[0], generatorLoss: values[1], realScore: values[2], fakeScore: values[3])
     }

@@ -29,7 +29,7 @@ public struct TrainingLoss: StepNumbers {
 ///
 /// The chapters write the training step itself; that is the lesson. Around it a loop reads:
 ///
-///     for epoch in training.epochs {
+///     for epoch in training.epochsToTrain {
 ///         for step in training.beginEpoch(epoch) {
 ///             let indices = training.batch(step)
 ///             ... the training step ...
@@ -98,7 +98,7 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     }
 
     /// The epochs still to train.
-    public var epochs: ClosedRange<Int> { firstEpoch...max(firstEpoch, epochCount) }
+    public var epochsToTrain: ClosedRange<Int> { firstEpoch...max(firstEpoch, epochCount) }
 
     /// The mean of each step number over the steps of the epoch under way (so far).
     public var epochMeans: Numbers { Numbers(values: sums.map { $0 / max(weight, 1e-300) }) }
@@ -176,7 +176,8 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             (sums, weight, earlierSeconds) = (Array(repeating: 0, count: Numbers.names.count), 0, 0)
         }
         if sessionStart == nil {
-            let which = epochs.count == 1 ? "epoch \(epochs.lowerBound)" : "epochs \(epochs.lowerBound) to \(epochs.upperBound)"
+            let which = epochsToTrain.count == 1 ? "epoch \(epochsToTrain.lowerBound)"
+                : "epochs \(epochsToTrain.lowerBound) to \(epochsToTrain.upperBound)"
             print("Training for \(which) of \(epochCount), \(stepsPerEpoch) steps each (batch \(batchSize)) on \(run.threads) threads")
             Interruption.install()   // Ctrl-C: finish the step, save, explain how to continue
             (sessionStart, sessionTotal) = (Date(), (epochCount - epoch + 1) * stepsPerEpoch - firstStep)
@@ -250,19 +251,5 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         let start = Date()
         try notebook(status)
         notebookSeconds += Date().timeIntervalSince(start)
-    }
-}
-
-public extension Checkpoint {
-    /// Reads a trained model saved under `name` (to draw samples with `--generate`), refusing a
-    /// checkpoint whose `keys` differ from this run's configuration (`hint` says which flags to pass).
-    static func load(_ model: Layer, as name: String, from file: URL, configuration: [String: String],
-                     mustMatch keys: [String], hint: String) throws -> Checkpoint {
-        let saved = try Checkpoint(contentsOf: file)
-        for key in keys where saved.configuration[key] != configuration[key] {
-            throw WorkbookError("\(file.path) was trained with \(key) \(saved.configuration[key] ?? "?"); \(hint)")
-        }
-        try saved.restore(model, as: name)
-        return saved
     }
 }

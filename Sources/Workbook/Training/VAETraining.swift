@@ -1,19 +1,9 @@
 import Backprop
 import Foundation
+import Models
 
-/// The loss of a VAE, split into its parts, in nats per image: the reconstruction term, the KL
-/// divergence, and the loss that is minimised (reconstruction + β · KL). One step's numbers, and
-/// a data set's.
-public struct VAELossParts: StepNumbers, Codable, Equatable {
-    public var reconstruction: Double
-    public var divergence: Double
-    public var loss: Double
-
-    public init(reconstruction: Double, divergence: Double, loss: Double) {
-        self.reconstruction = reconstruction
-        self.divergence = divergence
-        self.loss = loss
-    }
+/// A VAE's loss (Models/Steps/VAELoss.swift) as the loop keeps it: named, in order.
+extension VAELoss: StepNumbers {
     public init(values: [Double]) { self.init(reconstruction: values[0], divergence: values[1], loss: values[2]) }
     public static let names = ["reconstruction", "KL", "loss"]
     public var values: [Double] { [reconstruction, divergence, loss] }
@@ -24,8 +14,8 @@ public struct VAELossParts: StepNumbers, Codable, Equatable {
 /// loss, and the digit score of the samples.
 public struct VAEEpoch: Codable, Equatable, Sendable, ScoredEpoch {
     public var epoch: Int
-    public var training: VAELossParts
-    public var test: VAELossParts
+    public var training: VAELoss
+    public var test: VAELoss
     public var score: DigitScore?
     public var seconds: Double
 }
@@ -39,9 +29,9 @@ public extension VAEEpoch {
 }
 
 /// Chapter 5's training loop.
-public typealias VAETraining = TrainingLoop<VAELossParts, VAEEpoch>
+public typealias VAETraining = TrainingLoop<VAELoss, VAEEpoch>
 
-public extension TrainingLoop where Numbers == VAELossParts, Record == VAEEpoch {
+public extension TrainingLoop where Numbers == VAELoss, Record == VAEEpoch {
     /// The model's parts and their optimiser ("adam") are saved by name; the curves sample every epoch 50 times.
     convenience init(run: Run, rng: RandomGenerator, configuration: [String: String], parts: [(String, Layer)], optimizer: Optimizer,
                      examples: Int, batchSize: Int, epochs: Int) {
@@ -50,7 +40,7 @@ public extension TrainingLoop where Numbers == VAELossParts, Record == VAEEpoch 
     }
 
     /// Ends the epoch with its test loss and score (history, progress line, checkpoint).
-    func endEpoch(test: VAELossParts, score: DigitScore?) throws {
+    func endEpoch(test: VAELoss, score: DigitScore?) throws {
         try endEpoch(VAEEpoch(epoch: epoch, training: epochMeans, test: test, score: score, seconds: epochSeconds), status: "test " + test.status)
         if let score { print("  digit score: \(score.summary)") }
     }
@@ -61,7 +51,7 @@ public extension TrainingLoop where Numbers == VAELossParts, Record == VAEEpoch 
     /// The two parts of the loss and their sum: training (averaged over every few steps) and test (per epoch).
     func lossChart(beta: Float) -> Chart {
         let sum = beta == 1 ? "loss (reconstruction + KL)" : "loss (reconstruction + \(beta) KL)"
-        func test(_ part: KeyPath<VAELossParts, Double>) -> [(x: Double, y: Double)] { history.map { (x: Double($0.epoch), y: $0.test[keyPath: part]) } }
+        func test(_ part: KeyPath<VAELoss, Double>) -> [(x: Double, y: Double)] { history.map { (x: Double($0.epoch), y: $0.test[keyPath: part]) } }
         var chart = Chart(title: "VAE on MNIST: the loss and its two parts (nats per image)", xLabel: "epoch", yLabel: "nats per image",
                      series: [.init("training \(sum)", curves[2].points), .init("training reconstruction", curves[0].points),
                               .init("training KL", curves[1].points),

@@ -1,0 +1,72 @@
+import Backprop
+
+// The training step of chapter 3, and the one bench times (the function that trains is the
+// function that is timed). Chapter 3's text quotes the D step and the G step (the regions below).
+
+/// One step of chapter 3's GAN: D learns `discriminatorSteps` times on real digits (target
+/// `realLabel`, 0.9 being one-sided label smoothing) and on fresh fakes; then G learns, through a
+/// frozen D, from another fresh batch of z.
+public final class GANStep {
+    public let generator: Layer, discriminator: Layer
+    public let generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer
+    public let latent: Latent, latentSize: Int, realLabel: Float, discriminatorSteps: Int
+    let rng: RandomGenerator
+    let bce = BCEWithLogitsLoss()
+    let z = Tensor(shape: [0]), realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0])
+    let generatorTargets = Tensor(shape: [0])
+
+    public init(generator: Layer, discriminator: Layer, generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer,
+                latent: Latent, latentSize: Int, realLabel: Float, discriminatorSteps: Int, rng: RandomGenerator) {
+        (self.generator, self.discriminator) = (generator, discriminator)
+        (self.generatorOptimizer, self.discriminatorOptimizer) = (generatorOptimizer, discriminatorOptimizer)
+        (self.latent, self.latentSize, self.realLabel, self.discriminatorSteps) = (latent, latentSize, realLabel, discriminatorSteps)
+        self.rng = rng
+    }
+
+    /// One step on a batch of real digits x: [B, 784] in [-1, 1].
+    public func callAsFunction(real: Tensor) -> GANStepNumbers {
+        let b = real.rows
+        realTargets.reshape(to: [b, 1]); realTargets.fill(realLabel)        // "real", smoothed to 0.9
+        fakeTargets.reshape(to: [b, 1]); fakeTargets.fill(0)                // "fake"
+        generatorTargets.reshape(to: [b, 1]); generatorTargets.fill(1)      // what G wants D to say
+
+        // region: the D step
+        // The discriminator's step: learn to tell real digits from G's. Its inputs are data (real
+        // digits, and fakes it does not pass gradients back to), so it needs no input gradient.
+        discriminator.isFrozen = false
+        discriminator.needsInputGradient = false
+        var dLoss = 0.0, realScore = 0.0, fakeScore = 0.0
+        for _ in 0..<discriminatorSteps {
+            discriminatorOptimizer.zeroGradients()
+            let realLogits = discriminator.forward(real)                    // D(x), as logits [B, 1]
+            realScore = meanProbability(realLogits)
+            dLoss = Double(bce.forward(realLogits, realTargets))            // -log D(x), with the target 0.9
+            _ = discriminator.backward(bce.backward())
+
+            latent.sample(z, count: b, size: latentSize, using: rng)         // z ~ N(0, 1): [B, 100]
+            let fake = generator.forward(z)                                 // G(z): [B, 784]
+            let fakeLogits = discriminator.forward(fake)
+            fakeScore = meanProbability(fakeLogits)
+            dLoss += Double(bce.forward(fakeLogits, fakeTargets))           // -log(1 - D(G(z)))
+            _ = discriminator.backward(bce.backward())                      // G's weights are not touched here
+            discriminatorOptimizer.step()
+        }
+        // endregion
+
+        // region: the G step
+        // The generator's step: learn to make D say "real". The gradient flows back through D
+        // into G. D is frozen meanwhile: its weights stay put, and its weight gradients are skipped.
+        discriminator.isFrozen = true
+        discriminator.needsInputGradient = true
+        generatorOptimizer.zeroGradients()
+        latent.sample(z, count: b, size: latentSize, using: rng)
+        let fake = generator.forward(z)
+        let gLoss = Double(bce.forward(discriminator.forward(fake), generatorTargets))   // -log D(G(z)): non-saturating
+        let imageGradient = discriminator.backward(bce.backward())          // dLoss/dG(z): [B, 784]
+        _ = generator.backward(imageGradient)
+        generatorOptimizer.step()
+        // endregion
+
+        return GANStepNumbers(discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore)
+    }
+}
