@@ -269,9 +269,7 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
         let networks = kind == .gan ? MLPGAN.digits : .smallDigits
         let batch = kind == .gan ? 128 : 64, rate: Float = kind == .gan ? 2e-4 : 0.002
         let (g, d) = networks.networks(rng: rng)
-        let step = GANStep(generator: g, discriminator: d,
-                                 generatorOptimizer: Adam(g.parameters, learningRate: rate, beta1: 0.5, beta2: 0.999),
-                                 discriminatorOptimizer: Adam(d.parameters, learningRate: rate, beta1: 0.5, beta2: 0.999),
+        let step = GANStep(generator: g, discriminator: d, learningRate: rate,
                                  latent: kind == .gan ? .normal : .uniform, latentSize: networks.latentSize, realLabel: 0.9,
                                  discriminatorSteps: 1, rng: rng)
         let real = Tensor(shape: [batch, 784])
@@ -289,9 +287,7 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
     case .dcgan, .dcganMNIST:   // chapter 6's networks (batch 128): D's loss real + fake, G's step on the same fakes, as torch_ref.py
         let networks = kind == .dcgan ? DCGAN.faces(width: width) : .digits(width: width)
         let (g, d) = networks.networks(rng: rng)
-        let step = SameFakesGANStep(generator: g, discriminator: d,
-                                generatorOptimizer: Adam(g.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
-                                discriminatorOptimizer: Adam(d.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
+        let step = SameFakesGANStep(generator: g, discriminator: d, learningRate: 2e-4,
                                 latentSize: networks.latentSize, discriminatorLossWeight: 1, rng: rng)
         let real = Tensor(shape: [128, networks.imageSize])
         real.fillUniform(using: rng, low: -1, high: 1)
@@ -301,9 +297,7 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
     case .celeba:   // chapter 4 (batch 128)
         let networks = MLPGAN.faces
         let (g, d) = networks.networks(rng: rng)
-        let step = SameFakesGANStep(generator: g, discriminator: d,
-                                generatorOptimizer: Adam(g.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
-                                discriminatorOptimizer: Adam(d.parameters, learningRate: 2e-4, beta1: 0.5, beta2: 0.999),
+        let step = SameFakesGANStep(generator: g, discriminator: d, learningRate: 2e-4,
                                 latentSize: networks.latentSize, discriminatorLossWeight: 0.5, rng: rng)
         let real = Tensor(shape: [128, networks.imageSize])
         real.fillUniform(using: rng, low: -1, high: 1)

@@ -68,12 +68,9 @@ let rng = RandomGenerator(seed: options.common.run.seed)
 // D ends in one logit: P(real) = sigmoid(logit), and the loss is computed from the logit (stable for any logit).
 
 let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, 784];  D: x [B, 784] -> logit [B, 1]
-let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
-let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 // The training step: D learns, then G (the D step and the G step, written out in
 // Sources/Models/Steps/GANStep.swift, which the text quotes and bench times).
-let ganStep = GANStep(generator: generator, discriminator: discriminator,
-                      generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+let ganStep = GANStep(generator: generator, discriminator: discriminator, learningRate: learningRate,
                       latent: latent, latentSize: latentSize, realLabel: realLabel, discriminatorSteps: discriminatorSteps, rng: rng)
 let pictures = SamplePictures(run: run, generator: generator, layout: .gray(side: 28), zoom: zoom)   // grids, strip, walk (Workbook/Images)
 
@@ -112,24 +109,12 @@ let scoreZ = Tensor(shape: [0])
 latent.sample(scoreZ, count: 2000, size: latentSize, using: RandomGenerator(seed: options.common.run.seed &+ 31_337))
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
-let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, generator: generator, discriminator: discriminator,
-                           generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                           examples: train.count, batchSize: batchSize, epochs: epochCount)
+let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, step: ganStep, examples: train.count, batchSize: batchSize, epochs: epochCount)
 exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 // MARK: - 5. Training: D and G take turns
-let real = Tensor(shape: [0])
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    for epoch in training.epochsToTrain {
-        for step in training.beginEpoch(epoch) {                                 // a new shuffled order every epoch
-            let indices = training.batch(step)
-            train.fill(real, with: indices, range: -1...1)                      // x: [B, 784]
-            let numbers = ganStep(real: real)                                   // D's step(s), then G's
-
-            // Running means, charts, progress; a stop on NaN; on Ctrl-C a checkpoint and the end.
-            try training.endStep(step, numbers)
-        }
-
+    try training.train(ganStep, batches: { real, indices in train.fill(real, with: indices, range: -1...1) }) { epoch in
         // The same 64 z as every epoch: how does G draw them now? And what does the classifier say?
         let samples = try pictures.epochGrid(fixedZ, epoch: epoch)
         try training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety,      // history, warnings, checkpoint

@@ -45,12 +45,9 @@ let rng = RandomGenerator(seed: options.common.run.seed)
 // binary cross-entropy computed from the logit.
 
 let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, 12288];  D: x [B, 12288] -> logit [B, 1]
-let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
-let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 // The step (Sources/Models/Steps/SameFakesGANStep.swift, which bench times): D's loss is the mean
 // of its losses on real images and on fakes, (real + fake) / 2; then G learns from the same fakes.
-let ganStep = SameFakesGANStep(generator: generator, discriminator: discriminator,
-                               generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+let ganStep = SameFakesGANStep(generator: generator, discriminator: discriminator, learningRate: learningRate,
                                latentSize: latentSize, discriminatorLossWeight: 0.5, rng: rng)
 let pictures = SamplePictures(run: run, generator: generator, layout: .rgb(side: side), zoom: zoom)
 
@@ -91,23 +88,12 @@ let (fixedZ, ends) = Latent.normal.fixed(size: latentSize, walks: 6, seed: optio
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
 
-let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, generator: generator, discriminator: discriminator,
-                           generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                           examples: faces.count, batchSize: batchSize, epochs: epochCount)
+let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, step: ganStep, examples: faces.count, batchSize: batchSize, epochs: epochCount)
 exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 // MARK: - 5. Training: D and G take turns (as in chapter 3, without its tricks)
-
-let real = Tensor(shape: [0])
-
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    for epoch in training.epochsToTrain {
-        for step in training.beginEpoch(epoch) {
-            let indices = training.batch(step)
-            faces.fill(real, with: indices)                                      // x: [B, 12288] in [-1, 1]
-            try training.endStep(step, ganStep(real: real))                     // D's step, then G's; running means, Ctrl-C
-        }
-
+    try training.train(ganStep, batches: { real, indices in faces.fill(real, with: indices) }) { epoch in
         // The same 64 z as every epoch: how does G draw them now?
         let samples = try pictures.epochGrid(fixedZ, epoch: epoch)
         try training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety)

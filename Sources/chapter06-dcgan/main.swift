@@ -58,12 +58,9 @@ let rng = RandomGenerator(seed: options.common.run.seed)
 // G grows z, a 1 x 1 image of 100 channels, by transposed convolutions (4 x 4, stride 2) to 4, 8, 16, 32 (64) pixels,
 // channels 8w, 4w, 2w, w, then 3 colours (1 gray) and tanh; D mirrors it with strided convolutions (Models/DCGAN.swift).
 let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, C·S·S];  D: x [B, C·S·S] -> logit [B, 1]
-let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
-let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 // The step (Sources/Models/Steps/SameFakesGANStep.swift, which the text quotes and bench times): D's
 // loss is the sum of its losses on real images and on fakes; then G learns from the same fakes.
-let ganStep = SameFakesGANStep(generator: generator, discriminator: discriminator,
-                               generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
+let ganStep = SameFakesGANStep(generator: generator, discriminator: discriminator, learningRate: learningRate,
                                latentSize: latentSize, discriminatorLossWeight: 1, rng: rng)
 let pictures = SamplePictures(run: run, generator: generator, layout: faces ? .rgb(side: side) : .gray(side: side), zoom: zoom)
 
@@ -104,24 +101,18 @@ let scorer = faces || !options.scoring.score ? nil : exitOnError { try DigitScor
 if scorer != nil { Latent.normal.sample(scoreZ, count: 2000, size: latentSize, using: RandomGenerator(seed: options.common.run.seed &+ 31_337)) }
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints (with BatchNorm's running averages), resuming, Ctrl-C
-let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, generator: generator, discriminator: discriminator,
-                           generatorOptimizer: generatorOptimizer, discriminatorOptimizer: discriminatorOptimizer,
-                           examples: images.count, batchSize: batchSize, epochs: epochCount)
+let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, step: ganStep, examples: images.count, batchSize: batchSize, epochs: epochCount)
 exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
 
 // MARK: - 5. Training: D and G take turns (the PyTorch DCGAN example's step)
-let real = Tensor(shape: [0])
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    for epoch in training.epochsToTrain {
-        for step in training.beginEpoch(epoch) {
-            let indices = training.batch(step)
-            images.fill(real, with: indices)                                     // x: [B, C·S·S] in [-1, 1]
-            try training.endStep(step, ganStep(real: real))                     // D's step, then G's; running means, Ctrl-C
-        }
+    try training.train(ganStep, batches: { real, indices in images.fill(real, with: indices) }) { epoch in
         // The same 64 z as every epoch, drawn with BatchNorm's running averages (evaluation mode).
         let samples = try pictures.epochGrid(fixedZ, epoch: epoch)
-        try training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety,      // digits scored at 28 x 28, as MNIST's
-                              score: scorer?.score(cropImages(draw(generator, scoreZ, chunk: 250), side: side, margin: margin), range: -1...1))
+        let score = scorer.map {   // digits scored at 28 x 28, as MNIST's
+            $0.score(cropImages(draw(generator, scoreZ, chunk: 250), side: side, margin: margin), range: -1...1)
+        }
+        try training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety, score: score)
     }
 }
 

@@ -98,9 +98,7 @@ struct AllocationTests {
     @Test func aWarmedUpDCGANStepAllocatesNoFloatMemory() {
         let rng = RandomGenerator(seed: 4)
         let (g, d) = DCGAN.digits(width: 4).networks(rng: rng)
-        let step = SameFakesGANStep(generator: g, discriminator: d,
-                                generatorOptimizer: Adam(g.parameters, learningRate: 2e-4, beta1: 0.5),
-                                discriminatorOptimizer: Adam(d.parameters, learningRate: 2e-4, beta1: 0.5),
+        let step = SameFakesGANStep(generator: g, discriminator: d, learningRate: 2e-4,
                                 latentSize: 100, discriminatorLossWeight: 1, rng: rng)
         let real = Tensor(shape: [16, 32 * 32])
         real.fillUniform(using: rng, low: -1, high: 1)

@@ -6,7 +6,7 @@ import Backprop
 /// One step of chapter 3's GAN: D learns `discriminatorSteps` times on real digits (target
 /// `realLabel`, 0.9 being one-sided label smoothing) and on fresh fakes; then G learns, through a
 /// frozen D, from another fresh batch of z.
-public final class GANStep {
+public final class GANStep: GANTrainingStep {
     public let generator: Layer, discriminator: Layer
     public let generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer
     public let latent: Latent, latentSize: Int, realLabel: Float, discriminatorSteps: Int
@@ -15,10 +15,12 @@ public final class GANStep {
     let z = Tensor(shape: [0]), realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0])
     let generatorTargets = Tensor(shape: [0])
 
-    public init(generator: Layer, discriminator: Layer, generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer,
+    /// Both networks learn with Adam at `learningRate`, β1 = 0.5 (`ganAdam`).
+    public init(generator: Layer, discriminator: Layer, learningRate: Float,
                 latent: Latent, latentSize: Int, realLabel: Float, discriminatorSteps: Int, rng: RandomGenerator) {
         (self.generator, self.discriminator) = (generator, discriminator)
-        (self.generatorOptimizer, self.discriminatorOptimizer) = (generatorOptimizer, discriminatorOptimizer)
+        generatorOptimizer = ganAdam(generator, learningRate: learningRate)
+        discriminatorOptimizer = ganAdam(discriminator, learningRate: learningRate)
         (self.latent, self.latentSize, self.realLabel, self.discriminatorSteps) = (latent, latentSize, realLabel, discriminatorSteps)
         self.rng = rng
     }

@@ -7,7 +7,7 @@ import Backprop
 /// images and a batch of fakes, its loss weighted by `discriminatorLossWeight` (chapter 4: 1/2, the
 /// mean of the two losses; chapter 6: 1, their sum); then G learns from the same fakes through a
 /// frozen D, with no second pass through G.
-public final class SameFakesGANStep {
+public final class SameFakesGANStep: GANTrainingStep {
     public let generator: Layer, discriminator: Layer
     public let generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer
     public let latentSize: Int, discriminatorLossWeight: Float
@@ -15,10 +15,12 @@ public final class SameFakesGANStep {
     let bce = BCEWithLogitsLoss()
     let z = Tensor(shape: [0]), realTargets = Tensor(shape: [0]), fakeTargets = Tensor(shape: [0])
 
-    public init(generator: Layer, discriminator: Layer, generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer,
+    /// Both networks learn with Adam at `learningRate`, β1 = 0.5 (`ganAdam`).
+    public init(generator: Layer, discriminator: Layer, learningRate: Float,
                 latentSize: Int, discriminatorLossWeight: Float, rng: RandomGenerator) {
         (self.generator, self.discriminator) = (generator, discriminator)
-        (self.generatorOptimizer, self.discriminatorOptimizer) = (generatorOptimizer, discriminatorOptimizer)
+        generatorOptimizer = ganAdam(generator, learningRate: learningRate)
+        discriminatorOptimizer = ganAdam(discriminator, learningRate: learningRate)
         (self.latentSize, self.discriminatorLossWeight) = (latentSize, discriminatorLossWeight)
         self.rng = rng
     }

@@ -55,11 +55,28 @@ public typealias GANTraining = TrainingLoop<GANStepNumbers, GANEpoch>
 public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoch {
     /// Two models and their optimisers, saved as "G", "D", "G.adam", "D.adam"; the curves sample
     /// every epoch 25 times.
-    convenience init(run: Run, rng: RandomGenerator, configuration: [String: String], generator: Layer, discriminator: Layer,
-                     generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer, examples: Int, batchSize: Int, epochs: Int) {
-        self.init(run: run, rng: rng, configuration: configuration, models: [("G", generator), ("D", discriminator)],
-                  optimizers: [("G.adam", generatorOptimizer), ("D.adam", discriminatorOptimizer)],
+    convenience init(run: Run, rng: RandomGenerator, configuration: [String: String], step: GANTrainingStep,
+                     examples: Int, batchSize: Int, epochs: Int) {
+        self.init(run: run, rng: rng, configuration: configuration, models: [("G", step.generator), ("D", step.discriminator)],
+                  optimizers: [("G.adam", step.generatorOptimizer), ("D.adam", step.discriminatorOptimizer)],
                   examples: examples, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 25)
+    }
+
+    /// The loop of the GAN chapters: every epoch, in a new shuffled order, `fill` puts each batch
+    /// of real images into a tensor and `step` trains on it (D's step, then G's); its numbers go to
+    /// the running means, the curves and the progress bar (a loss that is not a number, or Ctrl-C,
+    /// ends the loop by throwing). After each epoch's steps, `afterEpoch` draws and records it
+    /// (ending with `endEpoch`).
+    func train(_ step: GANTrainingStep, batches fill: (_ real: Tensor, _ indices: ArraySlice<Int>) -> Void,
+               afterEpoch: (_ epoch: Int) throws -> Void) throws {
+        let real = Tensor(shape: [0])
+        for epoch in epochsToTrain {
+            for stepNumber in beginEpoch(epoch) {
+                fill(real, batch(stepNumber))                 // x: [B, C·H·W] in [-1, 1]
+                try endStep(stepNumber, step(real: real))     // D's step, then G's
+            }
+            try afterEpoch(epoch)
+        }
     }
 
     /// Ends a GAN epoch: records it with `diversity` (the fixed-z samples' variety) and `score`,
