@@ -70,8 +70,9 @@ public final class RandomGenerator: RandomNumberGenerator {
     /// radius sqrt(-2 ln u1), angle 2 pi u2.
     public func normalPair() -> (Float, Float) { Self.normalPair(&state) }
 
-    @inline(__always) private static func normalPair(_ state: inout (UInt64, UInt64, UInt64, UInt64)) -> (Float, Float) {
-        let u1 = (Double(step(&state) >> 11) + 1) * 0x1p-53          // in (0, 1]: the log stays finite
+    @inline(__always) private static func normalPair(_ state: inout (UInt64, UInt64, UInt64, UInt64)) -> (Float, Float)
+    {
+        let u1 = (Double(step(&state) >> 11) + 1) * 0x1p-53  // in (0, 1]: the log stays finite
         let u2 = Double(step(&state) >> 11) * 0x1p-53
         let radius = (-2 * log(u1)).squareRoot()
         let angle = 2 * Double.pi * u2

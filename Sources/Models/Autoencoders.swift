@@ -10,7 +10,9 @@ public enum Autoencoder {
     public static let encoderSizes = [784, 128, 64, 36, 18, 9]
     public static let decoderSizes = [9, 18, 36, 64, 128, 784]
 
-    public static func undercomplete(rng: RandomGenerator) -> (encoder: Sequential, decoder: Sequential, autoencoder: Sequential) {
+    public static func undercomplete(
+        rng: RandomGenerator
+    ) -> (encoder: Sequential, decoder: Sequential, autoencoder: Sequential) {
         let encoder = perceptron(encoderSizes, activation: .relu, rng: rng)
         let decoder = perceptron(decoderSizes, activation: .relu, last: Sigmoid(), rng: rng)
         let autoencoder = Sequential(encoder, decoder)

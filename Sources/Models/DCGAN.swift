@@ -32,21 +32,43 @@ public struct DCGAN: Sendable {
     public func networks(rng: RandomGenerator) -> (generator: Sequential, discriminator: Sequential) {
         let initial = Initializer.normal(std: 0.02)
         func norm(_ c: Int) -> BatchNorm { let layer = BatchNorm(c); layer.initializeLikeDCGAN(rng: rng); return layer }
-        var g: [Layer] = [Reshape([latentSize, 1, 1]),
-                          ConvTranspose2d(latentSize, width * stages[0], kernel: 4, stride: 1, padding: 0, bias: false, initializer: initial, rng: rng),
-                          norm(width * stages[0]), ReLU()]
+        var g: [Layer] = [
+            Reshape([latentSize, 1, 1]),
+            ConvTranspose2d(
+                latentSize, width * stages[0], kernel: 4, stride: 1, padding: 0, bias: false, initializer: initial,
+                rng: rng),
+            norm(width * stages[0]), ReLU(),
+        ]
         for (a, b) in zip(stages, stages.dropFirst()) {
-            g += [ConvTranspose2d(width * a, width * b, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), norm(width * b), ReLU()]
+            g += [
+                ConvTranspose2d(
+                    width * a, width * b, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng),
+                norm(width * b), ReLU(),
+            ]
         }
-        g += [ConvTranspose2d(width, channels, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), Tanh(), Reshape([imageSize])]
+        g += [
+            ConvTranspose2d(
+                width, channels, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), Tanh(),
+            Reshape([imageSize]),
+        ]
 
         let reversed = Array(stages.reversed())
-        var d: [Layer] = [Reshape([channels, size, size]),
-                          Conv2d(channels, width, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), LeakyReLU(slope: 0.2)]
+        var d: [Layer] = [
+            Reshape([channels, size, size]),
+            Conv2d(channels, width, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng),
+            LeakyReLU(slope: 0.2),
+        ]
         for (a, b) in zip(reversed, reversed.dropFirst()) {
-            d += [Conv2d(width * a, width * b, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng), norm(width * b), LeakyReLU(slope: 0.2)]
+            d += [
+                Conv2d(
+                    width * a, width * b, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng),
+                norm(width * b), LeakyReLU(slope: 0.2),
+            ]
         }
-        d += [Conv2d(width * stages[0], 1, kernel: 4, stride: 1, padding: 0, bias: false, initializer: initial, rng: rng), Reshape([1])]
+        d += [
+            Conv2d(width * stages[0], 1, kernel: 4, stride: 1, padding: 0, bias: false, initializer: initial, rng: rng),
+            Reshape([1]),
+        ]
         let generator = Sequential(g)
         generator.needsInputGradient = false   // z is noise: nothing to pass a gradient back to
         return (generator, Sequential(d))
@@ -55,7 +77,9 @@ public struct DCGAN: Sendable {
     /// The shapes an image passes through, as channels x height x width:
     /// "100x1x1 > 256x4x4 > 128x8x8 > 64x16x16 > 32x32x32 > 3x64x64" for G at width 32.
     public var generatorDescription: String { shapes.map { "\($0.c)x\($0.s)x\($0.s)" }.joined(separator: " > ") }
-    public var discriminatorDescription: String { (shapes.reversed().dropLast().map { "\($0.c)x\($0.s)x\($0.s)" } + ["1"]).joined(separator: " > ") }
+    public var discriminatorDescription: String {
+        (shapes.reversed().dropLast().map { "\($0.c)x\($0.s)x\($0.s)" } + ["1"]).joined(separator: " > ")
+    }
     private var shapes: [(c: Int, s: Int)] {
         [(latentSize, 1)] + stages.enumerated().map { (width * $0.element, 4 << $0.offset) } + [(channels, size)]
     }
@@ -85,7 +109,9 @@ public extension DCGAN {
 
         public var chapter: String { self == .celeba ? "chapter06-dcgan" : "chapter06-dcgan-mnist" }
         /// Chapter 4's perceptron GAN on the same faces, or chapter 3's on the digits.
-        public var besideReference: String { self == .celeba ? "output/reference/chapter04-celeba-gan" : "output/reference/chapter03-gan" }
+        public var besideReference: String {
+            self == .celeba ? "output/reference/chapter04-celeba-gan" : "output/reference/chapter03-gan"
+        }
         /// Faces: nil, as many epochs as make about 2,500 steps.
         public var defaultEpochs: Int? { self == .celeba ? nil : 5 }
     }

@@ -24,29 +24,39 @@ public struct MLPGAN: Sendable {
 
     /// Chapter 3's default (the Keras GAN introduction): G 100-256-512-1024-784, D 784-1024-512-256-1
     /// with dropout 0.3, weights N(0, 0.02).
-    public static let digits = MLPGAN(generator: [100, 256, 512, 1024, 784], discriminator: [784, 1024, 512, 256, 1],
-                                      generatorActivation: .leakyReLU(slope: 0.2), discriminatorDropout: 0.3, initializer: .normal(std: 0.02))
+    public static let digits = MLPGAN(
+        generator: [100, 256, 512, 1024, 784], discriminator: [784, 1024, 512, 256, 1],
+        generatorActivation: .leakyReLU(slope: 0.2), discriminatorDropout: 0.3, initializer: .normal(std: 0.02))
     /// Chapter 3's `--preset small` (a PyTorch MNIST GAN): G 100-32-64-128-784, D 784-128-64-32-1, dropout 0.2.
-    public static let smallDigits = MLPGAN(generator: [100, 32, 64, 128, 784], discriminator: [784, 128, 64, 32, 1],
-                                           generatorActivation: .leakyReLU(slope: 0.2), discriminatorDropout: 0.2, initializer: .pytorchDefault)
+    public static let smallDigits = MLPGAN(
+        generator: [100, 32, 64, 128, 784], discriminator: [784, 128, 64, 32, 1],
+        generatorActivation: .leakyReLU(slope: 0.2), discriminatorDropout: 0.2, initializer: .pytorchDefault)
     /// Chapter 3's `--preset book` (a hands-on GAN article): z of 20, one hidden layer of 100 units each, dropout 0.5.
-    public static let bookDigits = MLPGAN(generator: [20, 100, 784], discriminator: [784, 100, 1],
-                                          generatorActivation: .leakyReLU(slope: 0.2), discriminatorDropout: 0.5, initializer: .pytorchDefault)
+    public static let bookDigits = MLPGAN(
+        generator: [20, 100, 784], discriminator: [784, 100, 1],
+        generatorActivation: .leakyReLU(slope: 0.2), discriminatorDropout: 0.5, initializer: .pytorchDefault)
     /// Chapter 4 (the PyTorch tutorial's): G 100-256-512-1024-12288 with ReLU, D 12288-1024-512-256-1, no dropout.
-    public static let faces = MLPGAN(generator: [100, 256, 512, 1024, 3 * 64 * 64], discriminator: [3 * 64 * 64, 1024, 512, 256, 1],
-                                     generatorActivation: .relu, discriminatorDropout: 0, initializer: .pytorchDefault)
+    public static let faces = MLPGAN(
+        generator: [100, 256, 512, 1024, 3 * 64 * 64], discriminator: [3 * 64 * 64, 1024, 512, 256, 1],
+        generatorActivation: .relu, discriminatorDropout: 0, initializer: .pytorchDefault)
 
     /// Weights and biases of each network's Linear layers (what `parameterCount` of the built network says).
-    public var generatorParameters: Int { zip(generatorSizes, generatorSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 } }
-    public var discriminatorParameters: Int { zip(discriminatorSizes, discriminatorSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 } }
+    public var generatorParameters: Int {
+        zip(generatorSizes, generatorSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+    }
+    public var discriminatorParameters: Int {
+        zip(discriminatorSizes, discriminatorSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+    }
 
     /// G and D, their weights drawn from `rng` (G's first). G's input is noise: it needs no input gradient.
     ///
     ///     G: z [B, latent] -> x̂ [B, image]        D: x [B, image] -> logit [B, 1]
     public func networks(rng: RandomGenerator) -> (generator: Sequential, discriminator: Sequential) {
-        let generator = perceptron(generatorSizes, activation: generatorActivation, last: Tanh(), initializer: initializer, rng: rng)
-        let discriminator = perceptron(discriminatorSizes, activation: .leakyReLU(slope: 0.2), dropout: discriminatorDropout,
-                                       initializer: initializer, rng: rng)
+        let generator = perceptron(
+            generatorSizes, activation: generatorActivation, last: Tanh(), initializer: initializer, rng: rng)
+        let discriminator = perceptron(
+            discriminatorSizes, activation: .leakyReLU(slope: 0.2), dropout: discriminatorDropout,
+            initializer: initializer, rng: rng)
         generator.needsInputGradient = false
         return (generator, discriminator)
     }

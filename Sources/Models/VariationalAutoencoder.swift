@@ -34,7 +34,8 @@ public final class VariationalAutoencoder {
         encoder = Sequential(Linear(imageSize + labels, hiddenSize, rng: rng), ReLU())
         meanHead = Linear(hiddenSize, latentSize, rng: rng)
         logVarianceHead = Linear(hiddenSize, latentSize, rng: rng)
-        decoder = Sequential(Linear(latentSize + labels, hiddenSize, rng: rng), ReLU(), Linear(hiddenSize, imageSize, rng: rng))
+        decoder = Sequential(
+            Linear(latentSize + labels, hiddenSize, rng: rng), ReLU(), Linear(hiddenSize, imageSize, rng: rng))
         sampler = Reparameterize(rng: rng)
         generator = Sequential(decoder, Sigmoid())
         encoder.needsInputGradient = false          // the input is data: no gradient needed for it
@@ -50,7 +51,9 @@ public final class VariationalAutoencoder {
     /// The sizes as the chapter writes them: "784-400-(20, 20)-20-400-784".
     public var sizes: String {
         let extra = isConditional ? "+\(Self.classes)" : ""
-        return "\(imageSize)\(extra)-\(hiddenSize)-(μ \(latentSize), log σ² \(latentSize)); \(latentSize)\(extra)-\(hiddenSize)-\(imageSize)"
+        return
+            "\(imageSize)\(extra)-\(hiddenSize)-(μ \(latentSize), log σ² \(latentSize)); "
+                + "\(latentSize)\(extra)-\(hiddenSize)-\(imageSize)"
     }
 
     /// Training mode samples z = μ + σ·ε; evaluation mode takes z = μ.
@@ -81,10 +84,15 @@ public final class VariationalAutoencoder {
 public extension VariationalAutoencoder {
     /// The forward pass as training makes it, z sampled by `sampler`: the decoder's logits, μ and log σ².
     ///     x [B, 784], labels [B, 10] -> logits [B, 784], μ [B, Z], log σ² [B, Z]
-    func forward(_ x: Tensor, labels: Tensor, sampler: Reparameterize) -> (logits: Tensor, mean: Tensor, logVariance: Tensor) {
+    func forward(
+        _ x: Tensor, labels: Tensor, sampler: Reparameterize
+    ) -> (logits: Tensor, mean: Tensor, logVariance: Tensor) {
         let h = encoder.forward(encoderInput(x, labels: labels))
         let mean = meanHead.forward(h), logVariance = logVarianceHead.forward(h)
-        return (decoder.forward(decoderInput(sampler.forward(mean: mean, logVariance: logVariance), labels: labels)), mean, logVariance)
+        return (
+            decoder.forward(decoderInput(sampler.forward(mean: mean, logVariance: logVariance), labels: labels)), mean,
+            logVariance
+        )
     }
 
     /// The images decoded from z = μ (evaluation mode), in [0, 1]: what the VAE makes of x. [B, 784]
@@ -119,8 +127,8 @@ public extension VariationalAutoencoder {
     func gridCodes(_ into: Tensor, using random: RandomGenerator) {
         guard isConditional else { return codes(into, count: 64, using: random) }
         let styles = Tensor(shape: [8, latentSize]), digits = Tensor(shape: [0])
-        styles.fillNormal(using: random)                                                   // 8 codes z: [8, Z]
-        let repeated = Tensor(shape: [80, latentSize])                                     // each once per digit: [80, Z]
+        styles.fillNormal(using: random)  // 8 codes z: [8, Z]
+        let repeated = Tensor(shape: [80, latentSize])  // each once per digit: [80, Z]
         for row in 0..<80 { for k in 0..<latentSize { repeated[row, k] = styles[row % 8, k] } }
         oneHot((0..<80).map { $0 / 8 }, classes: Self.classes, into: digits)               // row r asks for digit r / 8
         into.copy(from: JoinColumns().forward(repeated, digits))
@@ -130,7 +138,9 @@ public extension VariationalAutoencoder {
 public extension VariationalAutoencoder {
     /// The two terms of the loss summed over a data set that `fill(indices, x, labels)` hands out in
     /// batches of 1,000, one z sampled per image by `sampler` (as in training): (reconstruction, KL), in nats.
-    func summedLoss(count: Int, sampler: Reparameterize, fill: (Range<Int>, Tensor, Tensor) -> Void) -> (reconstruction: Double, divergence: Double) {
+    func summedLoss(
+        count: Int, sampler: Reparameterize, fill: (Range<Int>, Tensor, Tensor) -> Void
+    ) -> (reconstruction: Double, divergence: Double) {
         let bce = BCEWithLogitsLoss(), kl = KLDivergenceLoss()
         let x = Tensor(shape: [0]), labels = Tensor(shape: [0])
         var reconstruction = 0.0, divergence = 0.0

@@ -14,14 +14,21 @@ struct Options: ParsableCommand {
         commandName: "book",
         abstract: "Weave every chapter's text with its runs into web pages (output/book/index.html).")
 
-    @Option(name: .customLong("output-dir"), help: ArgumentHelp("Where the pages go (default: output/book).", valueName: "path"))
+    @Option(
+        name: .customLong("output-dir"),
+        help: ArgumentHelp("Where the pages go (default: output/book).", valueName: "path"))
     var outputDir: String?
 
-    @Flag(help: "Before weaving, rewrite the code the texts quote (`<!-- code: FILE#REGION -->`) from the sources' regions.")
+    @Flag(
+        help:
+            "Before weaving, rewrite the code the texts quote (`<!-- code: FILE#REGION -->`) from the sources' regions."
+    )
     var quotes = false
 
-    @Option(help: ArgumentHelp("Also weave the report of the run in this folder again, from its outputs.json and the text as it is now "
-                               + "(repeatable).", valueName: "folder"))
+    @Option(
+        help: ArgumentHelp(
+            "Also weave the report of the run in this folder again, from its outputs.json and the text as it is now "
+                + "(repeatable).", valueName: "folder"))
     var report: [String] = []
 }
 
@@ -43,13 +50,15 @@ exitOnError {
         guard let outputs = RunOutputs(folder: folder) else {
             throw WorkbookError("\(path) holds no readable \(RunOutputs.fileName): is it the output folder of a run?")
         }
-        try Notebook.writePage(of: Weave.Source(run: outputs.run, folder: folder, outputs: outputs), status: outputs.status, live: false,
-                               to: folder.appendingPathComponent("report.md"), repository: repository)
+        try Notebook.writePage(
+            of: Weave.Source(run: outputs.run, folder: folder, outputs: outputs), status: outputs.status, live: false,
+            to: folder.appendingPathComponent("report.md"), repository: repository)
         print("Wove \(path)/report.md and report.html again")
     }
     let folder = URL(fileURLWithPath: options.outputDir ?? repository.root.appendingPathComponent("output/book").path)
     let pages = try Book(repository: repository, folder: folder).write()
     let yours = pages.flatMap(\.readers).filter { $0 }.count
-    print("Wrote \(pages.count) pages and the contents, \(folder.path)/index.html (\(yours) of them show your own runs; "
-          + "the others the reference runs). Open it in a browser.")
+    print(
+        "Wrote \(pages.count) pages and the contents, \(folder.path)/index.html (\(yours) of them show your own runs; "
+            + "the others the reference runs). Open it in a browser.")
 }

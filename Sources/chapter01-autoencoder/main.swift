@@ -18,8 +18,9 @@ enum Defaults: TrainingDefaults {
 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "chapter01-autoencoder",
-                                                    abstract: "Train an autoencoder that squeezes MNIST digits into 9 numbers and rebuilds them.")
+    static let configuration = CommandConfiguration(
+        commandName: "chapter01-autoencoder",
+        abstract: "Train an autoencoder that squeezes MNIST digits into 9 numbers and rebuilds them.")
 
     @OptionGroup var training: TrainingOptions<Defaults>
     @OptionGroup var drawing: PictureOptions
@@ -27,11 +28,13 @@ struct Options: ParsableCommand {
 }
 
 let options = Options.parseOrExit()
-let epochs = options.training.epochsOrDefault, batchSize = options.training.batchSizeOrDefault, learningRate = options.training.learningRateOrDefault
-let zoom = options.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
+let epochs = options.training.epochsOrDefault, batchSize = options.training.batchSizeOrDefault,
+    learningRate = options.training.learningRateOrDefault
+let zoom = options.drawing.zoom ?? 2  // pictures drawn twice as large, pixel for pixel
 let run = exitOnError { try Run(chapter: "chapter01-autoencoder", options: options.run) }
-let rng = RandomGenerator(seed: options.run.seed)   // the one source of randomness: same seed, same run
-let settings = Settings(["epochs": epochs, "batch size": batchSize, "learning rate": learningRate, "zoom": zoom], run: options.run)
+let rng = RandomGenerator(seed: options.run.seed)  // the one source of randomness: same seed, same run
+let settings = Settings(
+    ["epochs": epochs, "batch size": batchSize, "learning rate": learningRate, "zoom": zoom], run: options.run)
 
 // MARK: - 2. Data
 // 28 x 28 gray digits, flattened to 784 numbers and scaled to [0, 1] (a sigmoid's range).
@@ -52,7 +55,10 @@ let optimizer = Adam(autoencoder.parameters, learningRate: learningRate, weightD
 // The training step, written out in Sources/Models/Steps/AutoencoderStep.swift (the text quotes it),
 // where bench times the very same function.
 let trainingStep = AutoencoderStep(model: autoencoder, optimizer: optimizer)
-print("Autoencoder \(describe(Autoencoder.encoderSizes))-\(describe(Array(Autoencoder.decoderSizes.dropFirst()))): \(autoencoder.parameterCount) parameters")
+print(
+    "Autoencoder \(describe(Autoencoder.encoderSizes))-\(describe(Array(Autoencoder.decoderSizes.dropFirst()))): "
+        + "\(autoencoder.parameterCount) parameters"
+)
 
 // MARK: - 4. Training
 
@@ -91,7 +97,8 @@ func drawReconstructions(to url: URL) throws {
 let training = AutoencoderTraining(
     run: run, rng: rng, configuration: settings.checkpoint,
     model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
-exitOnError { try training.begin(resuming: options.training.resume, notebook: writeNotebook) }   // writes section 5 after every epoch
+// writes section 5 after every epoch
+exitOnError { try training.begin(resuming: options.training.resume, notebook: writeNotebook) }
 
 let batch = Tensor(shape: [0])
 
@@ -103,7 +110,8 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
 
             let value = trainingStep(input: batch, target: batch) // x̂ = decoder(encoder(x)); the target is the input
 
-            try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // running loss, chart, progress; Ctrl-C saves here
+            // running loss, chart, progress; Ctrl-C saves here
+            try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))
         }
         let testMSE = meanSquaredError(on: test)
         try drawReconstructions(to: run.epochPicture(epoch))
@@ -118,19 +126,28 @@ func writeNotebook(_ status: RunStatus) throws {
     let results = training.history
     try drawReconstructions(to: run.output("reconstructions.png"))
     let notebook = Notebook(run: run, settings: settings)
-    notebook.table("epochs", "Training, epoch by epoch", ["epoch", "training loss", "test MSE", "seconds"],
-                   results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.seconds, 1)] })
-    notebook.chart("loss", "Loss", try training.lossChart(title: "Autoencoder on MNIST: reconstruction error").draw(into: run.outputFolder, name: "loss"),
-                   caption: "training loss and test MSE per epoch")
+    notebook.table(
+        "epochs", "Training, epoch by epoch", ["epoch", "training loss", "test MSE", "seconds"],
+        results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.seconds, 1)] })
+    notebook.chart(
+        "loss", "Loss",
+        try training.lossChart(title: "Autoencoder on MNIST: reconstruction error").draw(
+            into: run.outputFolder, name: "loss"),
+        caption: "training loss and test MSE per epoch")
     notebook.epochPictures(results.map(\.epoch))
-    notebook.timing(trainingSeconds: training.trainingSeconds, samples: train.count * results.count, notebookSeconds: training.notebookSeconds)
+    notebook.timing(
+        trainingSeconds: training.trainingSeconds, samples: train.count * results.count,
+        notebookSeconds: training.notebookSeconds)
     guard status.isFinished, let final = results.last else { return try notebook.write(status) }
-    try notebook.finish(metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"],
-                        data: train.fingerprint + "-" + test.fingerprint)
+    try notebook.finish(
+        metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"],
+        data: train.fingerprint + "-" + test.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }
 let final = training.history.last!
-print("Final test MSE \(fixed(final.testMSE, 4)) after \(final.epoch) epochs; \(Int(Double(train.count * training.history.count) / training.trainingSeconds)) images/s; "
-      + "wall time \(formatDuration(run.elapsed))")
+print(
+    "Final test MSE \(fixed(final.testMSE, 4)) after \(final.epoch) epochs; "
+        + "\(Int(Double(train.count * training.history.count) / training.trainingSeconds)) images/s; "
+        + "wall time \(formatDuration(run.elapsed))")
 print("Wrote \(run.outputFolder.path)/: reconstructions.png, epoch-*.png, loss chart, report.md")

@@ -22,11 +22,13 @@ enum Defaults: TrainingDefaults {
 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "chapter04-celeba-gan",
-                                                    abstract: "Train a GAN whose generator learns to draw 64x64 faces (CelebA) from random noise.")
+    static let configuration = CommandConfiguration(
+        commandName: "chapter04-celeba-gan",
+        abstract: "Train a GAN whose generator learns to draw 64x64 faces (CelebA) from random noise.")
 
     @OptionGroup var images: ImageFolderOptions
-    @OptionGroup var common: GenerativeOptions<Defaults>   // --epochs, --lr, --resume, --generate, --zoom, --seed, ... (Workbook)
+    // --epochs, --lr, --resume, --generate, --zoom, --seed, ... (Workbook)
+    @OptionGroup var common: GenerativeOptions<Defaults>
 }
 
 let options = Options.parseOrExit()
@@ -44,7 +46,8 @@ let rng = RandomGenerator(seed: options.common.run.seed)
 // in [-1, 1]); D 12288-1024-512-256-1 uses LeakyReLU(0.2) and ends in one logit, trained with
 // binary cross-entropy computed from the logit.
 
-let (generator, discriminator) = networks.networks(rng: rng)   // G: z [B, 100] -> x̂ [B, 12288];  D: x [B, 12288] -> logit [B, 1]
+// G: z [B, 100] -> x̂ [B, 12288];  D: x [B, 12288] -> logit [B, 1]
+let (generator, discriminator) = networks.networks(rng: rng)
 // The step (Sources/Models/Steps/SameFakesGANStep.swift, which bench times): D's loss is the mean
 // of its losses on real images and on fakes, (real + fake) / 2; then G learns from the same fakes.
 let ganStep = SameFakesGANStep(generator: generator, discriminator: discriminator, learningRate: learningRate,
@@ -54,15 +57,22 @@ let pictures = SamplePictures(run: run, generator: generator, layout: .rgb(side:
 let folders = options.images.urls(default: run.dataRoot.appendingPathComponent("celeba"))
 // The settings, declared once: what a checkpoint must match, the report's table, metrics.json. The
 // folders count by name in comparisons (the reference was made on another machine).
-var settings = Settings(["generator": describe(networks.generatorSizes), "discriminator": describe(networks.discriminatorSizes),
-                         "batch size": batchSize, "learning rate": learningRate, "zoom": zoom], run: options.common.run)
+var settings = Settings(
+    [
+        "generator": describe(networks.generatorSizes), "discriminator": describe(networks.discriminatorSizes),
+        "batch size": batchSize, "learning rate": learningRate, "zoom": zoom,
+    ], run: options.common.run)
 settings.add(folders: folders)
 
 // MARK: - Generating only: --generate N
 if let count = options.common.generation.generate {
-    exitOnError { print(try pictures.generate(count, from: options.common.generation.checkpointFile(run), as: "G", settings: settings.checkpoint,
-                                              mustMatch: ["generator"], hint: "it is not a chapter-4 checkpoint")
-                        { z, n in Latent.normal.sample(z, count: n, size: latentSize, using: rng) }) }
+    exitOnError {
+        print(
+            try pictures.generate(
+                count, from: options.common.generation.checkpointFile(run), as: "G", settings: settings.checkpoint,
+                mustMatch: ["generator"], hint: "it is not a chapter-4 checkpoint"
+            ) { z, n in Latent.normal.sample(z, count: n, size: latentSize, using: rng) })
+    }
     exit(0)
 }
 
@@ -71,25 +81,38 @@ if let count = options.common.generation.generate {
 // scaled to [-1, 1] a batch at a time (torchvision's Resize, CenterCrop, ToTensor, Normalize(0.5, 0.5)).
 
 let faces = exitOnError {
-    try TrainingImages.faces(folders, side: side, limit: options.common.run.limit, cacheFolder: options.common.cache.cacheFolder, help: ImageFolder.howToGetCelebA())
+    try TrainingImages.faces(
+        folders, side: side, limit: options.common.run.limit, cacheFolder: options.common.cache.cacheFolder,
+        help: ImageFolder.howToGetCelebA())
 }
-print("Faces: \(faces.count) images from \(folders.map(\.path).joined(separator: ", "))"
-      + (faces.faces!.fromCache ? " (from the cache \(faces.faces!.cacheFile!.path))" : " (decoded in \(formatDuration(faces.decodeSeconds)))")
-      + (faces.faces!.skipped.isEmpty ? "" : "; \(faces.faces!.skipped.count) files skipped (listed in the report)"))
+print(
+    "Faces: \(faces.count) images from \(folders.map(\.path).joined(separator: ", "))"
+        + (faces.faces!.fromCache
+            ? " (from the cache \(faces.faces!.cacheFile!.path))"
+            : " (decoded in \(formatDuration(faces.decodeSeconds)))")
+        + (faces.faces!.skipped.isEmpty ? "" : "; \(faces.faces!.skipped.count) files skipped (listed in the report)"))
 let stepsPerEpoch = (faces.count + batchSize - 1) / batchSize
 let epochCount = options.common.training.epochsOrDefault(steps: 2500, stepsPerEpoch: stepsPerEpoch)
 settings.add("epochs", "\(epochCount)", changeable: true)
-print("G \(settings["generator"]!): \(generator.parameterCount) parameters; D \(settings["discriminator"]!): \(discriminator.parameterCount) parameters")
+print(
+    "G \(settings["generator"]!): \(generator.parameterCount) parameters; D \(settings["discriminator"]!): "
+        + "\(discriminator.parameterCount) parameters"
+)
 
-let realVariety = exitOnError { try pictures.real(faces) }   // 64 real faces, and how varied they are: the yardstick of the samples
+// 64 real faces, and how varied they are: the yardstick of the samples
+let realVariety = exitOnError { try pictures.real(faces) }
 
 // 64 latent vectors fixed for the whole run: the same z every epoch, so the grids show G learning.
-let (fixedZ, ends) = Latent.normal.fixed(size: latentSize, walks: 6, seed: options.common.run.seed)   // and 6 walks between faces' z
+// and 6 walks between faces' z
+let (fixedZ, ends) = Latent.normal.fixed(size: latentSize, walks: 6, seed: options.common.run.seed)
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
 
-let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, step: ganStep, examples: faces.count, batchSize: batchSize, epochs: epochCount)
-exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }   // writes section 6 after every epoch
+let training = GANTraining(
+    run: run, rng: rng, configuration: settings.checkpoint, step: ganStep, examples: faces.count, batchSize: batchSize,
+    epochs: epochCount)
+// writes section 6 after every epoch
+exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }
 
 // MARK: - 5. Training: D and G take turns (as in chapter 3, without its tricks)
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
@@ -105,16 +128,23 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
 /// Writes the notebook for where the run stands: after every epoch, when it stops early, and at the end.
 func writeNotebook(_ status: RunStatus) throws {
     let notebook = Notebook(run: run, settings: settings)
-    notebook.imageFolder(faces.faces!, decodeSeconds: faces.decodeSeconds)                        // how many faces, skipped, damaged
-    try notebook.gan(training, subject: "faces", status: status) {                  // charts, the epoch table
-        _ = try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 8)    // samples, progress strip, latent walk
+    notebook.imageFolder(faces.faces!, decodeSeconds: faces.decodeSeconds)  // how many faces, skipped, damaged
+    try notebook.gan(training, subject: "faces", status: status) {  // charts, the epoch table
+        // samples, progress strip, latent walk
+        _ = try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 8)
     }
-    notebook.timing(trainingSeconds: training.trainingSeconds, samples: faces.count * training.history.count, unit: "real faces",
-                    notebookSeconds: training.notebookSeconds)
+    notebook.timing(
+        trainingSeconds: training.trainingSeconds, samples: faces.count * training.history.count, unit: "real faces",
+        notebookSeconds: training.notebookSeconds)
     guard status.isFinished, let last = training.history.last else { return try notebook.write(status) }
-    try notebook.finish(metrics: last.metrics.merging(["faces": Double(faces.count)]) { $1 }, pictures: ["samples.png", "interpolation.png"],
-                        data: faces.fingerprint)
+    try notebook.finish(
+        metrics: last.metrics.merging(["faces": Double(faces.count)]) { $1 },
+        pictures: ["samples.png", "interpolation.png"],
+        data: faces.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }
-print("Done: \(training.history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote \(run.outputFolder.path)/report.html")
+print(
+    "Done: \(training.history.count) epochs, \(formatDuration(training.trainingSeconds)) of training. Wrote "
+        + "\(run.outputFolder.path)/report.html"
+)

@@ -12,9 +12,11 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare", abstract: "Compare a chapter's run with its reference run.")
 
-    @Argument(help: ArgumentHelp("The output folder of a finished run (it holds metrics.json).", valueName: "run folder"))
+    @Argument(
+        help: ArgumentHelp("The output folder of a finished run (it holds metrics.json).", valueName: "run folder"))
     var runFolder: String
-    @Option(help: ArgumentHelp("The reference run (default: output/reference/<the run's chapter>).", valueName: "folder"))
+    @Option(
+        help: ArgumentHelp("The reference run (default: output/reference/<the run's chapter>).", valueName: "folder"))
     var reference: String?
 
     func run() throws {

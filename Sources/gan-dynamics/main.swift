@@ -20,10 +20,14 @@ import Workbook
 extension ToyDistribution: ExpressibleByArgument {}
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gan-dynamics",
-                                                    abstract: "Watch a small GAN learn points on a line or in the plane: D's belief, G's samples, the modes it covers.")
+    static let configuration = CommandConfiguration(
+        commandName: "gan-dynamics",
+        abstract:
+            "Watch a small GAN learn points on a line or in the plane: D's belief, G's samples, the modes it covers.")
 
-    @Option(help: ArgumentHelp("Training steps, 100 to 1000000 (default: 10000 in the plane, 2000 on the line).", valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Training steps, 100 to 1000000 (default: 10000 in the plane, 2000 on the line).", valueName: "N"))
     var steps: Int?
     @Option(help: "The data: line (one Gaussian), mixture (two, on the line), ring (8 in a circle) or grid (5 x 5).")
     var data: ToyDistribution = .ring
@@ -31,9 +35,14 @@ struct Options: ParsableCommand {
     var every: Int?
     @Option(name: .customLong("batch-size"), help: "Points per training step, 1 to 60000 (default: 256).")
     var batchSize = 256
-    @Option(name: .customLong("lr"), help: "The optimiser's learning rate, above 0 and at most 10 (default: 0.001 in the plane, 0.0001 on the line).")
+    @Option(
+        name: .customLong("lr"),
+        help: "The optimiser's learning rate, above 0 and at most 10 (default: 0.001 in the plane, 0.0001 on the line)."
+    )
     var learningRate: Float?
-    @Option(name: .customLong("d-lr"), help: ArgumentHelp("D's learning rate alone, above 0 and at most 10 (default: --lr).", valueName: "lr"))
+    @Option(
+        name: .customLong("d-lr"),
+        help: ArgumentHelp("D's learning rate alone, above 0 and at most 10 (default: --lr).", valueName: "lr"))
     var discriminatorLearningRate: Float?
     @Option(name: .customLong("d-steps"), help: "Discriminator steps per generator step (more: a stronger D).")
     var discriminatorSteps = 1
@@ -41,24 +50,42 @@ struct Options: ParsableCommand {
     var latent: Int?
     @Option(help: ArgumentHelp("Units in each of the two hidden layers of G and of D, 2 to 1024.", valueName: "n"))
     var hidden = 128
-    @Option(name: .customLong("instance-noise"), help: ArgumentHelp("Add N(0, σ²) noise to every point D sees, real or fake, 0 to 10 (a remedy for mode collapse).", valueName: "σ"))
+    @Option(
+        name: .customLong("instance-noise"),
+        help: ArgumentHelp(
+            "Add N(0, σ²) noise to every point D sees, real or fake, 0 to 10 (a remedy for mode collapse).",
+            valueName: "σ"))
     var instanceNoise: Float = 0
-    @Flag(name: .customLong("minibatch-deviation"), help: "Give D the batch's spread as one more feature (a remedy for mode collapse).")
+    @Flag(
+        name: .customLong("minibatch-deviation"),
+        help: "Give D the batch's spread as one more feature (a remedy for mode collapse).")
     var minibatchDeviation = false
     @OptionGroup var run: RunOptions
 
     func validate() throws {
-        try require((100...1_000_000).contains(steps ?? 100), "--steps must be between 100 and 1000000 (got \(steps ?? 0))")
-        try require((1...(steps ?? data.defaultSteps)).contains(every ?? 1), "--every must be between 1 and the steps (got \(every ?? 0))")
+        try require(
+            (100...1_000_000).contains(steps ?? 100), "--steps must be between 100 and 1000000 (got \(steps ?? 0))")
+        try require(
+            (1...(steps ?? data.defaultSteps)).contains(every ?? 1),
+            "--every must be between 1 and the steps (got \(every ?? 0))")
         try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))")
         try require(batchSize > 1 || !minibatchDeviation, "--minibatch-deviation needs a batch of 2 or more")
-        try require(learningRate.map { $0.isFinite && $0 > 0 && $0 <= 10 } ?? true, "--lr must be above 0 and at most 10 (got \(learningRate ?? 0))")
-        try require(discriminatorLearningRate.map { $0.isFinite && $0 > 0 && $0 <= 10 } ?? true, "--d-lr must be above 0 and at most 10 (got \(discriminatorLearningRate ?? 0))")
-        try require((1...10).contains(discriminatorSteps), "--d-steps must be between 1 and 10 (got \(discriminatorSteps))")
+        try require(
+            learningRate.map { $0.isFinite && $0 > 0 && $0 <= 10 } ?? true,
+            "--lr must be above 0 and at most 10 (got \(learningRate ?? 0))")
+        try require(
+            discriminatorLearningRate.map { $0.isFinite && $0 > 0 && $0 <= 10 } ?? true,
+            "--d-lr must be above 0 and at most 10 (got \(discriminatorLearningRate ?? 0))")
+        try require(
+            (1...10).contains(discriminatorSteps), "--d-steps must be between 1 and 10 (got \(discriminatorSteps))")
         try require((1...64).contains(latent ?? 1), "--latent must be between 1 and 64 (got \(latent ?? 0))")
-        try require(instanceNoise.isFinite && (0...10).contains(instanceNoise), "--instance-noise must be between 0 and 10 (got \(instanceNoise))")
+        try require(
+            instanceNoise.isFinite && (0...10).contains(instanceNoise),
+            "--instance-noise must be between 0 and 10 (got \(instanceNoise))")
         try require((2...1024).contains(hidden), "--hidden must be between 2 and 1024 (got \(hidden))")
-        try require(run.limit == nil && run.dataDir == nil, "gan-dynamics draws its own data: --limit and --data-dir do not apply")
+        try require(
+            run.limit == nil && run.dataDir == nil,
+            "gan-dynamics draws its own data: --limit and --data-dir do not apply")
     }
 }
 
@@ -82,7 +109,9 @@ let data = options.data, dimensions = data.dimensions
 let steps = options.steps ?? data.defaultSteps, every = options.every ?? max(1, steps / 40)
 let learningRate = options.learningRate ?? data.defaultLearningRate
 let batchSize = options.batchSize, latentSize = options.latent ?? dimensions, hidden = options.hidden
-let run = exitOnError { try Run(chapter: "gan-dynamics-\(data.rawValue)", program: "gan-dynamics", options: options.run) }
+let run = exitOnError {
+    try Run(chapter: "gan-dynamics-\(data.rawValue)", program: "gan-dynamics", options: options.run)
+}
 let rng = RandomGenerator(seed: options.run.seed)
 
 // MARK: - 2. Models
@@ -97,17 +126,23 @@ let rng = RandomGenerator(seed: options.run.seed)
 let generator = perceptron([latentSize, hidden, hidden, dimensions], activation: .relu, rng: rng)
 generator.needsInputGradient = false
 let deviation = options.minibatchDeviation ? MinibatchDeviation() : nil
-let discriminator = Sequential([Linear(dimensions, hidden, rng: rng), ReLU()] + (deviation.map { [$0] } ?? [])
-                               + [Linear(hidden + (deviation == nil ? 0 : 1), hidden, rng: rng), ReLU(), Linear(hidden, 1, rng: rng)])
+let discriminator = Sequential(
+    [Linear(dimensions, hidden, rng: rng), ReLU()] + (deviation.map { [$0] } ?? [])
+        + [Linear(hidden + (deviation == nil ? 0 : 1), hidden, rng: rng), ReLU(), Linear(hidden, 1, rng: rng)])
 let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorLearningRate = options.discriminatorLearningRate ?? learningRate
-let discriminatorOptimizer = Adam(discriminator.parameters, learningRate: discriminatorLearningRate, beta1: 0.5, beta2: 0.999)
+let discriminatorOptimizer = Adam(
+    discriminator.parameters, learningRate: discriminatorLearningRate, beta1: 0.5, beta2: 0.999)
 let bce = BCEWithLogitsLoss()
 
 // The settings, declared once: the report's table and metrics.json.
-let settings = Settings(["data": data.rawValue, "steps": steps, "every": every, "batch size": batchSize, "learning rate": learningRate,
-                         "D learning rate": discriminatorLearningRate, "D steps": options.discriminatorSteps, "latent": latentSize, "hidden": hidden,
-                         "minibatch deviation": options.minibatchDeviation, "instance noise": options.instanceNoise], run: options.run)
+let settings = Settings(
+    [
+        "data": data.rawValue, "steps": steps, "every": every, "batch size": batchSize, "learning rate": learningRate,
+        "D learning rate": discriminatorLearningRate, "D steps": options.discriminatorSteps, "latent": latentSize,
+        "hidden": hidden,
+        "minibatch deviation": options.minibatchDeviation, "instance noise": options.instanceNoise,
+    ], run: options.run)
 
 // MARK: - 3. What every snapshot looks at
 // 2,000 fixed z (the same points of G's every time, so the pictures show G moving), 1,000 real
@@ -119,7 +154,9 @@ data.sample(shownReal, count: 1000, using: RandomGenerator(seed: options.run.see
 let plane = PlanePicture(side: 300, extent: data.extent.upperBound)
 let grid: Tensor = {   // the points where D's belief is drawn: 400 on the line, every pixel centre of the plane
     if dimensions == 1 {
-        let xs = (0..<400).map { data.extent.lowerBound + (data.extent.upperBound - data.extent.lowerBound) * Float($0) / 399 }
+        let xs = (0..<400).map {
+            data.extent.lowerBound + (data.extent.upperBound - data.extent.lowerBound) * Float($0) / 399
+        }
         return Tensor(shape: [400, 1], values: xs)
     }
     let points = Tensor(shape: [plane.side * plane.side, 2])
@@ -139,7 +176,9 @@ struct Snapshot {
     var distanceFromHalf: Double?
 }
 var snapshots: [Snapshot] = []
-var curves: [(step: Int, data: [(x: Double, y: Double)], generated: [(x: Double, y: Double)], belief: [(x: Double, y: Double)])] = []
+var curves:
+    [(step: Int, data: [(x: Double, y: Double)], generated: [(x: Double, y: Double)], belief: [(x: Double, y: Double)])] =
+        []
 
 /// D's probabilities of "real" at the grid's points. With minibatch deviation D's answer depends on
 /// the batch a point comes in: here, a batch as spread as G's current points (measured first).
@@ -171,8 +210,10 @@ let realTargets = Tensor(shape: [batchSize, 1]), fakeTargets = Tensor(shape: [ba
 realTargets.fill(1); fakeTargets.fill(0)
 var sums = [Double](repeating: 0, count: 4), counted = 0
 let progress = ProgressBar(title: "\(data.rawValue)", total: steps, unit: .items)
-print("Training on \(data.rawValue) (\(data.modes.count) mode\(data.modes.count == 1 ? "" : "s")) for \(steps) steps, batch \(batchSize), "
-      + "a snapshot every \(every) steps, on \(run.threads) threads")
+print(
+    "Training on \(data.rawValue) (\(data.modes.count) mode\(data.modes.count == 1 ? "" : "s")) for \(steps) steps, "
+        + "batch \(batchSize), "
+        + "a snapshot every \(every) steps, on \(run.threads) threads")
 let trainingStart = Date()
 
 exitOnError {
@@ -203,22 +244,28 @@ exitOnError {
         discriminator.needsInputGradient = true
         z.fillNormal(using: rng)
         generatorOptimizer.zeroGradients()
-        let fake = generator.forward(z)                                         // G(z): [B, d]
-        let gLoss = Double(bce.forward(discriminator.forward(seenByD(fake, noisyFake)), realTargets))   // -log D(G(z)): non-saturating
-        _ = generator.backward(discriminator.backward(bce.backward()))          // dLoss/dG(z), then into G
+        let fake = generator.forward(z)  // G(z): [B, d]
+        // -log D(G(z)): non-saturating
+        let gLoss = Double(bce.forward(discriminator.forward(seenByD(fake, noisyFake)), realTargets))
+        _ = generator.backward(discriminator.backward(bce.backward()))  // dLoss/dG(z), then into G
         generatorOptimizer.step()
 
         guard dLoss.isFinite && gLoss.isFinite else {
-            throw WorkbookError("the losses stopped being numbers at step \(step) (D \(dLoss), G \(gLoss)): try a lower --lr")
+            throw WorkbookError(
+                "the losses stopped being numbers at step \(step) (D \(dLoss), G \(gLoss)): try a lower --lr")
         }
         for (k, value) in [dLoss, gLoss, realScore, fakeScore].enumerated() { sums[k] += value }
         counted += 1
         if step % every == 0 || step == steps {
             try takeSnapshot(step: step)
             progress.update(completed: step, status: "modes \(snapshots.last!.coverage.covered)/\(data.modes.count)")
-            try writeNotebook(step == steps ? .finished(elapsed: run.elapsed)
-                              : .running(epoch: snapshots.count, of: (steps + every - 1) / every, elapsed: run.elapsed,
-                                         remaining: Date().timeIntervalSince(trainingStart) * Double(steps - step) / Double(step), unit: "snapshot"))
+            try writeNotebook(
+                step == steps
+                    ? .finished(elapsed: run.elapsed)
+                    : .running(
+                        epoch: snapshots.count, of: (steps + every - 1) / every, elapsed: run.elapsed,
+                        remaining: Date().timeIntervalSince(trainingStart) * Double(steps - step) / Double(step),
+                        unit: "snapshot"))
         }
     }
 }
@@ -230,9 +277,10 @@ func takeSnapshot(step: Int) throws {
     let generated = draw(generator, fixedZ)                                     // G's 2,000 points now
     let coverage = data.coverage(of: generated)
     let belief = beliefs(generated: generated)
-    let means = sums.map { counted == 0 ? .nan : $0 / Double(counted) }   // no steps yet at step 0
-    var snapshot = Snapshot(step: step, discriminatorLoss: means[0], generatorLoss: means[1], realScore: means[2], fakeScore: means[3],
-                            coverage: coverage)
+    let means = sums.map { counted == 0 ? .nan : $0 / Double(counted) }  // no steps yet at step 0
+    var snapshot = Snapshot(
+        step: step, discriminatorLoss: means[0], generatorLoss: means[1], realScore: means[2], fakeScore: means[3],
+        coverage: coverage)
     sums = [0, 0, 0, 0]; counted = 0
     let name = String(format: "step-%07d", step)
     if dimensions == 1 {
@@ -241,11 +289,16 @@ func takeSnapshot(step: Int) throws {
         let generatedDensity = kernelDensity(of: generated, at: xs)
         let step = (xs[1] - xs[0])
         snapshot.distanceFromHalf = zip(dataDensity, belief).reduce(0.0) { $0 + $1.0 * abs(Double($1.1) - 0.5) * step }
-        curves.append((snapshot.step, Array(zip(xs, dataDensity)).map { ($0, $1) }, Array(zip(xs, generatedDensity)).map { ($0, $1) },
-                       Array(zip(xs, belief)).map { ($0, Double($1)) }))
+        curves.append(
+            (
+                snapshot.step, Array(zip(xs, dataDensity)).map { ($0, $1) },
+                Array(zip(xs, generatedDensity)).map { ($0, $1) },
+                Array(zip(xs, belief)).map { ($0, Double($1)) }
+            ))
         try lineChart(curves.count - 1).draw(into: run.outputFolder, name: "latest")
     } else {
-        try PNG.write(plane.draw(probabilities: belief, real: shownReal, generated: generated), to: run.output(name + ".png"))
+        try PNG.write(
+            plane.draw(probabilities: belief, real: shownReal, generated: generated), to: run.output(name + ".png"))
     }
     snapshots.append(snapshot)
 }
@@ -253,10 +306,13 @@ func takeSnapshot(step: Int) throws {
 /// The data's density, G's (a kernel estimate from its 2,000 points) and D(x), for snapshot `index`.
 func lineChart(_ index: Int) -> Chart {
     let c = curves[index]
-    var chart = Chart(title: "step \(c.step)", xLabel: "x", yLabel: "density, D(x)", series: [
-        .init("data", c.data, style: "lines lc rgb 'black'"), .init("G's points", c.generated, style: "lines lc rgb '#2ca02c'"),
-        .init("D(x)", c.belief, style: "lines dt 2 lc rgb '#1f77b4'"),
-    ], key: "top left")
+    var chart = Chart(
+        title: "step \(c.step)", xLabel: "x", yLabel: "density, D(x)",
+        series: [
+            .init("data", c.data, style: "lines lc rgb 'black'"),
+            .init("G's points", c.generated, style: "lines lc rgb '#2ca02c'"),
+            .init("D(x)", c.belief, style: "lines dt 2 lc rgb '#1f77b4'"),
+        ], key: "top left")
     chart.settings = ["set yrange [0:1.05]", "set xrange [\(data.extent.lowerBound):\(data.extent.upperBound)]"]
     return chart
 }
@@ -276,7 +332,9 @@ func kernelDensity(of points: Tensor, at xs: [Double]) -> [Double] {
 func chosenSnapshots(_ count: Int) -> [Int] {
     let ratio = Double(steps) / Double(every)
     let targets = [0.0] + (0..<(count - 1)).map { Double(every) * pow(ratio, Double($0) / Double(count - 2)) }
-    let chosen = targets.map { target in snapshots.indices.min { abs(Double(snapshots[$0].step) - target) < abs(Double(snapshots[$1].step) - target) }! }
+    let chosen = targets.map { target in
+        snapshots.indices.min { abs(Double(snapshots[$0].step) - target) < abs(Double(snapshots[$1].step) - target) }!
+    }
     return Array(Set(chosen)).sorted()
 }
 
@@ -286,52 +344,100 @@ func writeNotebook(_ status: RunStatus) throws {
     let last = snapshots.last!, isPlane = dimensions == 2
     let notebook = Notebook(run: run, settings: settings)
     let latest = isPlane ? String(format: "step-%07d.png", last.step) : "latest.png"
-    notebook.add("latest", "The latest snapshot (step \(last.step))", "![the latest snapshot, step \(last.step)](\(latest))\n\n" + (isPlane
-        ? "G covers \(last.coverage.covered) of the \(data.modes.count) modes; \(fixed(100 * last.coverage.goodShare, 1))% of its points are good."
-        : "Over the data D is on average \(fixed(last.distanceFromHalf ?? 0, 3)) away from 1/2."))
+    notebook.add(
+        "latest", "The latest snapshot (step \(last.step))",
+        "![the latest snapshot, step \(last.step)](\(latest))\n\n"
+            + (isPlane
+                ? "G covers \(last.coverage.covered) of the \(data.modes.count) modes; "
+                  + "\(fixed(100 * last.coverage.goodShare, 1))% of its points are good."
+                : "Over the data D is on average \(fixed(last.distanceFromHalf ?? 0, 3)) away from 1/2."))
     let chosen = chosenSnapshots(isPlane ? 6 : 5)
     if status.isFinished {
         if isPlane {
-            let pictures = try chosen.map { try PNG.read(run.output(String(format: "step-%07d.png", snapshots[$0].step))) }
+            let pictures = try chosen.map {
+                try PNG.read(run.output(String(format: "step-%07d.png", snapshots[$0].step)))
+            }
             try PNG.write(makeGrid(pictures, perRow: 3, padding: 4, background: 255), to: run.output("snapshots.png"))
         } else {
-            try Chart.drawStrip(chosen.map(lineChart), title: "The data (black), G (green) and D(x) (dashed)", into: run.outputFolder, name: "snapshots")
+            try Chart.drawStrip(
+                chosen.map(lineChart), title: "The data (black), G (green) and D(x) (dashed)", into: run.outputFolder,
+                name: "snapshots")
         }
-        notebook.add("snapshot steps", "The snapshots in the strip", "Steps " + chosen.map { "\(snapshots[$0].step)" }.joined(separator: ", ") + ".")
+        notebook.add(
+            "snapshot steps", "The snapshots in the strip",
+            "Steps " + chosen.map { "\(snapshots[$0].step)" }.joined(separator: ", ") + ".")
         try writeSamples()
     } else {
-        notebook.add("snapshots.png", "The latest snapshot", "![the latest snapshot, step \(last.step)](\(latest))")   // the strip is drawn at the end
+        // the strip is drawn at the end
+        notebook.add("snapshots.png", "The latest snapshot", "![the latest snapshot, step \(last.step)](\(latest))")
     }
-    notebook.table("snapshots", "Snapshot by snapshot",
-                   ["step", "D loss", "G loss", "D(x)", "D(G(z))", "modes covered", "good points"] + (isPlane ? [] : ["D's distance from 1/2"]),
-                   snapshots.map { s in
-                       ["\(s.step)", number(s.discriminatorLoss), number(s.generatorLoss), number(s.realScore), number(s.fakeScore),
-                        "\(s.coverage.covered)/\(s.coverage.modes)", "\(fixed(100 * s.coverage.goodShare, 1))%"]
-                       + (isPlane ? [] : [fixed(s.distanceFromHalf ?? 0, 3)])
-                   })
+    notebook.table(
+        "snapshots", "Snapshot by snapshot",
+        ["step", "D loss", "G loss", "D(x)", "D(G(z))", "modes covered", "good points"]
+            + (isPlane ? [] : ["D's distance from 1/2"]),
+        snapshots.map { s in
+            [
+                "\(s.step)", number(s.discriminatorLoss), number(s.generatorLoss), number(s.realScore),
+                number(s.fakeScore),
+                "\(s.coverage.covered)/\(s.coverage.modes)", "\(fixed(100 * s.coverage.goodShare, 1))%",
+            ]
+                + (isPlane ? [] : [fixed(s.distanceFromHalf ?? 0, 3)])
+        })
     let steps = snapshots.map { Double($0.step) }
-    var coverageChart = Chart(title: "What G's points cover", xLabel: "step", yLabel: "share", series: [
-        .init("modes covered (share of \(data.modes.count))", Array(zip(steps, snapshots.map { Double($0.coverage.covered) / Double($0.coverage.modes) })).map { ($0, $1) }, style: "linespoints"),
-        .init("good points", Array(zip(steps, snapshots.map(\.coverage.goodShare))).map { ($0, $1) }, style: "linespoints"),
-    ] + (isPlane ? [] : [.init("D's distance from 1/2 over the data", Array(zip(steps, snapshots.map { $0.distanceFromHalf ?? 0 })).map { ($0, $1) }, style: "linespoints")]),
-                              key: "bottom right")
+    var coverageChart = Chart(
+        title: "What G's points cover", xLabel: "step", yLabel: "share",
+        series: [
+            .init(
+                "modes covered (share of \(data.modes.count))",
+                Array(zip(steps, snapshots.map { Double($0.coverage.covered) / Double($0.coverage.modes) })).map {
+                    ($0, $1)
+                }, style: "linespoints"),
+            .init(
+                "good points", Array(zip(steps, snapshots.map(\.coverage.goodShare))).map { ($0, $1) },
+                style: "linespoints"),
+        ]
+            + (isPlane
+                ? []
+                : [
+                    .init(
+                        "D's distance from 1/2 over the data",
+                        Array(zip(steps, snapshots.map { $0.distanceFromHalf ?? 0 })).map { ($0, $1) },
+                        style: "linespoints")
+                ]),
+        key: "bottom right")
     coverageChart.settings = ["set yrange [0:1.05]"]
-    notebook.chart("coverage", "Coverage", try coverageChart.draw(into: run.outputFolder, name: "coverage"), caption: "modes covered and good points per snapshot")
+    notebook.chart(
+        "coverage", "Coverage", try coverageChart.draw(into: run.outputFolder, name: "coverage"),
+        caption: "modes covered and good points per snapshot")
     let trained = snapshots.filter { $0.step > 0 }
-    let lossChart = Chart(title: "Losses", xLabel: "step", yLabel: "loss", series: [
-        .init("D", trained.map { (Double($0.step), $0.discriminatorLoss) }, style: "linespoints"),
-        .init("G", trained.map { (Double($0.step), $0.generatorLoss) }, style: "linespoints"),
-    ])
-    notebook.chart("loss", "Losses", try lossChart.draw(into: run.outputFolder, name: "loss"), caption: "D and G losses")
+    let lossChart = Chart(
+        title: "Losses", xLabel: "step", yLabel: "loss",
+        series: [
+            .init("D", trained.map { (Double($0.step), $0.discriminatorLoss) }, style: "linespoints"),
+            .init("G", trained.map { (Double($0.step), $0.generatorLoss) }, style: "linespoints"),
+        ])
+    notebook.chart(
+        "loss", "Losses", try lossChart.draw(into: run.outputFolder, name: "loss"), caption: "D and G losses")
     if isPlane {
-        notebook.add("every snapshot", "Every snapshot", "Every snapshot is kept: "
-                     + snapshots.map { String(format: "[%d](step-%07d.png)", $0.step, $0.step) }.joined(separator: ", ") + ".")
+        notebook.add(
+            "every snapshot", "Every snapshot",
+            "Every snapshot is kept: "
+                + snapshots.map { String(format: "[%d](step-%07d.png)", $0.step, $0.step) }.joined(separator: ", ")
+                + ".")
     }
-    notebook.bullets("time", "Time", ["training and snapshots: \(formatDuration(Date().timeIntervalSince(trainingStart))) on \(run.threads) threads",
-                                      "G's final points: `samples.dat` (\(dimensions == 1 ? "x" : "x y") a line, 2,000 lines)"])
+    notebook.bullets(
+        "time", "Time",
+        [
+            "training and snapshots: \(formatDuration(Date().timeIntervalSince(trainingStart))) on \(run.threads) "
+                + "threads",
+            "G's final points: `samples.dat` (\(dimensions == 1 ? "x" : "x y") a line, 2,000 lines)",
+        ])
     guard status.isFinished else { return try notebook.write(status) }
-    var metrics: [String: Double] = ["D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore, "D(G(z))": last.fakeScore,
-                                     "modes covered": Double(last.coverage.covered), "good points": last.coverage.goodShare]
+    var metrics: [String: Double] = [
+        "D loss": last.discriminatorLoss, "G loss": last.generatorLoss, "D(x)": last.realScore,
+        "D(G(z))": last.fakeScore,
+        "modes covered": Double(last.coverage.covered), "good points": last.coverage.goodShare,
+    ]
     if let distance = last.distanceFromHalf { metrics["D distance from half"] = distance }
     try notebook.finish(metrics: metrics, pictures: [latest], data: "toy \(data.rawValue)")
 }
@@ -348,5 +454,9 @@ func writeSamples() throws {
 }
 
 let final = snapshots.last!
-print("Done: \(steps) steps in \(formatDuration(Date().timeIntervalSince(trainingStart))). G covers \(final.coverage.covered) of \(data.modes.count) modes; "
-      + "\(fixed(100 * final.coverage.goodShare, 1))% of its points are good. Wrote \(run.outputFolder.path)/: snapshots.png, report.md, samples.dat")
+print(
+    "Done: \(steps) steps in \(formatDuration(Date().timeIntervalSince(trainingStart))). G covers "
+        + "\(final.coverage.covered) of \(data.modes.count) modes; "
+        + "\(fixed(100 * final.coverage.goodShare, 1))% of its points are good. Wrote \(run.outputFolder.path)/: "
+        + "snapshots.png, report.md, samples.dat"
+)

@@ -14,7 +14,10 @@ struct Options: ParsableCommand {
         commandName: "score-digits",
         abstract: "Train the digit classifier, calibrate the digit score, and score generated digits.")
 
-    @Option(help: ArgumentHelp("Also score these digits: an IDX file of 28x28 images (chapter 3's --generate writes one).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Also score these digits: an IDX file of 28x28 images (chapter 3's --generate writes one).",
+            valueName: "file"))
     var idx: String?
     @OptionGroup var cache: CacheOptions
     @OptionGroup var run: RunOptions
@@ -28,10 +31,13 @@ let rng = RandomGenerator(seed: options.run.seed)
 
 let train = exitOnError { try MNIST.load(.train, root: run.dataRoot) }
 let test = exitOnError { try MNIST.load(.test, root: run.dataRoot) }
-let (classifier, file, fresh) = exitOnError { try DigitClassifier.trained(on: train, cacheFolder: options.cache.cacheFolder) }
+let (classifier, file, fresh) = exitOnError {
+    try DigitClassifier.trained(on: train, cacheFolder: options.cache.cacheFolder)
+}
 let accuracy = classifier.accuracy(on: test)
-print("Digit classifier \(DigitClassifier.sizes.map(String.init).joined(separator: "-"))\(fresh ? ", trained now" : ""): "
-      + "\(fixed(100 * accuracy, 2))% of the 10,000 test digits right" + (file.map { " (\($0.path))" } ?? ""))
+print(
+    "Digit classifier \(DigitClassifier.sizes.map(String.init).joined(separator: "-"))\(fresh ? ", trained now" : ""): "
+        + "\(fixed(100 * accuracy, 2))% of the 10,000 test digits right" + (file.map { " (\($0.path))" } ?? ""))
 let scorer = DigitScorer(classifier: classifier, reference: test)
 
 // MARK: - The ruler: sets of images whose quality we know
@@ -53,8 +59,9 @@ func measure(_ name: String, _ meaning: String, _ images: Tensor) {
           + "digits from \(fixed(100 * score.rarestShare, 1))% to \(fixed(100 * score.commonShare, 1))%")
 }
 
-measure("real training digits", "\(count) random digits the classifier was trained on: the best a generator can hope for",
-        trainingDigits(Array(order.prefix(count))))
+measure(
+    "real training digits", "\(count) random digits the classifier was trained on: the best a generator can hope for",
+    trainingDigits(Array(order.prefix(count))))
 
 let blurred = trainingDigits(Array(order.prefix(count)))
 let copy = Tensor(copying: blurred)
@@ -89,7 +96,9 @@ measure("nearly black", "dark images with faint noise", dark)
 if let path = options.idx {
     let generated = exitOnError {
         let array = try IDXArray(contentsOf: URL(fileURLWithPath: path))
-        guard array.dimensions.count == 3, array.dimensions[1] == 28, array.dimensions[2] == 28, array.dimensions[0] >= 2 else {
+        guard array.dimensions.count == 3, array.dimensions[1] == 28, array.dimensions[2] == 28,
+            array.dimensions[0] >= 2
+        else {
             throw WorkbookError("\(path) holds an array of shape \(array.dimensions), not at least two 28x28 images")
         }
         return array
@@ -102,9 +111,14 @@ if let path = options.idx {
 
 let notebook = Notebook(run: run, settings: Settings(["images per set": count], run: options.run))
 notebook.add("accuracy", "The classifier's accuracy", "\(fixed(100 * accuracy, 2))%")
-notebook.table("ruler", "The ruler", ["set", "Fréchet distance", "confidence", "rarest digit", "most common digit", "what it is"],
-               rows.map { [$0.name, fixed($0.score.frechetDistance, 2), fixed($0.score.meanConfidence, 3),
-                           "\($0.score.rarestDigit): \(fixed(100 * $0.score.rarestShare, 1))%",
-                           "\($0.score.commonDigit): \(fixed(100 * $0.score.commonShare, 1))%", $0.meaning] })
+notebook.table(
+    "ruler", "The ruler", ["set", "Fréchet distance", "confidence", "rarest digit", "most common digit", "what it is"],
+    rows.map {
+        [
+            $0.name, fixed($0.score.frechetDistance, 2), fixed($0.score.meanConfidence, 3),
+            "\($0.score.rarestDigit): \(fixed(100 * $0.score.rarestShare, 1))%",
+            "\($0.score.commonDigit): \(fixed(100 * $0.score.commonShare, 1))%", $0.meaning,
+        ]
+    })
 exitOnError { try notebook.write(.finished(elapsed: run.elapsed)) }
 print("Wrote \(run.output("report.html").path)")

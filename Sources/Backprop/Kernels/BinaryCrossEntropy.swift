@@ -13,8 +13,10 @@ import Foundation
 
 /// The definition, value by value: the terms max(z, 0) − z t + log(1 + e^−|z|) summed (in
 /// Double), and the gradients scale · (sigmoid(z) − t).
-public func binaryCrossEntropyNaive(logits z: UnsafePointer<Float>, targets t: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-                                    count n: Int, scale: Float) -> Double {
+public func binaryCrossEntropyNaive(
+    logits z: UnsafePointer<Float>, targets t: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
+    count n: Int, scale: Float
+) -> Double {
     var sum = 0.0
     for i in 0..<n {
         let zi = Double(z[i])
@@ -57,7 +59,9 @@ public func binaryCrossEntropyNaive(logits z: UnsafePointer<Float>, targets t: U
 
 /// The loss terms max(z, 0) − z t + log(1 + e^−|z|) and gradients scale · (sigmoid(z) − t) of
 /// eight logits; returns the terms (the gradients go to `g`).
-@inline(__always) func binaryCrossEntropy8(_ z: Vector8, _ t: Vector8, scale: Float, gradient g: inout Vector8) -> Vector8 {
+@inline(__always) func binaryCrossEntropy8(
+    _ z: Vector8, _ t: Vector8, scale: Float, gradient g: inout Vector8
+) -> Vector8 {
     let positive = z .>= 0
     let minusAbs: Vector8 = (-z).replacing(with: z, where: .!positive)        // −|z|
     let e = expOfNonPositive(minusAbs)                                        // e^−|z| ∈ (0, 1]: never overflows
@@ -74,8 +78,10 @@ let crossEntropyChunk = 4096
 
 /// The fast binary cross-entropy: writes the gradients, returns the sum of the loss terms.
 /// `partials` holds one Double per chunk (kept by the caller, so nothing is allocated per step).
-func binaryCrossEntropyFast(logits z: UnsafePointer<Float>, targets t: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-                            count n: Int, scale: Float, partials: UnsafeMutablePointer<Double>) -> Double {
+func binaryCrossEntropyFast(
+    logits z: UnsafePointer<Float>, targets t: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
+    count n: Int, scale: Float, partials: UnsafeMutablePointer<Double>
+) -> Double {
     let chunks = (n + crossEntropyChunk - 1) / crossEntropyChunk
     let body: (Int) -> Void = { chunk in
         let start = chunk * crossEntropyChunk, end = min(start + crossEntropyChunk, n)
@@ -96,7 +102,11 @@ func binaryCrossEntropyFast(logits z: UnsafePointer<Float>, targets t: UnsafePoi
         }
         partials[chunk] = sums.sum()
     }
-    if n >= 4 * crossEntropyChunk { Parallel.forEach(pieces: chunks, body) } else { for chunk in 0..<chunks { body(chunk) } }
+    if n >= 4 * crossEntropyChunk {
+        Parallel.forEach(pieces: chunks, body)
+    } else {
+        for chunk in 0..<chunks { body(chunk) }
+    }
     var total = 0.0
     for chunk in 0..<chunks { total += partials[chunk] }
     return total

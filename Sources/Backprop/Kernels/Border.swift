@@ -5,7 +5,8 @@
 /// whose forward and backward passes read the same images (a convolution's x, a transposed
 /// convolution's dy) copies them once and hands them to both kernels as `paddedInput`: one pass
 /// over the batch fewer.
-public func padImages(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, into padded: Tensor) -> UnsafePointer<Float>? {
+public func padImages(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, into padded: Tensor) -> UnsafePointer<Float>?
+{
     if g.padding == 0 || skipsBorder(g) { return nil }
     padded.reshape(to: [g.batch, g.channels, g.height + 2 * g.padding, g.width + 2 * g.padding])
     addBorder(x, planes: g.batch * g.channels, height: g.height, width: g.width,
@@ -16,16 +17,20 @@ public func padImages(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, into 
 /// The images with their border of zeros, in scratch memory (or x itself when there is no padding).
 func paddedImages(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, _ scratch: Scratch) -> UnsafePointer<Float> {
     if g.padding == 0 { return x }
-    let padded = scratch.buffer(.paddedImages, count: g.batch * g.channels * (g.height + 2 * g.padding) * (g.width + 2 * g.padding))
-    addBorder(x, planes: g.batch * g.channels, height: g.height, width: g.width,
-              top: g.padding, bottom: g.padding, left: g.padding, right: g.padding, into: padded)
+    let padded = scratch.buffer(
+        .paddedImages, count: g.batch * g.channels * (g.height + 2 * g.padding) * (g.width + 2 * g.padding))
+    addBorder(
+        x, planes: g.batch * g.channels, height: g.height, width: g.width,
+        top: g.padding, bottom: g.padding, left: g.padding, right: g.padding, into: padded)
     return UnsafePointer(padded)
 }
 
 /// Copies `planes` images of height x width into larger ones with a border of zeros: `top` rows
 /// above, `bottom` below, `left` and `right` columns beside.
-func addBorder(_ x: UnsafePointer<Float>, planes: Int, height: Int, width: Int, top: Int, bottom: Int, left: Int, right: Int,
-               into padded: UnsafeMutablePointer<Float>) {
+func addBorder(
+    _ x: UnsafePointer<Float>, planes: Int, height: Int, width: Int, top: Int, bottom: Int, left: Int, right: Int,
+    into padded: UnsafeMutablePointer<Float>
+) {
     let paddedWidth = left + width + right, paddedPlane = (top + height + bottom) * paddedWidth
     Parallel.forEachRange(planes, unit: 1, work: planes * paddedPlane) { range in
         for plane in range {

@@ -41,8 +41,10 @@
 
 /// y[b, o, i, j] = Σ_{c, p, q} x[b, c, i·s + p − pad, j·s + q − pad] · W[o, (c, p, q)] + bias[o],
 /// the sum over (c, p, q) in that order, from 0 (pixels in the padding are 0).
-public func convolutionForwardNaive(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                                    _ bias: UnsafePointer<Float>?, _ g: ConvolutionGeometry, outChannels o: Int) {
+public func convolutionForwardNaive(
+    _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>?, _ g: ConvolutionGeometry, outChannels o: Int
+) {
     let (ho, wo, k) = (g.outHeight, g.outWidth, g.kernel)
     for b in 0..<g.batch {
         for out in 0..<o {
@@ -69,9 +71,11 @@ public func convolutionForwardNaive(_ y: UnsafeMutablePointer<Float>, _ x: Unsaf
 /// Fast `y[b, o, i, j] = Σ_(c,p,q) x[b, c, i·s + p − pad, j·s + q − pad] · W[o, (c, p, q)]`, no bias, into
 /// y as [B, O, Ho, Wo]. The same values as `convolutionForwardNaive`. Allocates nothing once its
 /// scratch memory has grown; the positions are split over the cores.
-public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                               _ g: ConvolutionGeometry, outChannels o: Int, paddedInput: UnsafePointer<Float>? = nil) {
-    if g.windowIsWholeImage {   // y: [B, O] = X: [B, C·k·k] · Wᵀ, each image one row (see above)
+public func convolutionForward(
+    _ y: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+    _ g: ConvolutionGeometry, outChannels o: Int, paddedInput: UnsafePointer<Float>? = nil
+) {
+    if g.windowIsWholeImage {  // y: [B, O] = X: [B, C·k·k] · Wᵀ, each image one row (see above)
         matmulBackwardInput(y, x, weight, m: g.batch, k: o, n: g.patch)
         return
     }
@@ -115,7 +119,9 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
     let partCount = (rowCuts - 1) * (columnCuts - 1)
     let parts = scratch.integers(.parts, count: 6 * partCount)   // (i0, i1, j0, j1, first table entry, depth) each
     // The window rows p (or columns q) inside the image for output row (or column) `first`.
-    func inside(_ first: Int, _ size: Int) -> Range<Int> { max(0, border - first * s)..<min(k, size + border - first * s) }
+    func inside(_ first: Int, _ size: Int) -> Range<Int> {
+        max(0, border - first * s)..<min(k, size + border - first * s)
+    }
     var entries = 0
     for a in 0..<rowCuts - 1 {
         for c in 0..<columnCuts - 1 {
@@ -141,7 +147,10 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
         }
     }
     // 8 images at a time (4 and 16 were slower on the small images).
-    let tiles = PartTiles(batch: g.batch, blockImages: 8, tileRows: tileRows, parts: partCount, table: scratch.integers(.tileTable, count: 3 * partCount + 2)) {
+    let tiles = PartTiles(
+        batch: g.batch, blockImages: 8, tileRows: tileRows, parts: partCount,
+        table: scratch.integers(.tileTable, count: 3 * partCount + 2)
+    ) {
         let part = parts + 6 * $0
         return (part[1] - part[0]) * (part[3] - part[2])
     }
@@ -150,11 +159,13 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
         let integers = Scratch.forCurrentThread.integers(.tileRows, count: 2 * groupTiles * tileRows + 3 * groupTiles)
         let sums = Scratch.forCurrentThread.buffer(.tileSums, count: groupTiles * tileRows * lanes)
         let corners = integers, targets = integers + groupTiles * tileRows
-        let tileParts = targets + groupTiles * tileRows, tileStarts = tileParts + groupTiles, tileSizes = tileStarts + groupTiles
+        let tileParts = targets + groupTiles * tileRows, tileStarts = tileParts + groupTiles,
+            tileSizes = tileStarts + groupTiles
         for groupStart in stride(from: range.lowerBound, to: range.upperBound, by: groupTiles) {
             let groupEnd = min(groupStart + groupTiles, range.upperBound)
             var kept = 0
-            for tile in groupStart..<groupEnd {   // each tile's positions (b, i, j): their windows' corners and places in y
+            // each tile's positions (b, i, j): their windows' corners and places in y
+            for tile in groupStart..<groupEnd {
                 let (index, image, point, rows) = tiles.locate(tile)
                 let part = parts + 6 * index, (i0, i1, j0, j1) = (part[0], part[1], part[2], part[3])
                 var b = image, i = i0 + point / (j1 - j0), j = j0 + point % (j1 - j0)
@@ -164,16 +175,20 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
                     j += 1
                     if j == j1 { j = j0; i += 1; if i == i1 { i = i0; b += 1 } }
                 }
-                (tileParts[tile - groupStart], tileStarts[tile - groupStart], tileSizes[tile - groupStart]) = (index, kept, rows)
+                (tileParts[tile - groupStart], tileStarts[tile - groupStart], tileSizes[tile - groupStart]) = (
+                    index, kept, rows
+                )
                 kept += rows
             }
             for stripe in 0..<stripes {
                 let panel = panels + stripe * depth * lanes, channels = min(lanes, o - stripe * lanes)
                 for tile in 0..<groupEnd - groupStart {
                     let part = parts + 6 * tileParts[tile], first = tileStarts[tile]
-                    let full = part[5] == depth   // the whole window inside: the panel row by row
-                    directTile(wide: wide, images, corners + first, rows: tileSizes[tile], offsets + part[4], depth: part[5], panel,
-                               panelRows: full ? nil : panelRows + part[4], sums + first * lanes, .store)
+                    let full = part[5] == depth  // the whole window inside: the panel row by row
+                    directTile(
+                        wide: wide, images, corners + first, rows: tileSizes[tile], offsets + part[4], depth: part[5],
+                        panel,
+                        panelRows: full ? nil : panelRows + part[4], sums + first * lanes, .store)
                 }
                 // Each channel's sums to its plane in y, position after position: the stores run
                 // along a line of y instead of jumping a plane at each channel. Sixteen positions
@@ -185,12 +200,16 @@ public func convolutionForward(_ y: UnsafeMutablePointer<Float>, _ weight: Unsaf
                     var lane = 0
                     if rows == 16 && targets[first + 15] == targets[first] + 15 {
                         while lane + 16 <= channels {
-                            transpose16x16(sums + first * lanes + lane, stride: lanes, into: target + lane * positions + targets[first], stride: positions)
+                            transpose16x16(
+                                sums + first * lanes + lane, stride: lanes,
+                                into: target + lane * positions + targets[first], stride: positions)
                             lane += 16
                         }
                     }
                     for lane in lane..<channels {
-                        scatter(sums + first * lanes + lane, every: lanes, count: rows, to: target + lane * positions, at: targets + first)
+                        scatter(
+                            sums + first * lanes + lane, every: lanes, count: rows, to: target + lane * positions,
+                            at: targets + first)
                     }
                 }
             }

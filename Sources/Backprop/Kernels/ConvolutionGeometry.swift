@@ -22,7 +22,8 @@ public struct ConvolutionGeometry: Equatable, Sendable, CustomStringConvertible 
     /// window is the whole image. DCGAN's first and last layers (z to 4 x 4, 4 x 4 to one logit).
     public var windowIsWholeImage: Bool { padding == 0 && kernel == height && kernel == width }
     public var isValid: Bool {
-        batch > 0 && channels > 0 && kernel > 0 && stride > 0 && padding >= 0 && height + 2 * padding >= kernel && width + 2 * padding >= kernel
+        batch > 0 && channels > 0 && kernel > 0 && stride > 0 && padding >= 0 && height + 2 * padding >= kernel
+            && width + 2 * padding >= kernel
     }
     public var description: String { "[\(batch), \(channels), \(height), \(width)] k\(kernel) s\(stride) p\(padding)" }
 }

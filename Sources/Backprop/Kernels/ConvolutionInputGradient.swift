@@ -9,8 +9,10 @@
 /// (h, w), of Σ_o W[o, (c, p, q)] · dy[b, o, i, j]; each inner sum over o from 0, and the
 /// contributions to a pixel added in the order of (p, q). (Contributions that fall into the
 /// padding are dropped: those "pixels" are constants.)
-public func convolutionInputGradientNaive(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                                          _ g: ConvolutionGeometry, outChannels o: Int) {
+public func convolutionInputGradientNaive(
+    _ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ g: ConvolutionGeometry, outChannels o: Int
+) {
     let (ho, wo, k) = (g.outHeight, g.outWidth, g.kernel)
     dx.update(repeating: 0, count: g.batch * g.channels * g.height * g.width)
     for c in 0..<g.channels {
@@ -20,9 +22,14 @@ public func convolutionInputGradientNaive(_ dx: UnsafeMutablePointer<Float>, _ d
                     for i in 0..<ho {
                         for j in 0..<wo {
                             var sum: Float = 0
-                            for out in 0..<o { sum = sum.addingProduct(weight[out * g.patch + (c * k + p) * k + q], dy[((b * o + out) * ho + i) * wo + j]) }
+                            for out in 0..<o {
+                                sum = sum.addingProduct(
+                                    weight[out * g.patch + (c * k + p) * k + q], dy[((b * o + out) * ho + i) * wo + j])
+                            }
                             let h = i * g.stride + p - g.padding, w = j * g.stride + q - g.padding
-                            if h >= 0 && h < g.height && w >= 0 && w < g.width { dx[((b * g.channels + c) * g.height + h) * g.width + w] += sum }
+                            if h >= 0 && h < g.height && w >= 0 && w < g.width {
+                                dx[((b * g.channels + c) * g.height + h) * g.width + w] += sum
+                            }
                         }
                     }
                 }
@@ -45,9 +52,11 @@ public func convolutionInputGradientNaive(_ dx: UnsafeMutablePointer<Float>, _ d
 /// 8 positions read in dy, 32 input channels' weights from a panel, and adds its sums to the
 /// pixels' totals. Offsets whose position lies outside dy are skipped: their products would be
 /// zeros (see the parts below).
-public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                                     _ g: ConvolutionGeometry, outChannels o: Int) {
-    if g.windowIsWholeImage {   // dX: [B, C·k·k] = dy: [B, O] · W
+public func convolutionInputGradient(
+    _ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ g: ConvolutionGeometry, outChannels o: Int
+) {
+    if g.windowIsWholeImage {  // dX: [B, C·k·k] = dy: [B, O] · W
         matmulForward(dx, dy, weight, nil, m: g.batch, k: o, n: g.patch)
         return
     }
@@ -56,7 +65,9 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
     // and the windows it reads (⌈k/s⌉² per pixel) against those that lie inside dy (k² per position).
     let windowsRead = Double(g.height * g.width) * Double(((k + s - 1) / s) * ((k + s - 1) / s))
     let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
-    let real = Double(g.channels) / Double(lanes * ((g.channels + lanes - 1) / lanes)) * min(1, Double(ho * wo * k * k) / windowsRead)
+    let real =
+        Double(g.channels) / Double(lanes * ((g.channels + lanes - 1) / lanes))
+        * min(1, Double(ho * wo * k * k) / windowsRead)
     if real < 0.6 {
         return ho * wo >= 2 * lanes ? convolutionInputGradientByImage(dx, dy, weight, g, outChannels: o)
                                     : convolutionInputGradientByPatches(dx, dy, weight, g, outChannels: o)
@@ -72,7 +83,9 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
             let stripe = item / o, out = item % o
             for lane in 0..<lanes {   // the k x k weights of (out, c), side by side in W, to k x k panels
                 let c = stripe * lanes + lane, source = weight + out * g.patch + c * window
-                for offset in 0..<window { panels[((stripe * window + offset) * o + out) * lanes + lane] = c < g.channels ? source[offset] : 0 }
+                for offset in 0..<window {
+                    panels[((stripe * window + offset) * o + out) * lanes + lane] = c < g.channels ? source[offset] : 0
+                }
             }
         }
     }
@@ -89,16 +102,20 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
     let classes = min(s, g.height) * min(s, g.width), classWidth = min(s, g.width)
     let cutsPerSide = 2 * ((k + s - 1) / s) + 2
     let cuts = scratch.integers(.cuts, count: 2 * cutsPerSide)
-    let parts = scratch.integers(.parts, count: 5 * classes * cutsPerSide * cutsPerSide)   // (class, u0, u1, t0, t1) each
+    // (class, u0, u1, t0, t1) each
+    let parts = scratch.integers(.parts, count: 5 * classes * cutsPerSide * cutsPerSide)
     var partCount = 0
     for phase in 0..<classes {
         let ph = phase / classWidth, pw = phase % classWidth
         let rowCuts = borderCuts(phase: ph, pixels: (g.height - ph + s - 1) / s, positions: ho, g, into: cuts)
-        let columnCuts = borderCuts(phase: pw, pixels: (g.width - pw + s - 1) / s, positions: wo, g, into: cuts + cutsPerSide)
+        let columnCuts = borderCuts(
+            phase: pw, pixels: (g.width - pw + s - 1) / s, positions: wo, g, into: cuts + cutsPerSide)
         for a in 0..<rowCuts - 1 {
             for c in 0..<columnCuts - 1 {
                 let part = parts + 5 * partCount
-                (part[0], part[1], part[2], part[3], part[4]) = (phase, cuts[a], cuts[a + 1], cuts[cutsPerSide + c], cuts[cutsPerSide + c + 1])
+                (part[0], part[1], part[2], part[3], part[4]) = (
+                    phase, cuts[a], cuts[a + 1], cuts[cutsPerSide + c], cuts[cutsPerSide + c + 1]
+                )
                 partCount += 1
             }
         }
@@ -146,8 +163,10 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
                 for q in 0..<k where (pw + pad - q) % s == 0 && (0..<wo).contains(t0 + (pw + pad - q) / s) {
                     let shift = (ph + pad - p) / s * wo + (pw + pad - q) / s
                     for r in 0..<rows { bases[r] = pixels[r] + shift }
-                    directTile(wide: wide, dy, bases, rows: rows, channelOffsets, depth: o, panels + (stripe * window + p * k + q) * o * lanes,
-                               sums, finish)
+                    directTile(
+                        wide: wide, dy, bases, rows: rows, channelOffsets, depth: o,
+                        panels + (stripe * window + p * k + q) * o * lanes,
+                        sums, finish)
                     finish = .addTo
                 }
             }
@@ -164,8 +183,10 @@ public func convolutionInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
 /// colours). The tile's rows are values (c, p, q) of the window, read in W at o·patch + (c, p, q)
 /// for o = 0, 1, ...; its lanes are positions of dy, packed for the image as [O, lanes] panels.
 /// Each dP value is one FMA chain over o from 0, as in the matrix product: the same values.
-func convolutionInputGradientByImage(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                                             _ g: ConvolutionGeometry, outChannels o: Int) {
+func convolutionInputGradientByImage(
+    _ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ g: ConvolutionGeometry, outChannels o: Int
+) {
     let wide = MatmulTile.wide, (tileRows, lanes) = DirectTile.shape(wide: wide)
     let positions = g.outHeight * g.outWidth, stripes = (positions + lanes - 1) / lanes, patch = g.patch
     let image = ConvolutionGeometry(batch: 1, channels: g.channels, height: g.height, width: g.width,
@@ -176,7 +197,8 @@ func convolutionInputGradientByImage(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
     for out in 0..<o { channelRows[out] = out * patch }
     Parallel.forEachRange(g.batch, unit: 1, work: g.batch * patch * positions * o) { images in
         let scratch = Scratch.forCurrentThread
-        let panels = scratch.buffer(.gradientPanels, count: stripes * o * lanes), patches = scratch.buffer(.patchGradients, count: patch * positions)
+        let panels = scratch.buffer(.gradientPanels, count: stripes * o * lanes),
+            patches = scratch.buffer(.patchGradients, count: patch * positions)
         let sums = scratch.buffer(.tileSums, count: tileRows * lanes)
         for b in images {
             let source = dy + b * o * positions
@@ -196,11 +218,15 @@ func convolutionInputGradientByImage(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
                 let count = min(lanes, positions - stripe * lanes)
                 for first in stride(from: 0, to: patch, by: tileRows) {
                     let rows = min(tileRows, patch - first)
-                    directTile(wide: wide, weight, windowValues + first, rows: rows, channelRows, depth: o, panels + stripe * o * lanes, sums, .store)
+                    directTile(
+                        wide: wide, weight, windowValues + first, rows: rows, channelRows, depth: o,
+                        panels + stripe * o * lanes, sums, .store)
                     for r in 0..<rows {
                         let row = patches + (first + r) * positions + stripe * lanes
-                        if count == lanes {   // whole registers, not a library call per row
-                            for v in stride(from: 0, to: lanes, by: 16) { store16(load16(sums + r * lanes + v), row + v) }
+                        if count == lanes {  // whole registers, not a library call per row
+                            for v in stride(from: 0, to: lanes, by: 16) {
+                                store16(load16(sums + r * lanes + v), row + v)
+                            }
                         } else {
                             row.update(from: sums + r * lanes, count: count)
                         }
@@ -217,11 +243,15 @@ func convolutionInputGradientByImage(_ dx: UnsafeMutablePointer<Float>, _ dy: Un
 /// few input channels and a dy of fewer than 2 x 32 positions per image, where an image at a time
 /// would leave the tile's lanes of positions idle. (A window as large as its image, DCGAN's first
 /// and last, goes to the matrix products instead.)
-func convolutionInputGradientByPatches(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                                               _ g: ConvolutionGeometry, outChannels o: Int) {
+func convolutionInputGradientByPatches(
+    _ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ g: ConvolutionGeometry, outChannels o: Int
+) {
     let scratch = Scratch.forCurrentThread
-    let byChannel = scratch.buffer(.gradientPanels, count: o * g.rows), patches = scratch.buffer(.patchGradients, count: g.patch * g.rows)
-    swapOuterAxes(dy, into: byChannel, outer: g.batch, inner: o, block: g.outHeight * g.outWidth)   // [B, O, Ho·Wo] -> [O, B·Ho·Wo]
+    let byChannel = scratch.buffer(.gradientPanels, count: o * g.rows),
+        patches = scratch.buffer(.patchGradients, count: g.patch * g.rows)
+    // [B, O, Ho·Wo] -> [O, B·Ho·Wo]
+    swapOuterAxes(dy, into: byChannel, outer: g.batch, inner: o, block: g.outHeight * g.outWidth)
     patches.update(repeating: 0, count: g.patch * g.rows)
     matmulBackwardWeights(patches, weight, byChannel, m: o, k: g.patch, n: g.rows)                    // dP = Wᵀ · dy
     col2im(dx, patches, g)

@@ -6,8 +6,10 @@
 
 /// dW[o, (c, p, q)] += Σ_{b, i, j} x[b, c, i·s + p − pad, j·s + q − pad] · dy[b, o, i, j], the sum
 /// over (b, i, j) in that order, from 0, then added to dW.
-public func convolutionWeightGradientNaive(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                           _ g: ConvolutionGeometry, outChannels o: Int) {
+public func convolutionWeightGradientNaive(
+    _ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+    _ g: ConvolutionGeometry, outChannels o: Int
+) {
     let (ho, wo, k) = (g.outHeight, g.outWidth, g.kernel)
     for c in 0..<g.channels {
         for p in 0..<k {
@@ -42,9 +44,11 @@ public func convolutionWeightGradientNaive(_ dw: UnsafeMutablePointer<Float>, _ 
 /// into kinds by the output rows i whose windows have row p inside the image, and the columns q
 /// likewise. A tile takes values (c, p, q) of one kind of p and one kind of q, and sums only over
 /// the positions where those lie inside, in order: the others would add only zeros.
-public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                      _ g: ConvolutionGeometry, outChannels o: Int, paddedInput: UnsafePointer<Float>? = nil) {
-    if g.windowIsWholeImage {   // dW: [O, C·k·k] += dyᵀ · X, dy as [B, O]
+public func convolutionWeightGradient(
+    _ dw: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+    _ g: ConvolutionGeometry, outChannels o: Int, paddedInput: UnsafePointer<Float>? = nil
+) {
+    if g.windowIsWholeImage {  // dW: [O, C·k·k] += dyᵀ · X, dy as [B, O]
         matmulBackwardWeights(dw, dy, x, m: g.batch, k: o, n: g.patch)
         return
     }
@@ -58,7 +62,10 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
     var position = 0
     for b in 0..<g.batch {
         for i in 0..<ho {
-            for j in 0..<wo { corners[position] = b * g.channels * height * width + (i * s - border) * width + j * s - border; position += 1 }
+            for j in 0..<wo {
+                corners[position] = b * g.channels * height * width + (i * s - border) * width + j * s - border;
+                position += 1
+            }
         }
     }
     // The kinds of window rows p: the output rows i0..<i1 where row p lies inside the image
@@ -66,10 +73,13 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
     // kind, then k of q's, then each kind's (first, end) of rows, then of columns.
     let kinds = scratch.integers(.windowOffsets, count: 6 * k + 2 * patch)
     let rowKind = kinds, columnKind = kinds + k, rowRanges = kinds + 2 * k, columnRanges = kinds + 4 * k
-    func sortKinds(_ kindOf: UnsafeMutablePointer<Int>, _ ranges: UnsafeMutablePointer<Int>, size: Int, outputs: Int) -> Int {
+    func sortKinds(
+        _ kindOf: UnsafeMutablePointer<Int>, _ ranges: UnsafeMutablePointer<Int>, size: Int, outputs: Int
+    ) -> Int {
         var count = 0
         for p in 0..<k {
-            let seeing = outputsSeeing(row: p, size: size, padding: border, outputs: outputs, g), (first, end) = (seeing.lowerBound, seeing.upperBound)
+            let seeing = outputsSeeing(row: p, size: size, padding: border, outputs: outputs, g),
+                (first, end) = (seeing.lowerBound, seeing.upperBound)
             var kind = 0
             while kind < count && (ranges[2 * kind], ranges[2 * kind + 1]) != (first, end) { kind += 1 }
             if kind == count { (ranges[2 * kind], ranges[2 * kind + 1]) = (first, end); count += 1 }
@@ -123,7 +133,9 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
             let depth = min(chunk, rows - chunkStart)
             for group in 0..<groups {
                 let (first, end) = (rowRanges[2 * (group / columnKinds)], rowRanges[2 * (group / columnKinds) + 1])
-                let (left, right) = (columnRanges[2 * (group % columnKinds)], columnRanges[2 * (group % columnKinds) + 1])
+                let (left, right) = (
+                    columnRanges[2 * (group % columnKinds)], columnRanges[2 * (group % columnKinds) + 1]
+                )
                 if (first, end, left, right) == (0, ho, 0, wo) { counts[group] = -1; continue }
                 let listCorners = lists + 2 * group * chunk, listRows = listCorners + chunk
                 var count = 0, i = chunkStart % positions / wo, j = chunkStart % wo
@@ -142,23 +154,30 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
             for item in mine {
                 let stripe = item / tiles, tile = item % tiles, group = groupOf(tile)
                 if stripe != packed {
-                    packGradients(dy, stripe: stripe, from: chunkStart, count: depth, positions: positions, outChannels: o, lanes: lanes, into: panel)
+                    packGradients(
+                        dy, stripe: stripe, from: chunkStart, count: depth, positions: positions, outChannels: o,
+                        lanes: lanes, into: panel)
                     packed = stripe
                 }
-                let first = valuesBefore[group] + (tile - tilesBefore[group]) * tileRows, count = min(tileRows, valuesBefore[group + 1] - first)
+                let first = valuesBefore[group] + (tile - tilesBefore[group]) * tileRows,
+                    count = min(tileRows, valuesBefore[group + 1] - first)
                 let sums = partial + (item - mine.lowerBound) * tileRows * lanes
                 if counts[group] < 0 {
-                    directTile(wide: wide, images, windows + first, rows: count, corners + chunkStart, depth: depth, panel, sums, continuing: chunkStart > 0, .store)
+                    directTile(
+                        wide: wide, images, windows + first, rows: count, corners + chunkStart, depth: depth, panel,
+                        sums, continuing: chunkStart > 0, .store)
                 } else {
                     let listCorners = lists + 2 * group * chunk
-                    directTile(wide: wide, images, windows + first, rows: count, listCorners, depth: counts[group], panel,
-                               panelRows: listCorners + chunk, sums, continuing: chunkStart > 0, .store)
+                    directTile(
+                        wide: wide, images, windows + first, rows: count, listCorners, depth: counts[group], panel,
+                        panelRows: listCorners + chunk, sums, continuing: chunkStart > 0, .store)
                 }
             }
         }
         for item in mine {
             let stripe = item / tiles, tile = item % tiles, group = groupOf(tile)
-            let first = valuesBefore[group] + (tile - tilesBefore[group]) * tileRows, count = min(tileRows, valuesBefore[group + 1] - first)
+            let first = valuesBefore[group] + (tile - tilesBefore[group]) * tileRows,
+                count = min(tileRows, valuesBefore[group + 1] - first)
             let sums = partial + (item - mine.lowerBound) * tileRows * lanes
             for lane in 0..<min(lanes, o - stripe * lanes) {   // along a row of dW: a row is a channel's window
                 let target = dw + (stripe * lanes + lane) * patch
@@ -174,15 +193,19 @@ public func convolutionWeightGradient(_ dw: UnsafeMutablePointer<Float>, _ x: Un
 /// small enough to stay in the L1 cache for all of its tiles, rather than the whole batch once
 /// (for an image's 3 colours, 16 MB that every thread then read back from memory). 16
 /// positions of one image and 16 channels at a time turn round in registers (Transpose.swift).
-func packGradients(_ dy: UnsafePointer<Float>, stripe: Int, from first: Int, count: Int, positions: Int, outChannels o: Int,
-                           lanes: Int, into panel: UnsafeMutablePointer<Float>) {
+func packGradients(
+    _ dy: UnsafePointer<Float>, stripe: Int, from first: Int, count: Int, positions: Int, outChannels o: Int,
+    lanes: Int, into panel: UnsafeMutablePointer<Float>
+) {
     var position = first
     while position < first + count {
-        let b = position / positions, inPlane = position % positions, run = min(16, first + count - position, positions - inPlane)
+        let b = position / positions, inPlane = position % positions,
+            run = min(16, first + count - position, positions - inPlane)
         for lanes16 in stride(from: 0, to: lanes, by: 16) {
             let channel = stripe * lanes + lanes16, target = panel + (position - first) * lanes + lanes16
             if run == 16 && channel + 16 <= o {
-                transpose16x16(dy + (b * o + channel) * positions + inPlane, stride: positions, into: target, stride: lanes)
+                transpose16x16(
+                    dy + (b * o + channel) * positions + inPlane, stride: positions, into: target, stride: lanes)
                 continue
             }
             for lane in 0..<16 {

@@ -71,7 +71,9 @@ public func col2im(_ dx: UnsafeMutablePointer<Float>, _ dPatches: UnsafePointer<
 }
 
 /// col2im of one plane (b, c) of dx, on the calling thread.
-func col2im(plane planeIndex: Int, _ dx: UnsafeMutablePointer<Float>, _ dPatches: UnsafePointer<Float>, _ g: ConvolutionGeometry) {
+func col2im(
+    plane planeIndex: Int, _ dx: UnsafeMutablePointer<Float>, _ dPatches: UnsafePointer<Float>, _ g: ConvolutionGeometry
+) {
     let (ho, wo, k) = (g.outHeight, g.outWidth, g.kernel)
     let columns = g.rows, plane = g.height * g.width
     let b = planeIndex / g.channels, c = planeIndex % g.channels
@@ -93,7 +95,10 @@ func col2im(plane planeIndex: Int, _ dx: UnsafeMutablePointer<Float>, _ dPatches
 
 /// [A, B, N] -> [B, A, N]: swaps the two outer axes of blocks of N values ([O, B, Ho·Wo] to
 /// [B, O, Ho·Wo] and back). Whole blocks are copied, on both cores.
-public func swapOuterAxes(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, outer a: Int, inner b: Int, block n: Int) {
+public func swapOuterAxes(
+    _ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, outer a: Int, inner b: Int,
+    block n: Int
+) {
     Parallel.forEachRange(a * b, unit: 1, work: a * b * n) { range in
         for index in range {
             let i = index / b, j = index % b

@@ -106,8 +106,9 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
     let groupStripes = max(1, panelGroupFloats / max(1, kcMax * 16))
     let wide = MatmulTile.wide, tileRows = wide ? 12 : 6   // the same tile for the whole product
     Parallel.forEachRange(n, unit: 16, work: m * n * depth) { columns in
-        let stripes = columns.count / 16   // full 16-column stripes; the rest below
-        let panels = Scratch.forCurrentThread.buffer(.matmulPanels, count: min(groupStripes, max(stripes, 1)) * kcMax * 16)
+        let stripes = columns.count / 16  // full 16-column stripes; the rest below
+        let panels = Scratch.forCurrentThread.buffer(
+            .matmulPanels, count: min(groupStripes, max(stripes, 1)) * kcMax * 16)
         let tilesPerStripe = (m + tileRows - 1) / tileRows
         for first in stride(from: 0, to: stripes, by: groupStripes) {
             let count = min(groupStripes, stripes - first), j0 = columns.lowerBound + first * 16
@@ -120,7 +121,8 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
                 // the rows of C they add to, and the rows of B that the next pack copies.
                 let readsC: Bool
                 if case .addTo = blockFinish { readsC = true } else { readsC = continuing }
-                let nextFirst = p0 + kc < depth ? first : first + groupStripes   // the next block of the sum, or the next group
+                // the next block of the sum, or the next group
+                let nextFirst = p0 + kc < depth ? first : first + groupStripes
                 let nextP0 = p0 + kc < depth ? p0 + kc : 0
                 let nextRows = nextP0..<(nextP0 + min(block, depth - nextP0))
                 let nextCount = layout == .rowMajor ? min(groupStripes, stripes - nextFirst) : 0
@@ -134,8 +136,10 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
                             prefetchRows(of: b, n: n, nextRows, column: columns.lowerBound + (nextFirst + s) * 16,
                                          part: i / tileRows, of: tilesPerStripe)
                         }
-                        tile(wide: wide, a + i * lda + p0, lda: lda, rows: min(tileRows, m - i), panel, depth: kc, c + i * n + j, ldc: n,
-                             column: j, continuing: continuing, blockFinish)
+                        tile(
+                            wide: wide, a + i * lda + p0, lda: lda, rows: min(tileRows, m - i), panel, depth: kc,
+                            c + i * n + j, ldc: n,
+                            column: j, continuing: continuing, blockFinish)
                         i += tileRows
                     }
                 }
@@ -159,9 +163,13 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
             var i = 0
             while i < m {
                 let rows = min(tileRows, m - i)
-                tile(wide: wide, a + i * lda, lda: lda, rows: rows, panel, depth: depth, scratchTile, ldc: 16, column: 0, continuing: false, .store)
+                tile(
+                    wide: wide, a + i * lda, lda: lda, rows: rows, panel, depth: depth, scratchTile, ldc: 16, column: 0,
+                    continuing: false, .store)
                 for r in 0..<rows {
-                    for q in 0..<width { finish.write(scratchTile[r * 16 + q], to: c + (i + r) * n + j + q, column: j + q) }
+                    for q in 0..<width {
+                        finish.write(scratchTile[r * 16 + q], to: c + (i + r) * n + j + q, column: j + q)
+                    }
                 }
                 i += tileRows
             }
@@ -182,7 +190,8 @@ private func prefetchTile(_ c: UnsafeMutablePointer<Float>, row: Int, tileRows: 
 /// Asks for part `part` of `parts` of the rows of a row-major B, 16 columns from `column`: spread
 /// over the tiles of a stripe, a few rows each, so that the requests never pile up.
 @inline(__always)
-private func prefetchRows(of b: UnsafePointer<Float>, n: Int, _ rows: Range<Int>, column: Int, part: Int, of parts: Int) {
+private func prefetchRows(of b: UnsafePointer<Float>, n: Int, _ rows: Range<Int>, column: Int, part: Int, of parts: Int)
+{
     let perPart = (rows.count + parts - 1) / parts
     let start = rows.lowerBound + part * perPart
     for p in start..<max(start, min(start + perPart, rows.upperBound)) {
@@ -222,9 +231,12 @@ private func pack(_ b: UnsafePointer<Float>, _ layout: Layout, n: Int, depth: In
 /// than 6 rows reads its last row again in place of the missing ones and stores only its own rows:
 /// every row goes through the fast path.
 @inline(__always)
-private func tile6x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
-                      _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish) {
-    let r1 = min(1, rows - 1), r2 = min(2, rows - 1), r3 = min(3, rows - 1), r4 = min(4, rows - 1), r5 = min(5, rows - 1)
+private func tile6x16(
+    _ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish
+) {
+    let r1 = min(1, rows - 1), r2 = min(2, rows - 1), r3 = min(3, rows - 1), r4 = min(4, rows - 1),
+        r5 = min(5, rows - 1)
     let a0 = a, a1 = a + r1 * lda, a2 = a + r2 * lda, a3 = a + r3 * lda, a4 = a + r4 * lda, a5 = a + r5 * lda
     var c00 = Vector8(), c01 = Vector8(), c10 = Vector8(), c11 = Vector8(), c20 = Vector8(), c21 = Vector8()
     var c30 = Vector8(), c31 = Vector8(), c40 = Vector8(), c41 = Vector8(), c50 = Vector8(), c51 = Vector8()
@@ -254,11 +266,21 @@ private func tile6x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: Unsaf
         bp += 16
     }
     finish.write(c00, to: c, column: column); finish.write(c01, to: c + 8, column: column + 8)
-    if rows > 1 { finish.write(c10, to: c + ldc, column: column); finish.write(c11, to: c + ldc + 8, column: column + 8) }
-    if rows > 2 { finish.write(c20, to: c + 2 * ldc, column: column); finish.write(c21, to: c + 2 * ldc + 8, column: column + 8) }
-    if rows > 3 { finish.write(c30, to: c + 3 * ldc, column: column); finish.write(c31, to: c + 3 * ldc + 8, column: column + 8) }
-    if rows > 4 { finish.write(c40, to: c + 4 * ldc, column: column); finish.write(c41, to: c + 4 * ldc + 8, column: column + 8) }
-    if rows > 5 { finish.write(c50, to: c + 5 * ldc, column: column); finish.write(c51, to: c + 5 * ldc + 8, column: column + 8) }
+    if rows > 1 {
+        finish.write(c10, to: c + ldc, column: column); finish.write(c11, to: c + ldc + 8, column: column + 8)
+    }
+    if rows > 2 {
+        finish.write(c20, to: c + 2 * ldc, column: column); finish.write(c21, to: c + 2 * ldc + 8, column: column + 8)
+    }
+    if rows > 3 {
+        finish.write(c30, to: c + 3 * ldc, column: column); finish.write(c31, to: c + 3 * ldc + 8, column: column + 8)
+    }
+    if rows > 4 {
+        finish.write(c40, to: c + 4 * ldc, column: column); finish.write(c41, to: c + 4 * ldc + 8, column: column + 8)
+    }
+    if rows > 5 {
+        finish.write(c50, to: c + 5 * ldc, column: column); finish.write(c51, to: c + 5 * ldc + 8, column: column + 8)
+    }
 }
 
 /// The same tile for machines with 512-bit registers (AVX-512): twelve rows of 16 columns, each row
@@ -266,18 +288,24 @@ private func tile6x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: Unsaf
 /// 6 x 16 tile, and still 12 independent sums in flight. Every value is the same FMA chain as in
 /// the 6 x 16 tile (and the naive loop), so the results do not change.
 @inline(__always)
-private func tile12x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
-                       _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish) {
+private func tile12x16(
+    _ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish
+) {
     @inline(__always) func row(_ r: Int) -> Int { min(r, rows - 1) }
-    let a0 = a, a1 = a + row(1) * lda, a2 = a + row(2) * lda, a3 = a + row(3) * lda, a4 = a + row(4) * lda, a5 = a + row(5) * lda
-    let a6 = a + row(6) * lda, a7 = a + row(7) * lda, a8 = a + row(8) * lda, a9 = a + row(9) * lda, a10 = a + row(10) * lda
+    let a0 = a, a1 = a + row(1) * lda, a2 = a + row(2) * lda, a3 = a + row(3) * lda, a4 = a + row(4) * lda,
+        a5 = a + row(5) * lda
+    let a6 = a + row(6) * lda, a7 = a + row(7) * lda, a8 = a + row(8) * lda, a9 = a + row(9) * lda,
+        a10 = a + row(10) * lda
     let a11 = a + row(11) * lda
     var c0 = Vector16(), c1 = Vector16(), c2 = Vector16(), c3 = Vector16(), c4 = Vector16(), c5 = Vector16()
     var c6 = Vector16(), c7 = Vector16(), c8 = Vector16(), c9 = Vector16(), c10 = Vector16(), c11 = Vector16()
     if continuing {
         c0 = load16(c); c1 = load16(c + row(1) * ldc); c2 = load16(c + row(2) * ldc); c3 = load16(c + row(3) * ldc)
-        c4 = load16(c + row(4) * ldc); c5 = load16(c + row(5) * ldc); c6 = load16(c + row(6) * ldc); c7 = load16(c + row(7) * ldc)
-        c8 = load16(c + row(8) * ldc); c9 = load16(c + row(9) * ldc); c10 = load16(c + row(10) * ldc); c11 = load16(c + row(11) * ldc)
+        c4 = load16(c + row(4) * ldc); c5 = load16(c + row(5) * ldc); c6 = load16(c + row(6) * ldc);
+        c7 = load16(c + row(7) * ldc)
+        c8 = load16(c + row(8) * ldc); c9 = load16(c + row(9) * ldc); c10 = load16(c + row(10) * ldc);
+        c11 = load16(c + row(11) * ldc)
     }
     var bp = b
     for p in 0..<depth {
@@ -287,7 +315,8 @@ private func tile12x16(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: Unsa
         c4 = c4.addingProduct(Vector16(repeating: a4[p]), b0); c5 = c5.addingProduct(Vector16(repeating: a5[p]), b0)
         c6 = c6.addingProduct(Vector16(repeating: a6[p]), b0); c7 = c7.addingProduct(Vector16(repeating: a7[p]), b0)
         c8 = c8.addingProduct(Vector16(repeating: a8[p]), b0); c9 = c9.addingProduct(Vector16(repeating: a9[p]), b0)
-        c10 = c10.addingProduct(Vector16(repeating: a10[p]), b0); c11 = c11.addingProduct(Vector16(repeating: a11[p]), b0)
+        c10 = c10.addingProduct(Vector16(repeating: a10[p]), b0);
+        c11 = c11.addingProduct(Vector16(repeating: a11[p]), b0)
         bp += 16
     }
     finish.write(c0, to: c, column: column)
@@ -377,7 +406,9 @@ public func matmulBackwardWeights(_ dw: UnsafeMutablePointer<Float>, _ x: Unsafe
 /// `destination[c, r] = source[r, c]` for a `[rows, columns]` source. Both cores copy, each a range
 /// of the source's columns. Eight rows are read side by side, along their length: the hardware
 /// prefetcher follows eight such streams, and each column's eight values land next to each other.
-private func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>) {
+private func transpose(
+    _ source: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>
+) {
     Parallel.forEachRange(columns, unit: 16, work: rows * columns * 4) { range in
         for band in stride(from: 0, to: rows, by: 8) {
             let bandEnd = min(band + 8, rows)
@@ -392,7 +423,9 @@ private func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, 
 /// `sums[j] += Σ_i values[i, j]` for a `[rows, columns]` matrix (a bias's gradient: dY summed over
 /// the batch). Each column is summed row after row, as the naive loop would; eight columns at a
 /// time in SIMD and the columns split over the cores, which changes no result.
-public func addColumnSums(of values: UnsafePointer<Float>, rows: Int, columns: Int, to sums: UnsafeMutablePointer<Float>) {
+public func addColumnSums(
+    of values: UnsafePointer<Float>, rows: Int, columns: Int, to sums: UnsafeMutablePointer<Float>
+) {
     Parallel.forEachRange(columns, unit: 64, work: rows * columns) { range in
         var j = range.lowerBound
         while j + 8 <= range.upperBound {

@@ -23,7 +23,8 @@ public enum Parallel {
     /// container's cpuset), which `activeProcessorCount` does not look at.
     public static var availableCores: Int {
         let allowed = Int(allowedCoreCount())
-        return allowed > 0 ? min(allowed, ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        return allowed > 0
+            ? min(allowed, ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
     }
 
     /// Calls `body(piece)` for every piece in `0..<pieces`, with up to `threads` threads, each taking
@@ -79,10 +80,14 @@ final class WorkerTeam: @unchecked Sendable {
     /// Four shared words, each on a cache line of its own so that threads writing one do not slow
     /// down threads reading another.
     private let words = UnsafeMutableRawPointer.allocate(byteCount: 4 * 64, alignment: 64)
-    private var generation: UnsafeMutablePointer<Int> { (words + 0).assumingMemoryBound(to: Int.self) }   // regions published
-    private var pending: UnsafeMutablePointer<Int> { (words + 64).assumingMemoryBound(to: Int.self) }     // workers not yet done
-    private var busy: UnsafeMutablePointer<Int> { (words + 128).assumingMemoryBound(to: Int.self) }       // 1 while a region runs
-    private var sleepers: UnsafeMutablePointer<Int> { (words + 192).assumingMemoryBound(to: Int.self) }   // workers asleep
+    // regions published
+    private var generation: UnsafeMutablePointer<Int> { (words + 0).assumingMemoryBound(to: Int.self) }
+    // workers not yet done
+    private var pending: UnsafeMutablePointer<Int> { (words + 64).assumingMemoryBound(to: Int.self) }
+    // 1 while a region runs
+    private var busy: UnsafeMutablePointer<Int> { (words + 128).assumingMemoryBound(to: Int.self) }
+    // workers asleep
+    private var sleepers: UnsafeMutablePointer<Int> { (words + 192).assumingMemoryBound(to: Int.self) }
 
     // The region being run: written before the generation moves, read by the workers after.
     private var body: ((Int) -> Void)?

@@ -13,13 +13,17 @@ enum DirectTile {
 /// partial sums `sums` holds when `continuing`. 8 rows x 32 in
 /// 512-bit registers where the build has AVX-512, else 6 x 16.
 @inline(__always)
-func directTile(wide: Bool, _ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
-                        depth: Int, _ panel: UnsafePointer<Float>, panelRows: UnsafePointer<Int>? = nil,
-                        _ sums: UnsafeMutablePointer<Float>, continuing: Bool = false, _ finish: TileFinish) {
+func directTile(
+    wide: Bool, _ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, rows: Int, _ offsets: UnsafePointer<Int>,
+    depth: Int, _ panel: UnsafePointer<Float>, panelRows: UnsafePointer<Int>? = nil,
+    _ sums: UnsafeMutablePointer<Float>, continuing: Bool = false, _ finish: TileFinish
+) {
     if wide {
-        directTile8(images, bases, rows: rows, offsets, depth: depth, panel, panelRows, sums, continuing: continuing, finish)
+        directTile8(
+            images, bases, rows: rows, offsets, depth: depth, panel, panelRows, sums, continuing: continuing, finish)
     } else {
-        directTile6(images, bases, rows: rows, offsets, depth: depth, panel, panelRows, sums, continuing: continuing, finish)
+        directTile6(
+            images, bases, rows: rows, offsets, depth: depth, panel, panelRows, sums, continuing: continuing, finish)
     }
 }
 
@@ -41,7 +45,8 @@ func directTile8(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, ro
     var c6 = start(6, 0), d6 = start(6, 1), c7 = start(7, 0), d7 = start(7, 1)
     var w = panel
     for d in 0..<depth {
-        if let panelRows { w = panel + panelRows[d] }   // the panel's rows picked by a table (a window's values outside the image skipped)
+        // the panel's rows picked by a table (a window's values outside the image skipped)
+        if let panelRows { w = panel + panelRows[d] }
         let offset = offsets[d], b = load16(w), e = load16(w + 16)
         var x = Vector16(repeating: a0[offset]); c0 = c0.addingProduct(x, b); d0 = d0.addingProduct(x, e)
         x = Vector16(repeating: a1[offset]); c1 = c1.addingProduct(x, b); d1 = d1.addingProduct(x, e)
@@ -57,8 +62,10 @@ func directTile8(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, ro
         let target = sums + r * 32 + half * 16
         if r < rows { finish.write(v, to: target, column: 0) }
     }
-    put(c0, 0, 0); put(d0, 0, 1); put(c1, 1, 0); put(d1, 1, 1); put(c2, 2, 0); put(d2, 2, 1); put(c3, 3, 0); put(d3, 3, 1)
-    put(c4, 4, 0); put(d4, 4, 1); put(c5, 5, 0); put(d5, 5, 1); put(c6, 6, 0); put(d6, 6, 1); put(c7, 7, 0); put(d7, 7, 1)
+    put(c0, 0, 0); put(d0, 0, 1); put(c1, 1, 0); put(d1, 1, 1); put(c2, 2, 0); put(d2, 2, 1); put(c3, 3, 0);
+    put(d3, 3, 1)
+    put(c4, 4, 0); put(d4, 4, 1); put(c5, 5, 0); put(d5, 5, 1); put(c6, 6, 0); put(d6, 6, 1); put(c7, 7, 0);
+    put(d7, 7, 1)
 }
 
 /// Six rows x 16, for 256-bit registers (two each, twelve in all).
@@ -74,9 +81,12 @@ func directTile6(_ images: UnsafePointer<Float>, _ bases: UnsafePointer<Int>, ro
     for d in 0..<depth {
         if let panelRows { w = panel + panelRows[d] }
         let offset = offsets[d], b = load16(w)
-        c0 = c0.addingProduct(Vector16(repeating: a0[offset]), b); c1 = c1.addingProduct(Vector16(repeating: a1[offset]), b)
-        c2 = c2.addingProduct(Vector16(repeating: a2[offset]), b); c3 = c3.addingProduct(Vector16(repeating: a3[offset]), b)
-        c4 = c4.addingProduct(Vector16(repeating: a4[offset]), b); c5 = c5.addingProduct(Vector16(repeating: a5[offset]), b)
+        c0 = c0.addingProduct(Vector16(repeating: a0[offset]), b);
+        c1 = c1.addingProduct(Vector16(repeating: a1[offset]), b)
+        c2 = c2.addingProduct(Vector16(repeating: a2[offset]), b);
+        c3 = c3.addingProduct(Vector16(repeating: a3[offset]), b)
+        c4 = c4.addingProduct(Vector16(repeating: a4[offset]), b);
+        c5 = c5.addingProduct(Vector16(repeating: a5[offset]), b)
         w += 16
     }
     @inline(__always) func put(_ v: Vector16, _ r: Int) {

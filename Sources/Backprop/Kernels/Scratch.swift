@@ -7,14 +7,18 @@ final class Scratch {
     private var integerBuffers: [(pointer: UnsafeMutablePointer<Int>, capacity: Int)] = []
 
     /// The buffer of floats `name` holds, with room for at least `count`. Its contents are unspecified.
-    func buffer(_ name: ScratchFloats, count: Int) -> UnsafeMutablePointer<Float> { Self.grow(&buffers, name.slot, count) }
+    func buffer(_ name: ScratchFloats, count: Int) -> UnsafeMutablePointer<Float> {
+        Self.grow(&buffers, name.slot, count)
+    }
 
     /// The buffer of integers (offsets, tables) `name` holds, with room for at least `count`.
     func integers(_ name: ScratchIntegers, count: Int) -> UnsafeMutablePointer<Int> {
         Self.grow(&integerBuffers, name.slot, count)
     }
 
-    private static func grow<T>(_ list: inout [(pointer: UnsafeMutablePointer<T>, capacity: Int)], _ slot: Int, _ count: Int) -> UnsafeMutablePointer<T> {
+    private static func grow<T>(
+        _ list: inout [(pointer: UnsafeMutablePointer<T>, capacity: Int)], _ slot: Int, _ count: Int
+    ) -> UnsafeMutablePointer<T> {
         while list.count <= slot { list.append((.allocate(capacity: 1), 1)) }
         if list[slot].capacity < count {
             list[slot].pointer.deallocate()
@@ -31,7 +35,9 @@ final class Scratch {
 
     /// The calling thread's scratch memory (made on first use, freed when the thread ends).
     static var forCurrentThread: Scratch {
-        if let existing = pthread_getspecific(key) { return Unmanaged<Scratch>.fromOpaque(existing).takeUnretainedValue() }
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<Scratch>.fromOpaque(existing).takeUnretainedValue()
+        }
         let scratch = Scratch()
         pthread_setspecific(key, Unmanaged.passRetained(scratch).toOpaque())
         return scratch

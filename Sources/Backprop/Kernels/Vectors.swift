@@ -10,7 +10,9 @@ public typealias Vector16 = SIMD16<Float>
 
 public extension SIMD8 where Scalar == Float {
     /// Eight floats loaded from `pointer` (no alignment needed).
-    @inline(__always) init(_ pointer: UnsafePointer<Float>) { self = UnsafeRawPointer(pointer).loadUnaligned(as: Self.self) }
+    @inline(__always) init(_ pointer: UnsafePointer<Float>) {
+        self = UnsafeRawPointer(pointer).loadUnaligned(as: Self.self)
+    }
     @inline(__always) init(_ pointer: UnsafeMutablePointer<Float>) { self.init(UnsafePointer(pointer)) }
     /// Stores the eight floats at `pointer` (no alignment needed).
     @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) {
@@ -28,8 +30,10 @@ public extension SIMD8 where Scalar == Float {
 }
 
 /// out[targets[r]] = values[r · every] for r in 0..<count: one channel of the kept sums to its plane.
-@inline(__always) func scatter(_ values: UnsafePointer<Float>, every: Int, count: Int, to out: UnsafeMutablePointer<Float>,
-                               at targets: UnsafePointer<Int>) {
+@inline(__always) func scatter(
+    _ values: UnsafePointer<Float>, every: Int, count: Int, to out: UnsafeMutablePointer<Float>,
+    at targets: UnsafePointer<Int>
+) {
     var value = values
     for r in 0..<count { out[targets[r]] = value.pointee; value += every }
 }

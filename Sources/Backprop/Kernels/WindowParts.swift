@@ -11,7 +11,9 @@
 /// skip where the border is at least a tenth of what the windows read (small images).
 /// `padImages` gives the images with their border only to a layer whose kernels read them.
 func skipsBorder(_ g: ConvolutionGeometry) -> Bool {
-    let inside = windowReadsInside(size: g.height, positions: g.outHeight, g) * windowReadsInside(size: g.width, positions: g.outWidth, g)
+    let inside =
+        windowReadsInside(size: g.height, positions: g.outHeight, g)
+        * windowReadsInside(size: g.width, positions: g.outWidth, g)
     return g.padding > 0 && Double(inside) < 0.9 * Double(g.outHeight * g.outWidth * g.kernel * g.kernel)
 }
 
@@ -19,7 +21,9 @@ func skipsBorder(_ g: ConvolutionGeometry) -> Bool {
 /// (`size` pixels, the geometry's padding around it), out of positions · k.
 func windowReadsInside(size: Int, positions: Int, _ g: ConvolutionGeometry) -> Int {
     var inside = 0
-    for i in 0..<positions { inside += max(0, min(g.kernel, size + g.padding - i * g.stride) - max(0, g.padding - i * g.stride)) }
+    for i in 0..<positions {
+        inside += max(0, min(g.kernel, size + g.padding - i * g.stride) - max(0, g.padding - i * g.stride))
+    }
     return inside
 }
 
@@ -30,9 +34,11 @@ func windowReadsInside(size: Int, positions: Int, _ g: ConvolutionGeometry) -> I
 /// of the parts before each, in a full block and in the last one.
 struct PartTiles {
     let blockImages: Int, lastImages: Int, blocks: Int, perBlock: Int, count: Int, tileRows: Int
-    private let sizes: UnsafeMutablePointer<Int>, before: UnsafeMutablePointer<Int>, lastBefore: UnsafeMutablePointer<Int>
+    private let sizes: UnsafeMutablePointer<Int>, before: UnsafeMutablePointer<Int>,
+        lastBefore: UnsafeMutablePointer<Int>
 
-    init(batch: Int, blockImages: Int, tileRows: Int, parts: Int, table: UnsafeMutablePointer<Int>, size: (Int) -> Int) {
+    init(batch: Int, blockImages: Int, tileRows: Int, parts: Int, table: UnsafeMutablePointer<Int>, size: (Int) -> Int)
+    {
         self.blockImages = min(batch, blockImages)
         lastImages = batch - (batch - 1) / self.blockImages * self.blockImages
         blocks = (batch + self.blockImages - 1) / self.blockImages
@@ -73,7 +79,9 @@ func outputsSeeing(row p: Int, size: Int, padding: Int, outputs: Int, _ g: Convo
 /// Cuts the `positions` output positions along one side where the window rows inside the image
 /// change (`outputsSeeing`). Writes the cuts in order, 0 and `positions` included, and returns
 /// their number.
-func windowCuts(size: Int, padding: Int, positions: Int, _ g: ConvolutionGeometry, into cuts: UnsafeMutablePointer<Int>) -> Int {
+func windowCuts(
+    size: Int, padding: Int, positions: Int, _ g: ConvolutionGeometry, into cuts: UnsafeMutablePointer<Int>
+) -> Int {
     var count = 0
     insertCut(0, limit: positions, into: cuts, &count)
     insertCut(positions, limit: positions, into: cuts, &count)
@@ -90,7 +98,9 @@ func windowCuts(size: Int, padding: Int, positions: Int, _ g: ConvolutionGeometr
 /// position u + (phase + pad − p) / s, inside dy for u from −(phase + pad − p) / s up to
 /// `positions` − (phase + pad − p) / s. Writes the cuts in order, 0 and `pixels` included, and
 /// returns their number: the pixels between two cuts reach dy through the same offsets.
-func borderCuts(phase: Int, pixels: Int, positions: Int, _ g: ConvolutionGeometry, into cuts: UnsafeMutablePointer<Int>) -> Int {
+func borderCuts(
+    phase: Int, pixels: Int, positions: Int, _ g: ConvolutionGeometry, into cuts: UnsafeMutablePointer<Int>
+) -> Int {
     var count = 0
     func add(_ cut: Int) { insertCut(cut, limit: pixels, into: cuts, &count) }
     add(0)

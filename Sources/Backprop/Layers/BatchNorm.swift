@@ -55,9 +55,13 @@ public final class BatchNorm: Layer {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        precondition((x.shape.count == 2 || x.shape.count == 4) && x.shape[1] == channels, "BatchNorm(\(channels)) got input of shape \(x.shape)")
+        precondition(
+            (x.shape.count == 2 || x.shape.count == 4) && x.shape[1] == channels,
+            "BatchNorm(\(channels)) got input of shape \(x.shape)")
         let batch = x.shape[0], plane = x.shape.count == 4 ? x.shape[2] * x.shape[3] : 1, n = batch * plane
-        precondition(!isTraining || n > 1, "BatchNorm in training needs more than one value per channel (got \(x.shape)); use evaluation mode")
+        precondition(
+            !isTraining || n > 1,
+            "BatchNorm in training needs more than one value per channel (got \(x.shape)); use evaluation mode")
         input = x
         output.reshape(to: x.shape)
         normalized.reshape(to: x.shape)
@@ -74,7 +78,9 @@ public final class BatchNorm: Layer {
                 for c in range { means[c] = 0; squares[c] = 0 }
                 planes { c, offset in addSum(x.data + offset, plane, to: &means[c]) { $0 } }
                 for c in range { means[c] /= Double(n) }
-                planes { c, offset in let m = means[c]; addSum(x.data + offset, plane, to: &squares[c]) { ($0 - m) * ($0 - m) } }
+                planes { c, offset in
+                    let m = means[c]; addSum(x.data + offset, plane, to: &squares[c]) { ($0 - m) * ($0 - m) }
+                }
             }
             for c in range {
                 var mean: Float, variance: Float
@@ -82,7 +88,9 @@ public final class BatchNorm: Layer {
                     (mean, variance) = (Float(means[c]), Float(squares[c] / Double(n)))
                     // The running averages, as PyTorch keeps them (with the unbiased variance).
                     self.runningMean[c] = (1 - self.momentum) * self.runningMean[c] + self.momentum * mean
-                    self.runningVariance[c] = (1 - self.momentum) * self.runningVariance[c] + self.momentum * Float(squares[c] / Double(n - 1))
+                    self.runningVariance[c] =
+                        (1 - self.momentum) * self.runningVariance[c] + self.momentum
+                        * Float(squares[c] / Double(n - 1))
                 } else {
                     (mean, variance) = (self.runningMean[c], self.runningVariance[c])
                 }
@@ -140,7 +148,8 @@ public final class BatchNorm: Layer {
             }
             planes { c, offset in
                 let scale = gammas[c] * self.batchInverseDeviation[c]
-                let meanDy = training ? Float(sumsDy[c] / Double(n)) : 0, meanDyXHat = training ? Float(sumsDyXHat[c] / Double(n)) : 0
+                let meanDy = training ? Float(sumsDy[c] / Double(n)) : 0,
+                    meanDyXHat = training ? Float(sumsDyXHat[c] / Double(n)) : 0
                 let d = dy.data + offset, xHats = self.normalized.data + offset, dx = self.inputGradient.data + offset
                 var i = 0
                 while i + 8 <= plane {

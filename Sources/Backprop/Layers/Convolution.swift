@@ -30,41 +30,58 @@ public final class Conv2d: Layer {
     private var readsPaddedInput = false            // whether the kernels read paddedInput (see `padImages`)
 
     /// PyTorch's default initialisation bounds both by 1/sqrt(C·k·k); DCGAN uses `.normal(std: 0.02)`.
-    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
-                initializer: Initializer = .pytorchDefault, rng: RandomGenerator) {
-        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0, "Conv2d: impossible sizes")
-        (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding) = (inChannels, outChannels, kernel, stride, padding)
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
+        initializer: Initializer = .pytorchDefault, rng: RandomGenerator
+    ) {
+        precondition(
+            inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0, "Conv2d: impossible sizes")
+        (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding) = (
+            inChannels, outChannels, kernel, stride, padding
+        )
         weight = Parameter("weight", shape: [outChannels, inChannels * kernel * kernel])
         self.bias = bias ? Parameter("bias", shape: [outChannels]) : nil
-        initializer.initialize(weight: weight.value, bias: self.bias?.value ?? Tensor(shape: [0]), fanIn: inChannels * kernel * kernel, using: rng)
+        initializer.initialize(
+            weight: weight.value, bias: self.bias?.value ?? Tensor(shape: [0]), fanIn: inChannels * kernel * kernel,
+            using: rng)
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
     public func forward(_ x: Tensor) -> Tensor {
-        precondition(x.shape.count == 4 && x.shape[1] == inChannels, "Conv2d(\(inChannels), \(outChannels)) got input of shape \(x.shape)")
-        let g = ConvolutionGeometry(batch: x.shape[0], channels: inChannels, height: x.shape[2], width: x.shape[3],
-                                    kernel: kernel, stride: stride, padding: padding)
+        precondition(
+            x.shape.count == 4 && x.shape[1] == inChannels,
+            "Conv2d(\(inChannels), \(outChannels)) got input of shape \(x.shape)")
+        let g = ConvolutionGeometry(
+            batch: x.shape[0], channels: inChannels, height: x.shape[2], width: x.shape[3],
+            kernel: kernel, stride: stride, padding: padding)
         precondition(g.isValid, "Conv2d: a \(kernel)x\(kernel) window does not fit \(g)")
         (input, geometry) = (x, g)
         let positions = g.outHeight * g.outWidth
         output.reshape(to: [g.batch, outChannels, g.outHeight, g.outWidth])
         let images = padImages(x.data, g, into: paddedInput)
         readsPaddedInput = images != nil
-        convolutionForward(output.data, weight.value.data, x.data, g, outChannels: outChannels, paddedInput: images)   // W · P, the windows read in place
-        if let bias { addToChannels(output.data, bias.value.data, batch: g.batch, channels: outChannels, plane: positions) }
+        // W · P, the windows read in place
+        convolutionForward(output.data, weight.value.data, x.data, g, outChannels: outChannels, paddedInput: images)
+        if let bias {
+            addToChannels(output.data, bias.value.data, batch: g.batch, channels: outChannels, plane: positions)
+        }
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input, let g = geometry else { preconditionFailure("Conv2d.backward called before forward") }
-        precondition(dy.shape == [g.batch, outChannels, g.outHeight, g.outWidth], "Conv2d.backward: dy has shape \(dy.shape), expected \(output.shape)")
+        precondition(
+            dy.shape == [g.batch, outChannels, g.outHeight, g.outWidth],
+            "Conv2d.backward: dy has shape \(dy.shape), expected \(output.shape)")
         let positions = g.outHeight * g.outWidth
         if !weight.isFrozen {                                                               // dW += dy · Pᵀ
             convolutionWeightGradient(weight.gradient.data, x.data, dy.data, g, outChannels: outChannels,
                                       paddedInput: readsPaddedInput ? UnsafePointer(paddedInput.data) : nil)
         }
-        if let bias, !bias.isFrozen { addChannelSums(of: dy.data, batch: g.batch, channels: outChannels, plane: positions, to: bias.gradient.data) }
+        if let bias, !bias.isFrozen {
+            addChannelSums(of: dy.data, batch: g.batch, channels: outChannels, plane: positions, to: bias.gradient.data)
+        }
         inputGradient.reshape(to: x.shape)
         if needsInputGradient {                                                             // dx = col2im(Wᵀ · dy)
             convolutionInputGradient(inputGradient.data, dy.data, weight.value.data, g, outChannels: outChannels)
@@ -99,49 +116,76 @@ public final class ConvTranspose2d: Layer {
     private let paddedGradient = Tensor(shape: [0])   // dy with its border of zeros, read by both kernels of backward
 
     /// PyTorch initialises a transposed convolution by the fan-in of the weight's second axis, O·k·k.
-    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
-                initializer: Initializer = .pytorchDefault, rng: RandomGenerator) {
-        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0, "ConvTranspose2d: impossible sizes")
-        (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding) = (inChannels, outChannels, kernel, stride, padding)
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
+        initializer: Initializer = .pytorchDefault, rng: RandomGenerator
+    ) {
+        precondition(
+            inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
+            "ConvTranspose2d: impossible sizes")
+        (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding) = (
+            inChannels, outChannels, kernel, stride, padding
+        )
         weight = Parameter("weight", shape: [inChannels, outChannels * kernel * kernel])
         self.bias = bias ? Parameter("bias", shape: [outChannels]) : nil
-        initializer.initialize(weight: weight.value, bias: self.bias?.value ?? Tensor(shape: [0]), fanIn: outChannels * kernel * kernel, using: rng)
+        initializer.initialize(
+            weight: weight.value, bias: self.bias?.value ?? Tensor(shape: [0]), fanIn: outChannels * kernel * kernel,
+            using: rng)
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
     public func forward(_ x: Tensor) -> Tensor {
-        precondition(x.shape.count == 4 && x.shape[1] == inChannels, "ConvTranspose2d(\(inChannels), \(outChannels)) got input of shape \(x.shape)")
+        precondition(
+            x.shape.count == 4 && x.shape[1] == inChannels,
+            "ConvTranspose2d(\(inChannels), \(outChannels)) got input of shape \(x.shape)")
         let (b, h, w) = (x.shape[0], x.shape[2], x.shape[3])
-        let g = ConvolutionGeometry(batch: b, channels: outChannels, height: (h - 1) * stride - 2 * padding + kernel,
-                                    width: (w - 1) * stride - 2 * padding + kernel, kernel: kernel, stride: stride, padding: padding)
-        precondition(g.height > 0 && g.width > 0 && g.isValid && g.outHeight == h && g.outWidth == w,
-                     "ConvTranspose2d: an input of \(x.shape) gives no image with kernel \(kernel), stride \(stride), padding \(padding)")
+        let g = ConvolutionGeometry(
+            batch: b, channels: outChannels, height: (h - 1) * stride - 2 * padding + kernel,
+            width: (w - 1) * stride - 2 * padding + kernel, kernel: kernel, stride: stride, padding: padding)
+        precondition(
+            g.height > 0 && g.width > 0 && g.isValid && g.outHeight == h && g.outWidth == w,
+            "ConvTranspose2d: an input of \(x.shape) gives no image with kernel \(kernel), stride \(stride), padding "
+                + "\(padding)"
+        )
         (geometry, inputShape, input) = (g, x.shape, x)
         output.reshape(to: [b, outChannels, g.height, g.width])                             // y = col2im(Wᵀ · x)
         convolutionInputGradient(output.data, x.data, weight.value.data, g, outChannels: inChannels)
-        if let bias { addToChannels(output.data, bias.value.data, batch: b, channels: outChannels, plane: g.height * g.width) }
+        if let bias {
+            addToChannels(output.data, bias.value.data, batch: b, channels: outChannels, plane: g.height * g.width)
+        }
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        guard let g = geometry, let x = input else { preconditionFailure("ConvTranspose2d.backward called before forward") }
-        precondition(dy.shape == output.shape, "ConvTranspose2d.backward: dy has shape \(dy.shape), expected \(output.shape)")
-        let images = !weight.isFrozen || needsInputGradient ? padImages(dy.data, g, into: paddedGradient) : nil
-        if !weight.isFrozen {                                                               // dW += x · Pᵀ
-            convolutionWeightGradient(weight.gradient.data, dy.data, x.data, g, outChannels: inChannels, paddedInput: images)   // P = im2col(dy), read in place
+        guard let g = geometry, let x = input else {
+            preconditionFailure("ConvTranspose2d.backward called before forward")
         }
-        if let bias, !bias.isFrozen { addChannelSums(of: dy.data, batch: g.batch, channels: outChannels, plane: g.height * g.width, to: bias.gradient.data) }
+        precondition(
+            dy.shape == output.shape, "ConvTranspose2d.backward: dy has shape \(dy.shape), expected \(output.shape)")
+        let images = !weight.isFrozen || needsInputGradient ? padImages(dy.data, g, into: paddedGradient) : nil
+        if !weight.isFrozen {  // dW += x · Pᵀ
+            convolutionWeightGradient(
+                // P = im2col(dy), read in place
+                weight.gradient.data, dy.data, x.data, g, outChannels: inChannels, paddedInput: images)
+        }
+        if let bias, !bias.isFrozen {
+            addChannelSums(
+                of: dy.data, batch: g.batch, channels: outChannels, plane: g.height * g.width, to: bias.gradient.data)
+        }
         inputGradient.reshape(to: inputShape)
-        if needsInputGradient {                                                             // dx = W · P, the windows of dy read in place
-            convolutionForward(inputGradient.data, weight.value.data, dy.data, g, outChannels: inChannels, paddedInput: images)
+        if needsInputGradient {  // dx = W · P, the windows of dy read in place
+            convolutionForward(
+                inputGradient.data, weight.value.data, dy.data, g, outChannels: inChannels, paddedInput: images)
         }
         return inputGradient
     }
 }
 
 /// y[b, c, ·] += values[c]: a per-channel constant added to every position.
-func addToChannels(_ y: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int) {
+func addToChannels(
+    _ y: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int
+) {
     for b in 0..<batch {
         for c in 0..<channels {
             let row = y + (b * channels + c) * plane, value = values[c]
@@ -151,7 +195,9 @@ func addToChannels(_ y: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Flo
 }
 
 /// sums[c] += every value of channel c, over the batch and the positions, in that order.
-func addChannelSums(of values: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int, to sums: UnsafeMutablePointer<Float>) {
+func addChannelSums(
+    of values: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int, to sums: UnsafeMutablePointer<Float>
+) {
     for c in 0..<channels {
         var sum = sums[c]
         for b in 0..<batch {

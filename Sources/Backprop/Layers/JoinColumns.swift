@@ -27,7 +27,9 @@ public final class JoinColumns {
     /// dLoss/da and dLoss/db from dLoss/dy, for the most recent forward.
     public func backward(_ dy: Tensor) -> (a: Tensor, b: Tensor) {
         let m = leftColumns, n = rightColumns, width = m + n
-        precondition(dy.shape.count == 2 && dy.columns == width, "JoinColumns.backward: dy has shape \(dy.shape), expected [B, \(width)]")
+        precondition(
+            dy.shape.count == 2 && dy.columns == width,
+            "JoinColumns.backward: dy has shape \(dy.shape), expected [B, \(width)]")
         leftGradient.reshape(to: [dy.rows, m])
         rightGradient.reshape(to: [dy.rows, n])
         for i in 0..<dy.rows {

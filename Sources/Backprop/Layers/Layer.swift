@@ -89,7 +89,8 @@ public final class Sequential: Layer {
     /// layers up to the first one with weights need none either (a reshape or an activation in
     /// front only passes it on): each of them is told.
     public var needsInputGradient: Bool {
-        get { (layers.first { !$0.parameters.isEmpty } ?? layers.first)?.needsInputGradient ?? true }   // as the setter left it
+        // as the setter left it
+        get { (layers.first { !$0.parameters.isEmpty } ?? layers.first)?.needsInputGradient ?? true }
         set {
             for layer in layers {
                 layer.needsInputGradient = newValue

@@ -40,12 +40,15 @@ public final class Linear: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Linear.backward called before forward") }
         let batch = x.rows
-        precondition(dy.shape == [batch, outputSize], "Linear.backward: dy has shape \(dy.shape), expected \([batch, outputSize])")
-        if !weight.isFrozen {   // frozen (a GAN's D during G's step): dW is not needed
+        precondition(
+            dy.shape == [batch, outputSize],
+            "Linear.backward: dy has shape \(dy.shape), expected \([batch, outputSize])")
+        if !weight.isFrozen {  // frozen (a GAN's D during G's step): dW is not needed
             matmulBackwardWeights(weight.gradient.data, x.data, dy.data, m: batch, k: inputSize, n: outputSize)
         }
         if !bias.isFrozen {
-            addColumnSums(of: dy.data, rows: batch, columns: outputSize, to: bias.gradient.data)   // db += sum over the batch of dy
+            // db += sum over the batch of dy
+            addColumnSums(of: dy.data, rows: batch, columns: outputSize, to: bias.gradient.data)
         }
         inputGradient.reshape(to: [batch, inputSize])
         if needsInputGradient {

@@ -26,7 +26,9 @@ public final class MinibatchDeviation: Layer {
     public init(epsilon: Float = 1e-8) { self.epsilon = epsilon }
 
     public func forward(_ x: Tensor) -> Tensor {
-        precondition(x.shape.count == 2 && (x.rows > 1 || fixedDeviation != nil), "MinibatchDeviation needs [B, F] with B > 1 (got \(x.shape))")
+        precondition(
+            x.shape.count == 2 && (x.rows > 1 || fixedDeviation != nil),
+            "MinibatchDeviation needs [B, F] with B > 1 (got \(x.shape))")
         let b = x.rows, f = x.columns
         input.reshape(to: x.shape)
         input.data.update(from: x.data, count: x.count)
@@ -56,7 +58,8 @@ public final class MinibatchDeviation: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         let b = input.rows, f = input.columns
-        precondition(dy.shape == [b, f + 1], "MinibatchDeviation.backward: dy has shape \(dy.shape), expected \([b, f + 1])")
+        precondition(
+            dy.shape == [b, f + 1], "MinibatchDeviation.backward: dy has shape \(dy.shape), expected \([b, f + 1])")
         var g: Float = 0
         if fixedDeviation == nil { for i in 0..<b { g += dy[i, f] } }
         inputGradient.reshape(to: input.shape)

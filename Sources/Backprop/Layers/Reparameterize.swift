@@ -24,7 +24,8 @@ public final class Reparameterize {
     public func setTraining(_ training: Bool) { isTraining = training }
 
     public func forward(mean: Tensor, logVariance: Tensor) -> Tensor {
-        precondition(mean.shape == logVariance.shape, "Reparameterize: μ \(mean.shape) and log σ² \(logVariance.shape) differ")
+        precondition(
+            mean.shape == logVariance.shape, "Reparameterize: μ \(mean.shape) and log σ² \(logVariance.shape) differ")
         self.logVariance = logVariance
         output.reshape(to: mean.shape)
         epsilon.reshape(to: mean.shape)
@@ -42,10 +43,13 @@ public final class Reparameterize {
     /// dLoss/dμ and dLoss/dlog σ² from dLoss/dz, for the most recent forward.
     public func backward(_ dz: Tensor) -> (mean: Tensor, logVariance: Tensor) {
         guard let logVariance else { preconditionFailure("Reparameterize.backward called before forward") }
-        precondition(dz.shape == logVariance.shape, "Reparameterize.backward: dz has shape \(dz.shape), expected \(logVariance.shape)")
+        precondition(
+            dz.shape == logVariance.shape,
+            "Reparameterize.backward: dz has shape \(dz.shape), expected \(logVariance.shape)")
         meanGradient.reshape(to: dz.shape)
         logVarianceGradient.reshape(to: dz.shape)
-        let g = dz.data, lv = logVariance.data, e = epsilon.data, dmu = meanGradient.data, dlv = logVarianceGradient.data
+        let g = dz.data, lv = logVariance.data, e = epsilon.data, dmu = meanGradient.data,
+            dlv = logVarianceGradient.data
         for i in 0..<dz.count {
             dmu[i] = g[i]                                     // dμ = dz
             dlv[i] = g[i] * e[i] * exp(lv[i] / 2) / 2         // dlog σ² = dz · ε · σ / 2

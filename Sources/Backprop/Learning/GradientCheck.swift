@@ -41,7 +41,8 @@ public func checkGradients(_ tensors: [(name: String, value: Tensor, gradient: T
                            epsilon: Float = 1e-3, tolerance: GradientTolerance = GradientTolerance(),
                            loss: () -> Double) -> [GradientCheckResult] {
     tensors.map { name, value, gradient in
-        precondition(value.count == gradient.count, "\(name): gradient has \(gradient.count) values, tensor \(value.count)")
+        precondition(
+            value.count == gradient.count, "\(name): gradient has \(gradient.count) values, tensor \(value.count)")
         var worst = (index: 0, excess: -Float.infinity, analytic: Float(0), numeric: Float(0))
         for i in 0..<value.count {
             let original = value[i]

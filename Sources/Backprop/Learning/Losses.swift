@@ -76,12 +76,15 @@ public final class BCEWithLogitsLoss {
         let n = logits.count, scale = weight / Float(n)
         let sum: Double
         if n < Self.fastFrom {
-            sum = binaryCrossEntropyNaive(logits: logits.data, targets: target.data, gradient: gradient.data, count: n, scale: scale)
+            sum = binaryCrossEntropyNaive(
+                logits: logits.data, targets: target.data, gradient: gradient.data, count: n, scale: scale)
         } else {
             let chunks = (n + crossEntropyChunk - 1) / crossEntropyChunk
             if partials.count < chunks { partials = [Double](repeating: 0, count: chunks) }
             sum = partials.withUnsafeMutableBufferPointer {
-                binaryCrossEntropyFast(logits: logits.data, targets: target.data, gradient: gradient.data, count: n, scale: scale, partials: $0.baseAddress!)
+                binaryCrossEntropyFast(
+                    logits: logits.data, targets: target.data, gradient: gradient.data, count: n, scale: scale,
+                    partials: $0.baseAddress!)
             }
         }
         return Float(sum / Double(n)) * weight

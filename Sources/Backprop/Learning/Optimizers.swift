@@ -26,7 +26,9 @@ public final class SGD: Optimizer {
     public let weightDecay: Float
     public private(set) var velocities: [Tensor]
     public var stepCount = 0
-    public var state: [(name: String, tensor: Tensor)] { velocities.enumerated().map { ("velocity.\($0.offset)", $0.element) } }
+    public var state: [(name: String, tensor: Tensor)] {
+        velocities.enumerated().map { ("velocity.\($0.offset)", $0.element) }
+    }
 
     public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
         self.parameters = parameters
@@ -66,7 +68,8 @@ public final class Adam: Optimizer {
     public let firstMoments: [Tensor]    // m
     public let secondMoments: [Tensor]   // v
     public var state: [(name: String, tensor: Tensor)] {
-        firstMoments.enumerated().map { ("m.\($0.offset)", $0.element) } + secondMoments.enumerated().map { ("v.\($0.offset)", $0.element) }
+        firstMoments.enumerated().map { ("m.\($0.offset)", $0.element) }
+            + secondMoments.enumerated().map { ("v.\($0.offset)", $0.element) }
     }
 
     public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,

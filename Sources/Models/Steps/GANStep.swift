@@ -21,7 +21,9 @@ public final class GANStep: GANTrainingStep {
         (self.generator, self.discriminator) = (generator, discriminator)
         generatorOptimizer = ganAdam(generator, learningRate: learningRate)
         discriminatorOptimizer = ganAdam(discriminator, learningRate: learningRate)
-        (self.latent, self.latentSize, self.realLabel, self.discriminatorSteps) = (latent, latentSize, realLabel, discriminatorSteps)
+        (self.latent, self.latentSize, self.realLabel, self.discriminatorSteps) = (
+            latent, latentSize, realLabel, discriminatorSteps
+        )
         self.rng = rng
     }
 
@@ -69,6 +71,7 @@ public final class GANStep: GANTrainingStep {
         generatorOptimizer.step()
         // endregion
 
-        return GANStepNumbers(discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore)
+        return GANStepNumbers(
+            discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore)
     }
 }

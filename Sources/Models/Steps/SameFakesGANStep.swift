@@ -63,6 +63,7 @@ public final class SameFakesGANStep: GANTrainingStep {
         _ = generator.backward(imageGradient)
         generatorOptimizer.step()
         // endregion
-        return GANStepNumbers(discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore)
+        return GANStepNumbers(
+            discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore)
     }
 }

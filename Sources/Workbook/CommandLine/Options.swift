@@ -27,13 +27,22 @@ public extension TrainingDefaults {
 public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
     // The flags as typed (nil when not given); the values a chapter trains with are `epochsOrDefault`,
     // `batchSizeOrDefault` and `learningRateOrDefault` below, so that the two cannot be confused.
-    @Option(name: .customLong("epochs"), help: "Passes over the training set, 1 to 10000 (default: \(Defaults.epochs)\(Defaults.epochsNote)).")
+    @Option(
+        name: .customLong("epochs"),
+        help: "Passes over the training set, 1 to 10000 (default: \(Defaults.epochs)\(Defaults.epochsNote)).")
     public var epochsFlag: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Examples per training step, 1 to 60000 (default: \(Defaults.batchSize)\(Defaults.batchSizeNote)).")
+    @Option(
+        name: .customLong("batch-size"),
+        help: "Examples per training step, 1 to 60000 (default: \(Defaults.batchSize)\(Defaults.batchSizeNote)).")
     public var batchSizeFlag: Int?
 
-    @Option(name: .customLong("lr"), help: "The optimiser's learning rate, above 0 and at most 10 (default: \(Defaults.learningRate)\(Defaults.learningRateNote)).")
+    @Option(
+        name: .customLong("lr"),
+        help: ArgumentHelp(
+            "The optimiser's learning rate, above 0 and at most 10 (default: "
+                + "\(Defaults.learningRate)\(Defaults.learningRateNote)).")
+    )
     public var learningRateFlag: Float?
 
     @Flag(help: "Continue from the checkpoint in the output folder (same settings; --epochs is the new total).")
@@ -42,12 +51,16 @@ public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        if let epochs = epochsFlag { try require((1...10_000).contains(epochs), "--epochs must be between 1 and 10000 (got \(epochs))") }
+        if let epochs = epochsFlag {
+            try require((1...10_000).contains(epochs), "--epochs must be between 1 and 10000 (got \(epochs))")
+        }
         if let batchSize = batchSizeFlag {
             try require((1...60_000).contains(batchSize), "--batch-size must be between 1 and 60000 (got \(batchSize))")
         }
         if let learningRate = learningRateFlag {
-            try require(learningRate.isFinite && learningRate > 0 && learningRate <= 10, "--lr must be above 0 and at most 10 (got \(learningRate))")
+            try require(
+                learningRate.isFinite && learningRate > 0 && learningRate <= 10,
+                "--lr must be above 0 and at most 10 (got \(learningRate))")
         }
     }
 
@@ -64,18 +77,25 @@ public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
 
 /// Drawing samples from a trained generator instead of training.
 public struct GenerateOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Only draw N samples (1 to 1000000) from a trained generator (see --checkpoint); no training.", valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Only draw N samples (1 to 1000000) from a trained generator (see --checkpoint); no training.",
+            valueName: "N"))
     public var generate: Int?
 
-    @Option(help: ArgumentHelp("The checkpoint to draw from with --generate (default: checkpoint.bin in the output folder).",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The checkpoint to draw from with --generate (default: checkpoint.bin in the output folder).",
+            valueName: "path"))
     public var checkpoint: String?
 
     public init() {}
 
     public func validate() throws {
         try require((1...1_000_000).contains(generate ?? 1), "--generate takes a number of samples from 1 to 1000000")
-        try require(checkpoint == nil || generate != nil, "--checkpoint goes with --generate (to continue training, use --resume)")
+        try require(
+            checkpoint == nil || generate != nil,
+            "--checkpoint goes with --generate (to continue training, use --resume)")
     }
 
     /// Refuses `--resume` with `--generate` (call it from the program's `validate`).
@@ -87,14 +107,19 @@ public struct GenerateOptions: ParsableArguments {
     public var isDrawing: Bool { generate != nil }
 
     /// The checkpoint to draw from.
-    public func checkpointFile(_ run: Run) -> URL { checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin") }
+    public func checkpointFile(_ run: Run) -> URL {
+        checkpoint.map { URL(fileURLWithPath: $0) } ?? run.output("checkpoint.bin")
+    }
 }
 
 /// Where trained helpers and decoded data are kept between runs.
 public struct CacheOptions: ParsableArguments {
-    @Option(name: .customLong("cache-dir"),
-            help: ArgumentHelp("Where trained helpers and decoded data are kept between runs (the digit classifier, the decoded faces; 'none': nowhere).",
-                               valueName: "folder"))
+    @Option(
+        name: .customLong("cache-dir"),
+        help: ArgumentHelp(
+            "Where trained helpers and decoded data are kept between runs (the digit classifier, the decoded faces; "
+                + "'none': nowhere).",
+            valueName: "folder"))
     public var cacheDir = "output/cache"
 
     public init() {}
@@ -107,8 +132,10 @@ public struct CacheOptions: ParsableArguments {
 
 /// How large the pictures are drawn.
 public struct PictureOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Draw the pictures N times larger, pixel for pixel, 1 to 8 (default: 2 for digits, 1 for faces).",
-                               valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Draw the pictures N times larger, pixel for pixel, 1 to 8 (default: 2 for digits, 1 for faces).",
+            valueName: "N"))
     public var zoom: Int?
 
     public init() {}
@@ -120,9 +147,12 @@ public struct PictureOptions: ParsableArguments {
 
 /// `--images`: the folders of face photos chapters 4 and 6 train on.
 public struct ImageFolderOptions: ParsableArguments {
-    @Option(name: .customLong("images"), help: ArgumentHelp(
-        "A folder of face images (.jpg/.jpeg/.png, searched recursively); repeat for several (default: celeba/ in the data folder).",
-        valueName: "folder"))
+    @Option(
+        name: .customLong("images"),
+        help: ArgumentHelp(
+            "A folder of face images (.jpg/.jpeg/.png, searched recursively); repeat for several (default: celeba/ in "
+                + "the data folder).",
+            valueName: "folder"))
     public var folders: [String] = []
 
     public init() {}
@@ -130,12 +160,16 @@ public struct ImageFolderOptions: ParsableArguments {
     public func validate() throws { try require(folders.allSatisfy { !$0.isEmpty }, "--images needs a folder") }
 
     /// The folders as URLs, or `default` when none was given.
-    public func urls(default folder: URL) -> [URL] { folders.isEmpty ? [folder] : folders.map { URL(fileURLWithPath: $0) } }
+    public func urls(default folder: URL) -> [URL] {
+        folders.isEmpty ? [folder] : folders.map { URL(fileURLWithPath: $0) }
+    }
 }
 
 /// `--no-score`: the digit chapters score 2,000 samples every epoch with appendix A's classifier.
 public struct ScoreOptions: ParsableArguments {
-    @Flag(inversion: .prefixedNo, help: "Score 2,000 samples every epoch with a digit classifier (trained once, then cached; digits only).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Score 2,000 samples every epoch with a digit classifier (trained once, then cached; digits only).")
     public var score = true
 
     public init() {}

@@ -12,9 +12,11 @@ public struct RunOptions: ParsableArguments {
                                valueName: "N"))
     public var limit: Int?
 
-    @Option(name: .customLong("data-dir"),
-            help: ArgumentHelp("The folder holding mnist/ (default: $\(DataLocation.environmentVariable), else ./data).",
-                               valueName: "path"))
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp(
+            "The folder holding mnist/ (default: $\(DataLocation.environmentVariable), else ./data).",
+            valueName: "path"))
     public var dataDir: String?
 
     @Option(name: .customLong("output-dir"),
@@ -35,13 +37,17 @@ public struct RunOptions: ParsableArguments {
 
 /// How many threads the math kernels use (the benchmark shares it with the chapters).
 public struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for the math kernels, 1 to 256 (default: every core this process may use). Results do not depend on it.")
+    @Option(
+        help: "Threads for the math kernels, 1 to 256 (default: every core this process may use). Results do not depend on it."
+    )
     public var threads: Int?
 
     public init() {}
 
     public func validate() throws {
-        if let threads { try require((1...256).contains(threads), "--threads must be between 1 and 256 (got \(threads))") }
+        if let threads {
+            try require((1...256).contains(threads), "--threads must be between 1 and 256 (got \(threads))")
+        }
     }
 }
 
@@ -78,15 +84,17 @@ public struct Run {
         threads = options.threads ?? Parallel.availableCores
         seed = options.seed
         Parallel.threads = threads
-        command = (["swift run \(program ?? chapter)"] + CommandLine.arguments.dropFirst().map(Run.shellQuoted)).joined(separator: " ")
+        command = (["swift run \(program ?? chapter)"] + CommandLine.arguments.dropFirst().map(Run.shellQuoted)).joined(
+            separator: " ")
         do {
             try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
             let probe = outputFolder.appendingPathComponent(".write-test-\(ProcessInfo.processInfo.processIdentifier)")
             try Data().write(to: probe)
             try FileManager.default.removeItem(at: probe)
         } catch {
-            throw WorkbookError("the output folder \(outputFolder.path) is not writable (\(error.localizedDescription)); "
-                                + "choose another with --output-dir")
+            throw WorkbookError(
+                "the output folder \(outputFolder.path) is not writable (\(error.localizedDescription)); "
+                    + "choose another with --output-dir")
         }
         if lock, let tookOver = try OutputLock.acquire(outputFolder, command: command) { print(tookOver) }
     }
@@ -100,7 +108,9 @@ public struct Run {
     }
 
     /// The data folder as the reader gave it (flag or environment variable), or relative to here.
-    public var shownDataRoot: String { dataRootGiven.map { $0.hasPrefix("/") ? shown(dataRoot) : $0 } ?? shown(dataRoot) }
+    public var shownDataRoot: String {
+        dataRootGiven.map { $0.hasPrefix("/") ? shown(dataRoot) : $0 } ?? shown(dataRoot)
+    }
 
     /// The URL of a file in the output folder.
     public func output(_ name: String) -> URL { outputFolder.appendingPathComponent(name) }

@@ -17,7 +17,9 @@ public enum DataLocation {
     /// How the root was chosen, for messages and reports.
     public static func origin(flag: String?) -> String {
         if let flag, !flag.isEmpty { return "--data-dir" }
-        if let e = ProcessInfo.processInfo.environment[environmentVariable], !e.isEmpty { return "$\(environmentVariable)" }
+        if let e = ProcessInfo.processInfo.environment[environmentVariable], !e.isEmpty {
+            return "$\(environmentVariable)"
+        }
         return "the default ./data"
     }
 }

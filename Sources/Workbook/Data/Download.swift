@@ -12,7 +12,8 @@ public func sha256Hex(_ data: Data) -> String {
 /// Downloads one file into memory with a progress bar.
 enum Downloader {
     static func fetch(_ url: URL, label: String, expectedBytes: Int) throws -> Data {
-        let delegate = Delegate(progress: ProgressBar(title: "Downloading \(label)", total: expectedBytes, unit: .bytes))
+        let delegate = Delegate(
+            progress: ProgressBar(title: "Downloading \(label)", total: expectedBytes, unit: .bytes))
         let session = URLSession(configuration: .ephemeral, delegate: delegate, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         var request = URLRequest(url: url)

@@ -15,7 +15,9 @@ public func gunzip(_ compressed: [UInt8]) throws -> [UInt8] {
 
     // The gzip trailer stores the uncompressed size (modulo 2^32): a good first guess.
     let n = compressed.count
-    let declaredSize = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1]) << 24
+    let declaredSize =
+        Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1])
+        << 24
     // (Only a guess: a damaged trailer may claim gigabytes, so start at most at 64 MB and grow.)
     var output = [UInt8](repeating: 0, count: max(1024, min(declaredSize, 1 << 26)))
     var produced = 0

@@ -32,7 +32,9 @@ public final class ImageFolder {
     public var bytesPerImage: Int { 3 * side * side }
 
     /// A short fingerprint of the decoded images (SHA-256 of their pixels): other faces differ in it.
-    public var fingerprint: String { String(sha256Hex(Data(buffer: UnsafeBufferPointer(rebasing: pixels[0..<(count * bytesPerImage)]))).prefix(16)) }
+    public var fingerprint: String {
+        String(sha256Hex(Data(buffer: UnsafeBufferPointer(rebasing: pixels[0..<(count * bytesPerImage)]))).prefix(16))
+    }
 
     init(side: Int, count: Int, pixels: UnsafeMutableBufferPointer<UInt8>, skipped: [Problem], repaired: [Problem],
          otherFiles: Int, fromCache: Bool, cacheFile: URL?) {
@@ -78,7 +80,10 @@ public final class ImageFolder {
             throw WorkbookError("the image folder \(folder.path) does not exist")
         }
         let keys: [URLResourceKey] = [.isRegularFileKey, .isSymbolicLinkKey, .fileSizeKey, .contentModificationDateKey]
-        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: keys, options: [.skipsHiddenFiles]) else {
+        guard
+            let walker = FileManager.default.enumerator(
+                at: folder, includingPropertiesForKeys: keys, options: [.skipsHiddenFiles])
+        else {
             throw WorkbookError("cannot read the folder \(folder.path)")
         }
         let bases = [folder.standardizedFileURL.resolvingSymlinksInPath().path, folder.standardizedFileURL.path]
@@ -118,15 +123,19 @@ public final class ImageFolder {
     public static func howToGetCelebA(orElse: String = "") -> String {
         "CelebA is not downloaded automatically (its hosts limit downloads). Get the aligned faces, img_align_celeba "
             + "(202,599 JPEGs, 1.4 GB), from the official page, https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html "
-            + "(Google Drive: Img/img_align_celeba.zip), or from Kaggle's \"CelebFaces Attributes (CelebA) Dataset\". Unzip it and "
-            + "either put the JPEGs in celeba/ under the data folder (--data-dir, or $\(DataLocation.environmentVariable)) or pass "
+            + "(Google Drive: Img/img_align_celeba.zip), or from Kaggle's \"CelebFaces Attributes (CelebA) Dataset\". "
+            + "Unzip it and "
+            + "either put the JPEGs in celeba/ under the data folder (--data-dir, or "
+            + "$\(DataLocation.environmentVariable)) or pass "
             + "--images <folder>." + orElse
     }
 
     /// Loads every image under `folders` (or the first `limit` of them), from the cache in
     /// `cacheFolder` if it matches the files, else by decoding them (both cores, a progress bar)
     /// and then writing the cache. Throws if no image at all can be used.
-    public static func load(folders: [URL], side: Int, limit: Int? = nil, cacheFolder: URL?, help: String) throws -> ImageFolder {
+    public static func load(
+        folders: [URL], side: Int, limit: Int? = nil, cacheFolder: URL?, help: String
+    ) throws -> ImageFolder {
         var sources: [(folder: URL, path: String)] = [], others = 0
         var fingerprint = SHA256()
         fingerprint.update(data: Data("GWIMG version \(version), side \(side)\n".utf8))
@@ -143,22 +152,27 @@ public final class ImageFolder {
             }
         }
         guard !sources.isEmpty else {
-            throw WorkbookError("no .jpg, .jpeg or .png files in \(folders.map(\.path).joined(separator: ", ")).\n\(help)")
+            throw WorkbookError(
+                "no .jpg, .jpeg or .png files in \(folders.map(\.path).joined(separator: ", ")).\n\(help)")
         }
         let digest = fingerprint.finalize().map { String(format: "%02x", $0) }.joined()
 
         // One cache file per choice of folders and limit; its header holds the fingerprint of the files.
-        let cacheName = sha256Hex(Data((folders.map(\.standardizedFileURL.path) + ["\(limit ?? 0)", "\(side)"]).joined(separator: "\n").utf8))
+        let cacheName = sha256Hex(
+            Data((folders.map(\.standardizedFileURL.path) + ["\(limit ?? 0)", "\(side)"]).joined(separator: "\n").utf8))
         let cacheFile = cacheFolder?.appendingPathComponent("images-\(side)px-\(cacheName.prefix(12)).cache")
         if let cacheFile, let cached = try? readCache(cacheFile, fingerprint: digest, side: side, otherFiles: others) {
             return cached
         }
 
-        let decoded = decode(sources.map { $0.folder.appendingPathComponent($0.path) }, names: sources.map(\.path), side: side)
+        let decoded = decode(
+            sources.map { $0.folder.appendingPathComponent($0.path) }, names: sources.map(\.path), side: side)
         guard decoded.count > 0 else {
             decoded.pixels.deallocate()
-            throw WorkbookError("none of the \(sources.count) image files could be decoded (the first: \(decoded.skipped.first?.file ?? "?"): "
-                                + "\(decoded.skipped.first?.reason ?? "?")).\n\(help)")
+            throw WorkbookError(
+                "none of the \(sources.count) image files could be decoded (the first: "
+                    + "\(decoded.skipped.first?.file ?? "?"): "
+                    + "\(decoded.skipped.first?.reason ?? "?")).\n\(help)")
         }
         var written: URL?
         if let cacheFile {
@@ -167,7 +181,10 @@ public final class ImageFolder {
                                skipped: decoded.skipped, repaired: decoded.repaired)
                 written = cacheFile
             } catch {
-                FileHandle.standardError.write(Data("warning: the decoded images could not be cached (\(error)); the next run decodes them again\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "warning: the decoded images could not be cached (\(error)); the next run decodes them again\n"
+                            .utf8))
             }
         }
         return ImageFolder(side: side, count: decoded.count, pixels: decoded.pixels, skipped: decoded.skipped,
@@ -237,7 +254,8 @@ public final class ImageFolder {
             return .skipped("not an image (it starts with neither the JPEG nor the PNG signature)")
         }
         guard min(image.width, image.height) >= minimumSide else {
-            return .skipped("too small (\(image.width)x\(image.height); at least \(minimumSide) pixels on the shorter side)")
+            return .skipped(
+                "too small (\(image.width)x\(image.height); at least \(minimumSide) pixels on the shorter side)")
         }
         let square = image.resizedAndCropped(to: side)
         let plane = side * side
@@ -263,24 +281,33 @@ public final class ImageFolder {
         var repaired: [Problem]
     }
 
-    static func writeCache(_ url: URL, fingerprint: String, side: Int, count: Int, pixels: UnsafeMutableBufferPointer<UInt8>,
-                           skipped: [Problem], repaired: [Problem]) throws {
-        let header = CacheHeader(version: version, fingerprint: fingerprint, side: side, count: count, skipped: skipped, repaired: repaired)
-        try Container.write(to: url, signature: signature, header: header,
-                            payload: [UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(pixels)[0..<(count * 3 * side * side)])], kind: .cache)
+    static func writeCache(
+        _ url: URL, fingerprint: String, side: Int, count: Int, pixels: UnsafeMutableBufferPointer<UInt8>,
+        skipped: [Problem], repaired: [Problem]
+    ) throws {
+        let header = CacheHeader(
+            version: version, fingerprint: fingerprint, side: side, count: count, skipped: skipped, repaired: repaired)
+        try Container.write(
+            to: url, signature: signature, header: header,
+            payload: [UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(pixels)[0..<(count * 3 * side * side)])],
+            kind: .cache)
     }
 
     static func readCache(_ url: URL, fingerprint: String, side: Int, otherFiles: Int) throws -> ImageFolder {
         try Container.read(url, signature: signature, kind: "image cache", as: CacheHeader.self) { header, payload in
-            guard header.version == version, header.fingerprint == fingerprint, header.side == side, header.count > 0 else {
+            guard header.version == version, header.fingerprint == fingerprint, header.side == side, header.count > 0
+            else {
                 throw WorkbookError("the image cache is for other files")
             }
             let bytes = header.count * 3 * side * side
-            guard payload.count == bytes else { throw WorkbookError("the image cache holds \(payload.count) bytes of pixels, not \(bytes)") }
+            guard payload.count == bytes else {
+                throw WorkbookError("the image cache holds \(payload.count) bytes of pixels, not \(bytes)")
+            }
             let pixels = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes)
             UnsafeMutableRawBufferPointer(pixels).copyMemory(from: payload)
-            return ImageFolder(side: side, count: header.count, pixels: pixels, skipped: header.skipped, repaired: header.repaired,
-                               otherFiles: otherFiles, fromCache: true, cacheFile: url)
+            return ImageFolder(
+                side: side, count: header.count, pixels: pixels, skipped: header.skipped, repaired: header.repaired,
+                otherFiles: otherFiles, fromCache: true, cacheFile: url)
         }
     }
 }

@@ -51,7 +51,8 @@ public struct MNIST {
         let images = try IDXArray(contentsOf: imagesURL)
         let labels = try IDXArray(contentsOf: labelsURL)
         guard images.dimensions.count == 3, images.dimensions[1] == side, images.dimensions[2] == side else {
-            throw WorkbookError("\(imagesURL.path) holds an array of shape \(images.dimensions), not [count, 28, 28] images")
+            throw WorkbookError(
+                "\(imagesURL.path) holds an array of shape \(images.dimensions), not [count, 28, 28] images")
         }
         guard labels.dimensions.count == 1, labels.dimensions[0] == images.dimensions[0] else {
             throw WorkbookError("\(labelsURL.path) has \(labels.dimensions) labels for \(images.dimensions[0]) images")
@@ -72,7 +73,9 @@ public struct MNIST {
     /// bytes 0...255 linearly onto `range` ([0, 1] for autoencoders, [-1, 1] next to a tanh).
     /// With `padding` p, each image gets a border of p background pixels (the value 0, as
     /// torchvision's Pad): [indices.count, (28 + 2p)²], for networks that halve 32 x 32 images.
-    public func fill(_ batch: Tensor, with indices: some Collection<Int>, range: ClosedRange<Float> = 0...1, padding: Int = 0) {
+    public func fill(
+        _ batch: Tensor, with indices: some Collection<Int>, range: ClosedRange<Float> = 0...1, padding: Int = 0
+    ) {
         let scale = (range.upperBound - range.lowerBound) / 255, offset = range.lowerBound
         if padding > 0 {
             let side = Self.side + 2 * padding, size = side * side
@@ -119,7 +122,9 @@ public struct MNIST {
         for (index, label) in labels.enumerated() where found[Int(label)].count < perDigit {
             found[Int(label)].append(index)
         }
-        return (0..<perDigit).flatMap { round in (0..<10).compactMap { found[$0].count > round ? found[$0][round] : nil } }
+        return (0..<perDigit).flatMap { round in
+            (0..<10).compactMap { found[$0].count > round ? found[$0][round] : nil }
+        }
     }
 
     /// Finds a file in the MNIST folder (or its unpacked twin, without `.gz`), downloading it
@@ -135,11 +140,14 @@ public struct MNIST {
     }
 
     static func downloadFile(_ name: String, into folder: URL) throws {
-        guard let expected = files.first(where: { $0.name == name }) else { throw WorkbookError("unknown MNIST file \(name)") }
+        guard let expected = files.first(where: { $0.name == name }) else {
+            throw WorkbookError("unknown MNIST file \(name)")
+        }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw missingDataError(folder: folder, reason: "cannot create \(folder.path): \(error.localizedDescription)")
+            throw missingDataError(
+                folder: folder, reason: "cannot create \(folder.path): \(error.localizedDescription)")
         }
         var failures: [String] = []
         for mirror in mirrors {
@@ -157,7 +165,9 @@ public struct MNIST {
                 failures.append("\(source.host ?? mirror): \(error.localizedDescription)")
             }
         }
-        throw missingDataError(folder: folder, reason: "downloading \(name) failed:\n" + failures.map { "  - \($0)" }.joined(separator: "\n"))
+        throw missingDataError(
+            folder: folder,
+            reason: "downloading \(name) failed:\n" + failures.map { "  - \($0)" }.joined(separator: "\n"))
     }
 
     /// The message a reader sees when MNIST cannot be found or fetched: what is wrong, where the
@@ -167,7 +177,8 @@ public struct MNIST {
         return WorkbookError("""
             MNIST is not available: \(reason)
             The workbook looks for it in \(folder.path)
-            (the data folder comes from --data-dir, else $\(DataLocation.environmentVariable), else ./data; MNIST lives in its mnist/ subfolder).
+            (the data folder comes from --data-dir, else $\(DataLocation.environmentVariable), else ./data; \
+            MNIST lives in its mnist/ subfolder).
             Fix it in one of these ways:
               * connect to the internet and run again: the files are downloaded and verified automatically;
               * or copy these four files (from any MNIST mirror, e.g. \(mirrors[0])) into \(folder.path):

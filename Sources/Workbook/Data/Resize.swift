@@ -29,7 +29,8 @@ public extension Image {
                 for (k, weight) in columns.weights[x].enumerated() {
                     let i = (y * width + columns.first[x] + k) * channels
                     if channels == 3 {
-                        sum.0 += weight * Float(pixels[i]); sum.1 += weight * Float(pixels[i + 1]); sum.2 += weight * Float(pixels[i + 2])
+                        sum.0 += weight * Float(pixels[i]); sum.1 += weight * Float(pixels[i + 1]);
+                        sum.2 += weight * Float(pixels[i + 2])
                     } else {
                         let v = weight * Float(pixels[i]); sum.0 += v; sum.1 += v; sum.2 += v
                     }

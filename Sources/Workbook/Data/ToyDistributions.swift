@@ -29,7 +29,10 @@ public enum ToyDistribution: String, CaseIterable, Sendable {
         switch self {
         case .line: [[4]]
         case .mixture: [[-2], [2]]
-        case .ring: (0..<8).map { k in let angle = 2 * Float.pi * Float(k) / 8; return [2 * cos(angle), 2 * sin(angle)] }
+        case .ring:
+            (0..<8).map { k in
+                let angle = 2 * Float.pi * Float(k) / 8; return [2 * cos(angle), 2 * sin(angle)]
+            }
         case .grid: (0..<25).map { k in [Float(k / 5) * 2 - 4, Float(k % 5) * 2 - 4] }
         }
     }
@@ -38,7 +41,8 @@ public enum ToyDistribution: String, CaseIterable, Sendable {
     /// data's curve in appendix C's line charts shows).
     public func density(at x: Double) -> Double {
         precondition(dimensions == 1, "density(at:) is for the distributions on the line")
-        return modes.map { normalDensity(x, mean: Double($0[0]), std: Double(spread)) }.reduce(0, +) / Double(modes.count)
+        return modes.map { normalDensity(x, mean: Double($0[0]), std: Double(spread)) }.reduce(0, +)
+            / Double(modes.count)
     }
 
     /// `count` points into `points` ([count, dimensions]): each picks a mode uniformly, then adds
@@ -60,7 +64,9 @@ public enum ToyDistribution: String, CaseIterable, Sendable {
     ///   (N / number of modes) lie that close to it: with the default 1/4, a ring mode needs 3.1%
     ///   of the samples.
     public func coverage(of samples: Tensor, minimumShare: Double = 0.25) -> ModeCoverage {
-        precondition(samples.shape.count == 2 && samples.columns == dimensions, "coverage: samples must be [N, \(dimensions)] (got \(samples.shape))")
+        precondition(
+            samples.shape.count == 2 && samples.columns == dimensions,
+            "coverage: samples must be [N, \(dimensions)] (got \(samples.shape))")
         let centres = modes, radius = 3 * spread, n = samples.rows
         var perMode = [Int](repeating: 0, count: centres.count), good = 0
         for i in 0..<n {
@@ -74,7 +80,8 @@ public enum ToyDistribution: String, CaseIterable, Sendable {
         }
         let needed = minimumShare * Double(n) / Double(centres.count)
         let covered = perMode.filter { Double($0) >= needed && $0 > 0 }.count
-        return ModeCoverage(modes: centres.count, covered: covered, goodShare: n == 0 ? 0 : Double(good) / Double(n), perMode: perMode)
+        return ModeCoverage(
+            modes: centres.count, covered: covered, goodShare: n == 0 ? 0 : Double(good) / Double(n), perMode: perMode)
     }
 }
 

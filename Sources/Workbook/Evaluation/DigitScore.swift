@@ -11,8 +11,9 @@ public final class DigitClassifier {
 
     public init(seed: UInt64 = 1) {
         let rng = RandomGenerator(seed: seed)
-        network = Sequential(Linear(784, 256, rng: rng), ReLU(), Dropout(probability: 0.2, rng: rng),
-                             Linear(256, 128, rng: rng), ReLU(), Dropout(probability: 0.2, rng: rng), Linear(128, 10, rng: rng))
+        network = Sequential(
+            Linear(784, 256, rng: rng), ReLU(), Dropout(probability: 0.2, rng: rng),
+            Linear(256, 128, rng: rng), ReLU(), Dropout(probability: 0.2, rng: rng), Linear(128, 10, rng: rng))
         network.needsInputGradient = false
     }
 
@@ -30,7 +31,8 @@ public final class DigitClassifier {
             var x = chunk
             for (i, layer) in network.layers.enumerated() {
                 x = layer.forward(x)
-                if i == network.layers.count - 2 { (features.data + start * 128).update(from: x.data, count: m * 128) }   // after the second ReLU
+                // after the second ReLU
+                if i == network.layers.count - 2 { (features.data + start * 128).update(from: x.data, count: m * 128) }
             }
             softmaxRows(x)
             (probabilities.data + start * 10).update(from: x.data, count: m * 10)
@@ -80,12 +82,17 @@ public final class DigitClassifier {
 
     /// The classifier for `train`: read from `cacheFolder` if it was trained on exactly these
     /// images (their SHA-256 is in the file), else trained now (half a minute) and saved there.
-    public static func trained(on train: MNIST, cacheFolder: URL?) throws -> (classifier: DigitClassifier, file: URL?, fresh: Bool) {
+    public static func trained(
+        on train: MNIST, cacheFolder: URL?
+    ) throws -> (classifier: DigitClassifier, file: URL?, fresh: Bool) {
         let fingerprint = sha256Hex(Data(train.pixels)) + "-" + sha256Hex(Data(train.labels))
         let classifier = DigitClassifier()
         let file = cacheFolder?.appendingPathComponent("digit-classifier.bin")
-        let configuration = ["network": sizes.map(String.init).joined(separator: "-") + " dropout 0.2", "epochs": "\(epochs)", "recipe": "Adam lr 1e-3 times 0.8 each epoch, batch 128, seed 1",
-                             "training images": fingerprint]
+        let configuration = [
+            "network": sizes.map(String.init).joined(separator: "-") + " dropout 0.2", "epochs": "\(epochs)",
+            "recipe": "Adam lr 1e-3 times 0.8 each epoch, batch 128, seed 1",
+            "training images": fingerprint,
+        ]
         if let file, let saved = try? Checkpoint(contentsOf: file), saved.configuration == configuration,
            (try? saved.restore(classifier.network, as: "classifier")) != nil {
             return (classifier, file, false)
@@ -95,10 +102,14 @@ public final class DigitClassifier {
         var checkpoint = Checkpoint(epoch: epochs, randomState: [1, 2, 3, 4], configuration: configuration)
         checkpoint.add(classifier.network, as: "classifier")
         do {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try checkpoint.write(to: file, kind: .cache)
         } catch {
-            FileHandle.standardError.write(Data("warning: the digit classifier could not be saved (\(error)); it will be trained again next time\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "warning: the digit classifier could not be saved (\(error)); it will be trained again next time\n"
+                        .utf8))
             return (classifier, nil, true)
         }
         return (classifier, file, true)
@@ -125,8 +136,11 @@ public struct DigitScore: Codable, Equatable, Sendable {
     public func coverageWarning(epoch: Int) -> String? {
         guard rarestShare < 0.02 else { return nil }
         let missing = classShares.enumerated().filter { $0.element < 0.02 }.map { String($0.offset) }
-        return "possible mode collapse: in epoch \(epoch) the classifier sees the digit(s) \(missing.joined(separator: ", ")) in under 2% "
-            + "of the samples (10% each is perfect coverage), and \(commonDigit) in \(Int((commonShare * 100).rounded()))%."
+        return
+            "possible mode collapse: in epoch \(epoch) the classifier sees the digit(s) "
+                + "\(missing.joined(separator: ", ")) in under 2% "
+            + "of the samples (10% each is perfect coverage), and \(commonDigit) in "
+            + "\(Int((commonShare * 100).rounded()))%."
     }
 }
 
@@ -140,8 +154,10 @@ public final class DigitScorer {
     /// in `cacheFolder`), its accuracy on `test` said in one line, and `test` as the reference.
     public static func prepared(train: MNIST, test: MNIST, cacheFolder: URL?) throws -> DigitScorer {
         let (classifier, file, fresh) = try DigitClassifier.trained(on: train, cacheFolder: cacheFolder)
-        print("Digit classifier\(fresh ? " trained" : ""): \(fixed(100 * classifier.accuracy(on: test), 2))% right on the test digits"
-              + (file.map { " (\(fresh ? "saved to" : "from") \($0.path))" } ?? ""))
+        print(
+            "Digit classifier\(fresh ? " trained" : ""): \(fixed(100 * classifier.accuracy(on: test), 2))% right on "
+                + "the test digits"
+                + (file.map { " (\(fresh ? "saved to" : "from") \($0.path))" } ?? ""))
         return DigitScorer(classifier: classifier, reference: test)
     }
 

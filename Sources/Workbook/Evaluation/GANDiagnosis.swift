@@ -10,13 +10,17 @@ public enum GANDiagnosis {
         guard let last = epochs.last else { return [] }
         var warnings: [String] = []
         if last.fakeScore < 0.05 && last.realScore > 0.6 {
-            warnings.append("D has won: in epoch \(last.epoch) it gave the fakes a mean probability of \(fixed(last.fakeScore, 3)) "
-                            + "of being real (and real images \(fixed(last.realScore, 2))). G learns little from a D that is this sure. "
-                            + "Try a weaker D (more dropout, a lower D learning rate) or a stronger G.")
+            warnings.append(
+                "D has won: in epoch \(last.epoch) it gave the fakes a mean probability of \(fixed(last.fakeScore, 3)) "
+                    + "of being real (and real images \(fixed(last.realScore, 2))). G learns little from a D that is "
+                    + "this sure. "
+                    + "Try a weaker D (more dropout, a lower D learning rate) or a stronger G.")
         }
         if last.diversity < 0.5 && pastEarlyBlur(last.epoch, stepsPerEpoch: stepsPerEpoch) {
-            warnings.append("possible mode collapse: in epoch \(last.epoch) the fixed-z samples are only \(fixed(last.diversity, 2)) "
-                            + "times as varied as real images (1 is healthy). Look at the grid: do many z give the same image?")
+            warnings.append(
+                "possible mode collapse: in epoch \(last.epoch) the fixed-z samples are only "
+                    + "\(fixed(last.diversity, 2)) "
+                    + "times as varied as real images (1 is healthy). Look at the grid: do many z give the same image?")
         }
         return warnings
     }

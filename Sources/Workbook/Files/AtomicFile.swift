@@ -6,7 +6,8 @@ enum AtomicFile {
     static func write(to url: URL, kind: Disk.Kind, _ body: (FileHandle) throws -> Void) throws {
         try Disk.injectedFault(kind, url)
         let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial")
+        let temporary = folder.appendingPathComponent(
+            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial")
         // A process killed while writing leaves its partial file behind: remove such leftovers
         // (they can be hundreds of MB), but never a partial file of a process still running.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
@@ -21,9 +22,12 @@ enum AtomicFile {
         }
         do {
             let handle = try FileHandle(forWritingTo: temporary)
-            do { try body(handle); try handle.synchronize(); try handle.close() } catch { try? handle.close(); throw Disk.failure(url, error, kind: kind) }
+            do { try body(handle); try handle.synchronize(); try handle.close() } catch {
+                try? handle.close(); throw Disk.failure(url, error, kind: kind)
+            }
             guard rename(temporary.path, url.path) == 0 else {
-                throw WorkbookError("cannot rename \(temporary.path) to \(url.lastPathComponent): \(String(cString: strerror(errno)))")
+                throw WorkbookError(
+                    "cannot rename \(temporary.path) to \(url.lastPathComponent): \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -66,7 +66,9 @@ public struct Checkpoint {
     /// Copies the saved running tensors and step count back into `optimizer`.
     public func restore(_ optimizer: Optimizer, as name: String) throws {
         for (key, tensor) in optimizer.state { try restore(tensor, named: "\(name).\(key)") }
-        guard let steps = counters["\(name).steps"] else { throw WorkbookError("the checkpoint has no step count for \(name)") }
+        guard let steps = counters["\(name).steps"] else {
+            throw WorkbookError("the checkpoint has no step count for \(name)")
+        }
         optimizer.stepCount = steps
     }
 
@@ -89,8 +91,10 @@ public struct Checkpoint {
         let header = Header(epoch: epoch, randomState: randomState, configuration: configuration, counters: counters,
                             state: state, tensors: tensors.map { .init(name: $0.name, shape: $0.tensor.shape) })
         do {
-            try Container.write(to: url, signature: Self.signature, header: header,
-                                payload: tensors.map { UnsafeRawBufferPointer(start: $0.tensor.data, count: $0.tensor.count * 4) }, kind: kind)
+            try Container.write(
+                to: url, signature: Self.signature, header: header,
+                payload: tensors.map { UnsafeRawBufferPointer(start: $0.tensor.data, count: $0.tensor.count * 4) },
+                kind: kind)
         } catch let error as WorkbookError { throw error } catch {
             throw WorkbookError("cannot write the checkpoint \(url.path): \(error.localizedDescription)")
         }
@@ -98,18 +102,22 @@ public struct Checkpoint {
 
     /// Reads a checkpoint, refusing anything damaged with a message that says so.
     public init(contentsOf url: URL) throws {
-        self = try Container.read(url, signature: Self.signature, kind: "checkpoint", as: Header.self, Self.init(header:payload:))
+        self = try Container.read(
+            url, signature: Self.signature, kind: "checkpoint", as: Header.self, Self.init(header:payload:))
     }
 
     public init(decoding data: Data) throws {
-        self = try Container.decode(data, signature: Self.signature, kind: "checkpoint", as: Header.self, Self.init(header:payload:))
+        self = try Container.decode(
+            data, signature: Self.signature, kind: "checkpoint", as: Header.self, Self.init(header:payload:))
     }
 
     init(header: Header, payload: UnsafeRawBufferPointer) throws {
         var offset = 0
         var tensors: [(name: String, tensor: Tensor)] = []
         for entry in header.tensors {
-            guard entry.shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else { throw WorkbookError("tensor \(entry.name) has an impossible shape") }
+            guard entry.shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else {
+                throw WorkbookError("tensor \(entry.name) has an impossible shape")
+            }
             let (count, overflow) = entry.shape.reduce((1, false)) { partial, d in
                 let (product, o) = partial.0.multipliedReportingOverflow(by: d); return (product, partial.1 || o)
             }
@@ -117,7 +125,10 @@ public struct Checkpoint {
                 throw WorkbookError("tensor \(entry.name) runs past the end of the file")
             }
             let tensor = Tensor(shape: entry.shape)
-            if count > 0 { UnsafeMutableRawPointer(tensor.data).copyMemory(from: payload.baseAddress! + offset, byteCount: count * 4) }
+            if count > 0 {
+                UnsafeMutableRawPointer(tensor.data).copyMemory(
+                    from: payload.baseAddress! + offset, byteCount: count * 4)
+            }
             tensors.append((entry.name, tensor))
             offset += count * 4
         }

@@ -37,30 +37,44 @@ public enum Container {
 
     /// Reads the file at `url` (mapped: the payload is copied out of the file's pages once) and
     /// hands its header and payload to `body`. `kind` names the file in messages ("checkpoint").
-    public static func read<Header: Decodable, Result>(_ url: URL, signature: String, kind: String, as: Header.Type,
-                                                       _ body: (Header, UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+    public static func read<Header: Decodable, Result>(
+        _ url: URL, signature: String, kind: String, as: Header.Type,
+        _ body: (Header, UnsafeRawBufferPointer) throws -> Result
+    ) throws -> Result {
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw WorkbookError("cannot read the \(kind) \(url.path): \(error.localizedDescription)")
         }
-        do { return try decode(data, signature: signature, kind: kind, as: Header.self, body) } catch let error as WorkbookError {
+        do { return try decode(data, signature: signature, kind: kind, as: Header.self, body) } catch let error
+            as WorkbookError
+        {
             throw WorkbookError("\(url.path) is not a usable \(kind): \(error.message)")
         }
     }
 
     /// The same from bytes in memory.
-    public static func decode<Header: Decodable, Result>(_ data: Data, signature: String, kind: String, as: Header.Type,
-                                                         _ body: (Header, UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+    public static func decode<Header: Decodable, Result>(
+        _ data: Data, signature: String, kind: String, as: Header.Type,
+        _ body: (Header, UnsafeRawBufferPointer) throws -> Result
+    ) throws -> Result {
         try data.withUnsafeBytes { bytes in
             guard bytes.count >= 20, bytes.prefix(8).elementsEqual(signature.utf8) else {
-                throw WorkbookError("it does not start with the \(kind) signature (wrong file, or not a workbook \(kind))")
+                throw WorkbookError(
+                    "it does not start with the \(kind) signature (wrong file, or not a workbook \(kind))")
             }
             let stored = bytes[(bytes.count - 4)...].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            guard stored == checksum(UnsafeRawBufferPointer(rebasing: bytes[..<(bytes.count - 4)]), continuing: UInt32(crc32(0, nil, 0))) else {
+            guard
+                stored
+                    == checksum(
+                        UnsafeRawBufferPointer(rebasing: bytes[..<(bytes.count - 4)]),
+                        continuing: UInt32(crc32(0, nil, 0)))
+            else {
                 throw WorkbookError("its checksum does not match: the file is damaged or truncated (a copy cut short?)")
             }
             let headerLength = bytes[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            guard headerLength <= UInt64(bytes.count - 20) else { throw WorkbookError("its header length is impossible") }
+            guard headerLength <= UInt64(bytes.count - 20) else {
+                throw WorkbookError("its header length is impossible")
+            }
             let payloadStart = 16 + Int(headerLength)
             let header: Header
             do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<payloadStart])) } catch {

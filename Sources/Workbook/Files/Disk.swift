@@ -18,7 +18,9 @@ public enum Disk {
         do { try data.write(to: url, options: .atomic) } catch { throw failure(url, error, kind: kind) }
     }
 
-    public static func write(_ text: String, to url: URL, kind: Kind) throws { try write(Data(text.utf8), to: url, kind: kind) }
+    public static func write(_ text: String, to url: URL, kind: Kind) throws {
+        try write(Data(text.utf8), to: url, kind: kind)
+    }
 
     /// The error for a write of `url` that failed with `error`. (A cache only saves time: a run
     /// whose cache cannot be written goes on, so its message asks for no --resume.)
@@ -27,7 +29,11 @@ public enum Disk {
         let code = posixCode(error)
         let cause = code.map { String(cString: strerror($0)) } ?? error.localizedDescription
         let full = code == ENOSPC || code == EDQUOT
-        let advice = !full ? "" : kind == .cache ? " (the disk is full)" : " (the disk is full: free some space, then continue the run with --resume)"
+        let advice =
+            !full
+            ? ""
+            : kind == .cache
+                ? " (the disk is full)" : " (the disk is full: free some space, then continue the run with --resume)"
         return WorkbookError("cannot write \(url.path): \(cause)\(advice)")
     }
 
@@ -47,7 +53,9 @@ public enum Disk {
     private static let fault: (kind: Kind, count: Int)? = {
         guard let spec = ProcessInfo.processInfo.environment["WORKBOOK_FAIL_WRITE"] else { return nil }
         let parts = spec.split(separator: ":")
-        guard parts.count == 2, let kind = Kind(rawValue: String(parts[0])), let count = Int(parts[1]), count > 0 else { return nil }
+        guard parts.count == 2, let kind = Kind(rawValue: String(parts[0])), let count = Int(parts[1]), count > 0 else {
+            return nil
+        }
         return (kind, count)
     }()
 

@@ -38,13 +38,17 @@ public enum OutputLock {
                 }
                 return tookOver
             }
-            guard let data = try? Data(contentsOf: file), let holder = try? JSONDecoder().decode(Holder.self, from: data) else {
+            guard let data = try? Data(contentsOf: file),
+                let holder = try? JSONDecoder().decode(Holder.self, from: data)
+            else {
                 // Being written this very moment by another run: held. Unreadable for longer (a run
                 // killed between creating and writing it): stale.
-                let age = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date).map { -$0.timeIntervalSinceNow }
+                let age = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date).map
+                { -$0.timeIntervalSinceNow }
                 guard let age, age > 10 else {
-                    throw WorkbookError("the output folder \(folder.path) is being taken by another run (\(file.path) exists); "
-                                        + "choose another folder with --output-dir")
+                    throw WorkbookError(
+                        "the output folder \(folder.path) is being taken by another run (\(file.path) exists); "
+                            + "choose another folder with --output-dir")
                 }
                 try? FileManager.default.removeItem(at: file)
                 tookOver = "Taking over \(folder.path): its lock file was unreadable (a run killed as it started)."
@@ -53,14 +57,17 @@ public enum OutputLock {
             if holder.process == me.process { return nil }   // this process holds it already
             if isAlive(holder) {
                 throw WorkbookError("""
-                    the output folder \(folder.path) is in use by another run (process \(holder.process), started \(holder.started)):
+                    the output folder \(folder.path) is in use by another run \
+                    (process \(holder.process), started \(holder.started)):
                       \(holder.command)
                     Two runs in one folder would mix their checkpoints, pictures and reports. Wait for that run to end, \
                     or give this one a folder of its own with --output-dir.
                     """)
             }
             try? FileManager.default.removeItem(at: file)
-            tookOver = "Taking over \(folder.path): the run that held it (process \(holder.process), started \(holder.started)) "
+            tookOver =
+                "Taking over \(folder.path): the run that held it (process \(holder.process), started "
+                    + "\(holder.started)) "
                 + "ended without letting go (killed, or the machine stopped)."
         }
         throw WorkbookError("cannot take the output folder \(folder.path): \(file.path) keeps coming back")
@@ -106,6 +113,7 @@ public enum OutputLock {
     }
 
     static var bootIdentifier: String? {
-        (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 }

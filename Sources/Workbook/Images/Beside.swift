@@ -23,8 +23,10 @@ public extension SamplePictures {
             layout = .gray(side: cropTo)
         }
         let tileRows = rows * (layout.side + 2) * theirZoom
-        guard let theirs = try? PNG.read(folder.appendingPathComponent("samples.png")).cropped(top: 0, height: tileRows) else { return false }
-        let mine = layout.grid(samples, count: 8 * rows, perRow: 8, zoom: theirZoom, range: range).cropped(top: 0, height: tileRows)
+        guard let theirs = try? PNG.read(folder.appendingPathComponent("samples.png")).cropped(top: 0, height: tileRows)
+        else { return false }
+        let mine = layout.grid(samples, count: 8 * rows, perRow: 8, zoom: theirZoom, range: range).cropped(
+            top: 0, height: tileRows)
         guard theirs.width == mine.width, theirs.channels == mine.channels else { return false }
         return (try? PNG.write(Image.stacked([theirs, mine]), to: run.output(name))) != nil
     }
@@ -35,9 +37,13 @@ public extension SamplePictures {
         let quantiles = (0..<side).map { Float(normalQuantile((Double($0) + 0.5) / Double(side))) }
         let grid = Tensor(shape: [side * side, 2])
         for row in 0..<side {
-            for column in 0..<side { grid[row * side + column, 0] = quantiles[column]; grid[row * side + column, 1] = quantiles[side - 1 - row] }
+            for column in 0..<side {
+                grid[row * side + column, 0] = quantiles[column];
+                grid[row * side + column, 1] = quantiles[side - 1 - row]
+            }
         }
-        try PNG.write(self.grid(draw(generator, grid), count: side * side, perRow: side), to: run.output("manifold.png"))
+        try PNG.write(
+            self.grid(draw(generator, grid), count: side * side, perRow: side), to: run.output("manifold.png"))
     }
 }
 
@@ -46,9 +52,12 @@ public extension SamplePictures {
 public func codesChart(_ codes: Tensor, digit: (Int) -> Int) -> Chart {
     var byDigit = [[(x: Double, y: Double)]](repeating: [], count: 10)
     for i in 0..<codes.rows { byDigit[digit(i)].append((x: Double(codes[i, 0]), y: Double(codes[i, 1]))) }
-    let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]   // ten distinct ones
-    var chart = Chart(title: "Where the encoder puts \(codes.rows) test digits: their means μ", xLabel: "z₁", yLabel: "z₂",
-                      series: (0..<10).map { .init("\($0)", byDigit[$0], style: "points pt 7 ps 0.4 lc rgb '\(colours[$0])'") })
+    let colours = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    ]  // ten distinct ones
+    var chart = Chart(
+        title: "Where the encoder puts \(codes.rows) test digits: their means μ", xLabel: "z₁", yLabel: "z₂",
+        series: (0..<10).map { .init("\($0)", byDigit[$0], style: "points pt 7 ps 0.4 lc rgb '\(colours[$0])'") })
     chart.settings = ["set size square", "set key outside right"]
     return chart
 }

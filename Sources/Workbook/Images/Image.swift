@@ -10,7 +10,9 @@ public struct Image: Equatable, Sendable {
 
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(channels == 1 || channels == 3, "an Image is gray (1 channel) or RGB (3 channels)")
-        precondition(pixels.count == width * height * channels, "\(pixels.count) bytes do not fill \(width)x\(height)x\(channels)")
+        precondition(
+            pixels.count == width * height * channels,
+            "\(pixels.count) bytes do not fill \(width)x\(height)x\(channels)")
         self.width = width
         self.height = height
         self.channels = channels
@@ -29,7 +31,8 @@ public struct Image: Equatable, Sendable {
 
     /// A gray image from one row of a `[batch, width * height]` tensor.
     public init(grayRow row: Int, of tensor: Tensor, width: Int, height: Int, range: ClosedRange<Float> = 0...1) {
-        precondition(tensor.columns == width * height, "a row of \(tensor.columns) values is not a \(width)x\(height) image")
+        precondition(
+            tensor.columns == width * height, "a row of \(tensor.columns) values is not a \(width)x\(height) image")
         self.init(gray: tensor.data + row * tensor.columns, width: width, height: height, range: range)
     }
 }

@@ -23,9 +23,12 @@ public enum JPEG {
         var info = gw_jpeg_info()
         var pixels: UnsafeMutablePointer<UInt8>?
         let status = data.withUnsafeBytes { bytes in
-            gw_jpeg_decode_rgb(bytes.bindMemory(to: UInt8.self).baseAddress, UInt(bytes.count), UInt(maximumPixels), &pixels, &info)
+            gw_jpeg_decode_rgb(
+                bytes.bindMemory(to: UInt8.self).baseAddress, UInt(bytes.count), UInt(maximumPixels), &pixels, &info)
         }
-        let message = withUnsafeBytes(of: &info.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        let message = withUnsafeBytes(of: &info.message) {
+            String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
         guard status == 0, let pixels else { throw WorkbookError("not a readable JPEG: \(message)") }
         defer { free(pixels) }
         let width = Int(info.width), height = Int(info.height)
@@ -40,14 +43,19 @@ public extension JPEG {
     /// Encodes pixels as JPEG: `components` 1 (gray), 3 (RGB) or 4 (CMYK, inverted as in Adobe's
     /// files). The workbook reads JPEGs; the tests write their fixtures with this.
     static func encode(_ pixels: [UInt8], width: Int, height: Int, components: Int, quality: Int = 90) throws -> Data {
-        precondition(pixels.count == width * height * components, "\(pixels.count) bytes for \(width)x\(height)x\(components)")
+        precondition(
+            pixels.count == width * height * components, "\(pixels.count) bytes for \(width)x\(height)x\(components)")
         var output: UnsafeMutablePointer<UInt8>?
         var size: UInt = 0
         var message = [CChar](repeating: 0, count: Int(JMSG_LENGTH_MAX))
-        let status = gw_jpeg_encode(pixels, Int32(width), Int32(height), Int32(components), Int32(quality), &output, &size, &message)
+        let status = gw_jpeg_encode(
+            pixels, Int32(width), Int32(height), Int32(components), Int32(quality), &output, &size, &message)
         defer { free(output) }
         guard status == 0, let output else {
-            throw WorkbookError("JPEG encoding failed: \(String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            throw WorkbookError(
+                "JPEG encoding failed: "
+                    + "\(String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))"
+            )
         }
         return Data(bytes: output, count: Int(size))
     }

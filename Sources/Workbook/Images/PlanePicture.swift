@@ -43,7 +43,9 @@ public struct PlanePicture {
     /// Draws the picture: `probabilities` holds D's probability at every pixel centre, row by row
     /// (side x side values, as `point(row:column:)` places them); `real` and `generated` are [N, 2].
     public func draw(probabilities: [Float], real: Tensor, generated: Tensor) -> Image {
-        precondition(probabilities.count == side * side, "PlanePicture: \(probabilities.count) probabilities for \(side) x \(side) pixels")
+        precondition(
+            probabilities.count == side * side,
+            "PlanePicture: \(probabilities.count) probabilities for \(side) x \(side) pixels")
         var pixels = [UInt8](repeating: 0, count: side * side * 3)
         for i in 0..<(side * side) {
             let (r, g, b) = Self.colour(probabilities[i])

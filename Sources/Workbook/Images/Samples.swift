@@ -19,8 +19,11 @@ public enum ImageLayout: Sendable {
     }
 
     /// The first `count` rows of `images` in a grid of `perRow` columns, `zoom` times larger.
-    public func grid(_ images: Tensor, count: Int, perRow: Int, zoom: Int = 1, range: ClosedRange<Float> = -1...1) -> Image {
-        makeGrid((0..<min(count, images.rows)).map { image(row: $0, of: images, range: range) }, perRow: perRow).scaled(by: zoom)
+    public func grid(
+        _ images: Tensor, count: Int, perRow: Int, zoom: Int = 1, range: ClosedRange<Float> = -1...1
+    ) -> Image {
+        makeGrid((0..<min(count, images.rows)).map { image(row: $0, of: images, range: range) }, perRow: perRow).scaled(
+            by: zoom)
     }
 }
 
@@ -52,12 +55,15 @@ public func draw(_ generator: Layer, _ z: Tensor, chunk: Int) -> Tensor {
 /// The middle `side - 2 * margin` square of each `side` x `side` gray image: [B, side²] ->
 /// [B, (side - 2 margin)²]. Chapter 6 draws digits at 32 x 32; the digit score reads 28 x 28.
 public func cropImages(_ images: Tensor, side: Int, margin: Int) -> Tensor {
-    precondition(images.columns == side * side && 2 * margin < side, "cropImages: [B, \(side * side)] images with a margin under half the side")
+    precondition(
+        images.columns == side * side && 2 * margin < side,
+        "cropImages: [B, \(side * side)] images with a margin under half the side")
     let inner = side - 2 * margin
     let out = Tensor(shape: [images.rows, inner * inner])
     for b in 0..<images.rows {
         for y in 0..<inner {
-            (out.data + b * inner * inner + y * inner).update(from: images.data + b * side * side + (y + margin) * side + margin, count: inner)
+            (out.data + b * inner * inner + y * inner).update(
+                from: images.data + b * side * side + (y + margin) * side + margin, count: inner)
         }
     }
     return out
@@ -116,19 +122,24 @@ public struct SamplePictures {
     public func final(fixedZ: Tensor, epochs: Int, ends: Tensor, steps: Int) throws -> [Int] {
         try PNG.write(grid(draw(generator, fixedZ), count: fixedZ.rows), to: run.output("samples.png"))
         let stripEpochs = progressEpochs(upTo: epochs)
-        if let strip = progressStrip(gridFiles: stripEpochs.map(run.epochPicture), tileHeight: layout.side * zoom, padding: 2 * zoom) {
+        if let strip = progressStrip(
+            gridFiles: stripEpochs.map(run.epochPicture), tileHeight: layout.side * zoom, padding: 2 * zoom)
+        {
             try PNG.write(strip, to: run.output("progress.png"))
         }
         let lines = ends.rows / 2
-        try PNG.write(grid(draw(generator, interpolate(ends, lines: lines, steps: steps)), count: lines * steps, perRow: steps),
-                      to: run.output("interpolation.png"))
+        try PNG.write(
+            grid(draw(generator, interpolate(ends, lines: lines, steps: steps)), count: lines * steps, perRow: steps),
+            to: run.output("interpolation.png"))
         return stripEpochs
     }
 
     /// Draws `count` samples, `chunk` at a time (a million faces would not fit in memory at
     /// once), from latent vectors that `sample(z, n)` draws; hands each chunk and the index of its
     /// first sample to `body`.
-    public func generate(count: Int, chunk: Int, sample: (Tensor, Int) -> Void, _ body: (Tensor, Int) throws -> Void) rethrows {
+    public func generate(
+        count: Int, chunk: Int, sample: (Tensor, Int) -> Void, _ body: (Tensor, Int) throws -> Void
+    ) rethrows {
         let z = Tensor(shape: [0])
         for start in stride(from: 0, to: count, by: chunk) {
             sample(z, min(chunk, count - start))
@@ -147,7 +158,9 @@ public struct SamplePictures {
             if start == 0 { try PNG.write(grid(drawn, count: 100, perRow: 10), to: run.output("generated.png")) }
             let images = margin == 0 ? drawn : cropImages(drawn, side: layout.side, margin: margin)
             let low = range.lowerBound, scale = 255 / (range.upperBound - range.lowerBound)
-            for i in 0..<images.count { bytes[start * side * side + i] = UInt8(min(max(((images[i] - low) * scale).rounded(), 0), 255)) }
+            for i in 0..<images.count {
+                bytes[start * side * side + i] = UInt8(min(max(((images[i] - low) * scale).rounded(), 0), 255))
+            }
         }
         let file = run.output("generated-idx3-ubyte")
         try Disk.write(Data(IDXArray(dimensions: [count, side, side], bytes: bytes).encoded), to: file, kind: .data)
@@ -161,7 +174,9 @@ public struct SamplePictures {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try generate(count: count, chunk: 256, sample: sample) { images, start in
             for i in 0..<images.rows {
-                try PNG.write(layout.image(row: i, of: images, range: range).scaled(by: zoom), to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1)))
+                try PNG.write(
+                    layout.image(row: i, of: images, range: range).scaled(by: zoom),
+                    to: folder.appendingPathComponent(String(format: "%06d.png", start + i + 1)))
             }
             if start == 0 { try PNG.write(grid(images, count: 64), to: run.output("generated.png")) }
         }
@@ -171,13 +186,18 @@ public struct SamplePictures {
     /// `--generate N`: restores the generator `name` from `file` (refusing a checkpoint trained
     /// with other `mustMatch` settings, with `hint`), then draws N samples: digits as an IDX file,
     /// colour images as PNGs (`generateIDX`, `generatePNGs`). Returns the line that says what it drew.
-    public func generate(_ count: Int, from file: URL, as name: String, settings: [String: String], mustMatch: [String], hint: String,
-                         margin: Int = 0, sample: (Tensor, Int) -> Void) throws -> String {
-        let saved = try Checkpoint.load(generator, as: name, from: file, configuration: settings, mustMatch: mustMatch, hint: hint)
+    public func generate(
+        _ count: Int, from file: URL, as name: String, settings: [String: String], mustMatch: [String], hint: String,
+        margin: Int = 0, sample: (Tensor, Int) -> Void
+    ) throws -> String {
+        let saved = try Checkpoint.load(
+            generator, as: name, from: file, configuration: settings, mustMatch: mustMatch, hint: hint)
         let drawn: URL
         if case .rgb = layout { drawn = try generatePNGs(count: count, sample: sample) } else {
             drawn = try generateIDX(count: count, margin: margin, sample: sample)
         }
-        return "Drew \(count) samples from \(file.path) (epoch \(saved.epoch)): \(drawn.path) and generated.png (the first \(min(count, 100)))"
+        return
+            "Drew \(count) samples from \(file.path) (epoch \(saved.epoch)): \(drawn.path) and generated.png (the "
+                + "first \(min(count, 100)))"
     }
 }

@@ -12,17 +12,20 @@ public extension Image {
 
     /// Images of the same width and channels, one above the other.
     static func stacked(_ images: [Image]) -> Image {
-        precondition(!images.isEmpty && images.allSatisfy { $0.width == images[0].width && $0.channels == images[0].channels },
-                     "stacked images need the same width and channels")
-        return Image(width: images[0].width, height: images.reduce(0) { $0 + $1.height }, channels: images[0].channels,
-                     pixels: images.flatMap(\.pixels))
+        precondition(
+            !images.isEmpty && images.allSatisfy { $0.width == images[0].width && $0.channels == images[0].channels },
+            "stacked images need the same width and channels")
+        return Image(
+            width: images[0].width, height: images.reduce(0) { $0 + $1.height }, channels: images[0].channels,
+            pixels: images.flatMap(\.pixels))
     }
 
     /// An RGB image from one row of a `[batch, 3 * height * width]` tensor in channel-first order
     /// (all red values, then green, then blue, as PyTorch lays out images), mapping `range` onto 0...255.
     init(planarRGBRow row: Int, of tensor: Tensor, width: Int, height: Int, range: ClosedRange<Float> = -1...1) {
         let plane = width * height
-        precondition(tensor.columns == 3 * plane, "a row of \(tensor.columns) values is not a 3x\(height)x\(width) image")
+        precondition(
+            tensor.columns == 3 * plane, "a row of \(tensor.columns) values is not a 3x\(height)x\(width) image")
         let source = tensor.data + row * tensor.columns
         let scale = 255 / (range.upperBound - range.lowerBound)
         var pixels = [UInt8](repeating: 0, count: 3 * plane)

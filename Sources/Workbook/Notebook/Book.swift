@@ -33,14 +33,18 @@ public struct Book {
                 throw WorkbookError("cannot read \(text.path): \(error.localizedDescription)")
             }
             let runs = Repository.runs(shownIn: markdown).map(source)
-            return Page(text: text, title: Notebook.title(of: markdown), sources: runs.map(\.source), readers: runs.map(\.readers))
+            return Page(
+                text: text, title: Notebook.title(of: markdown), sources: runs.map(\.source),
+                readers: runs.map(\.readers))
         }
     }
 
     /// The run a page shows for `run`: the reader's, when `output/<run>/` holds a woven run, else the reference run.
     func source(_ run: String) -> (source: Weave.Source, readers: Bool) {
         let own = repository.root.appendingPathComponent("output/\(run)")
-        if let outputs = RunOutputs(folder: own) { return (Weave.Source(run: run, folder: own, outputs: outputs), true) }
+        if let outputs = RunOutputs(folder: own) {
+            return (Weave.Source(run: run, folder: own, outputs: outputs), true)
+        }
         return (Weave.Source(run: run, folder: repository.referenceFolder.appendingPathComponent(run)), false)
     }
 
@@ -53,7 +57,8 @@ public struct Book {
         }
         let pageOfText = Dictionary(uniqueKeysWithValues: pages.map { ($0.text.standardizedFileURL.path, $0.file) })
         for (index, page) in pages.enumerated() {
-            var weave = Weave(repository: repository, textFile: page.text, page: folder, sources: page.sources, status: whose(page))
+            var weave = Weave(
+                repository: repository, textFile: page.text, page: folder, sources: page.sources, status: whose(page))
             weave.linkToText = { pageOfText[$0.standardizedFileURL.path] }
             var links = ["[Contents](index.html)"]
             if index > 0 { links.insert("[← \(pages[index - 1].title)](\(pages[index - 1].file))", at: 0) }
@@ -72,8 +77,10 @@ public struct Book {
         let runs = zip(page.sources, page.readers).map { source, readers in
             let folder = relativePath(from: repository.root, to: source.folder)
             let when = made(source).map { " (\($0))" } ?? ""
-            return readers ? "your latest run in `\(folder)/`\(when)\(source.outputs.map { $0.finished ? "" : ": " + $0.status } ?? "")"
-                           : "the reference run in `\(folder)/`\(when)"
+            return readers
+                ? "your latest run in "
+                  + "`\(folder)/`\(when)\(source.outputs.map { $0.finished ? "" : ": " + $0.status } ?? "")"
+                : "the reference run in `\(folder)/`\(when)"
         }
         return "**Pictures and numbers on this page:** " + runs.joined(separator: "; ") + "."
     }
@@ -93,15 +100,23 @@ public struct Book {
 
     /// The table of contents.
     func contents(_ pages: [Page]) -> String {
-        var lines = ["# Generative Workbook", "",
-                     "Autoencoders and GANs from first principles, in Swift: every chapter's text woven with the pictures and "
-                     + "numbers of a run. A page shows your own latest run of its chapter where you have made one "
-                     + "(`swift run chapter01-autoencoder`, then `swift run book` again), and the reference run elsewhere.", "",
-                     "| | chapter | pictures and numbers from |", "|---|:---|:---|"]
+        var lines = [
+            "# Generative Workbook", "",
+            "Autoencoders and GANs from first principles, in Swift: every chapter's text woven with the pictures and "
+                + "numbers of a run. A page shows your own latest run of its chapter where you have made one "
+                + "(`swift run chapter01-autoencoder`, then `swift run book` again), and the reference run elsewhere.",
+            "",
+            "| | chapter | pictures and numbers from |", "|---|:---|:---|",
+        ]
         for page in pages {
             let number = page.text.lastPathComponent.prefix { $0 != "-" }
-            let from = zip(page.sources, page.readers).map { $1 ? "your run (`\(relativePath(from: repository.root, to: $0.folder))`)" : "the reference run" }
-            lines.append("| \(number) | [\(page.title)](\(page.file)) | \(from.isEmpty ? "the text alone" : Array(Set(from)).sorted().joined(separator: ", ")) |")
+            let from = zip(page.sources, page.readers).map {
+                $1 ? "your run (`\(relativePath(from: repository.root, to: $0.folder))`)" : "the reference run"
+            }
+            lines.append(
+                "| \(number) | [\(page.title)](\(page.file)) | "
+                    + "\(from.isEmpty ? "the text alone" : Array(Set(from)).sorted().joined(separator: ", ")) |"
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -38,10 +38,15 @@ public struct CodeRegion: Equatable, Sendable {
     /// The lines between `// region: name` and the next `// endregion`, their shared indentation removed.
     static func lines(of name: String, in source: String, file: String) throws -> [String] {
         let all = source.components(separatedBy: "\n")
-        guard let start = all.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "// region: \(name)" }) else {
+        guard let start = all.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "// region: \(name)" })
+        else {
             throw WorkbookError("\(file) has no region \"\(name)\" (a line `// region: \(name)` is missing)")
         }
-        guard let end = all[(start + 1)...].firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "// endregion" }) else {
+        guard
+            let end = all[(start + 1)...].firstIndex(where: {
+                $0.trimmingCharacters(in: .whitespaces) == "// endregion"
+            })
+        else {
             throw WorkbookError("the region \"\(name)\" of \(file) has no `// endregion` line")
         }
         let body = Array(all[(start + 1)..<end])
@@ -58,14 +63,21 @@ public struct CodeRegion: Equatable, Sendable {
         while index < lines.count {
             defer { index += 1 }
             guard let region = Mark.code(lines[index]) else { continue }
-            guard let open = lines[(index + 1)...].firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }),
-                  Fence(lines[open]) != nil,
-                  let close = lines[(open + 1)...].firstIndex(where: { Fence($0) != nil }) else {
+            guard
+                let open = lines[(index + 1)...].firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                ),
+                Fence(lines[open]) != nil,
+                let close = lines[(open + 1)...].firstIndex(where: { Fence($0) != nil })
+            else {
                 quotes.append((region, []))
                 continue
             }
             let indent = lines[open].prefix { $0 == " " }.count
-            quotes.append((region, lines[(open + 1)..<close].map { String($0.dropFirst(min(indent, $0.prefix { $0 == " " }.count))) }))
+            quotes.append(
+                (
+                    region,
+                    lines[(open + 1)..<close].map { String($0.dropFirst(min(indent, $0.prefix { $0 == " " }.count))) }
+                ))
             index = close
         }
         return quotes

@@ -44,37 +44,56 @@ public final class Notebook {
     /// Saves the outputs and writes the woven page for where the run stands.
     public func write(_ status: RunStatus) throws {
         outputs.removeAll { ["command", "configuration"].contains($0.name) }
-        outputs.insert(contentsOf: [
-            Output(name: "command", title: "Command", markdown: "```sh\n\(run.command)\n```"),
-            Output(name: "configuration", title: "Configuration", markdown: markdownTable(["setting", "value"],
-                settings.entries.map { [$0.name, $0.recorded] } + [["threads", "\(run.threads)"], ["data", "\(run.shownDataRoot) (from \(run.dataOrigin))"]])),
-        ], at: 0)
-        let record = RunOutputs(run: run.chapter, status: status.line, finished: status.isFinished, command: run.command, outputs: outputs)
+        outputs.insert(
+            contentsOf: [
+                Output(name: "command", title: "Command", markdown: "```sh\n\(run.command)\n```"),
+                Output(
+                    name: "configuration", title: "Configuration",
+                    markdown: markdownTable(
+                        ["setting", "value"],
+                        settings.entries.map { [$0.name, $0.recorded] } + [
+                            ["threads", "\(run.threads)"], ["data", "\(run.shownDataRoot) (from \(run.dataOrigin))"],
+                        ])),
+            ], at: 0)
+        let record = RunOutputs(
+            run: run.chapter, status: status.line, finished: status.isFinished, command: run.command, outputs: outputs)
         try record.write(to: run.outputFolder)
-        try Self.writePage(of: Weave.Source(run: run.chapter, folder: run.outputFolder, outputs: record), program: run.program,
-                           status: status.line, live: status.isRunning, to: run.output("report.md"))
+        try Self.writePage(
+            of: Weave.Source(run: run.chapter, folder: run.outputFolder, outputs: record), program: run.program,
+            status: status.line, live: status.isRunning, to: run.output("report.md"))
     }
 
     /// Weaves the chapter's text with a run and writes the page (`report.md`) and its web page
     /// (`report.html`) beside it, each atomically: a viewer that reloads while the run goes never
     /// sees half a file. `live` pages reload themselves.
-    public static func writePage(of source: Weave.Source, program: String? = nil, status: String, live: Bool, to file: URL,
-                                 repository: Repository = .current) throws {
+    public static func writePage(
+        of source: Weave.Source, program: String? = nil, status: String, live: Bool, to file: URL,
+        repository: Repository = .current
+    ) throws {
         let markdown: String
         if let text = try repository.text(forRun: source.run, program: program) {
             // The text's other runs (chapter 6 shows faces and digits) are shown as their reference runs.
-            let others = Repository.runs(shownIn: try String(contentsOf: text, encoding: .utf8)).filter { $0 != source.run }
-                .map { Weave.Source(run: $0, folder: repository.referenceFolder.appendingPathComponent($0)) }
-            var weave = Weave(repository: repository, textFile: text, page: file.deletingLastPathComponent(),
-                              sources: [source] + others, status: status)
+            let others = Repository.runs(shownIn: try String(contentsOf: text, encoding: .utf8)).filter {
+                $0 != source.run
+            }
+            .map { Weave.Source(run: $0, folder: repository.referenceFolder.appendingPathComponent($0)) }
+            var weave = Weave(
+                repository: repository, textFile: text, page: file.deletingLastPathComponent(),
+                sources: [source] + others, status: status)
             markdown = try weave.woven()
-        } else {   // a run no text shows (or no chapters/ at all): its outputs alone
-            markdown = (["# \(source.run)", "", "> \(status)", "", "*(No chapter's text shows this run, so its outputs stand alone.)*"]
-                + (source.outputs?.outputs ?? []).flatMap { ["", "## \($0.title)", "", $0.markdown] }).joined(separator: "\n") + "\n"
+        } else {  // a run no text shows (or no chapters/ at all): its outputs alone
+            markdown =
+                ([
+                    "# \(source.run)", "", "> \(status)", "",
+                    "*(No chapter's text shows this run, so its outputs stand alone.)*",
+                ]
+                + (source.outputs?.outputs ?? []).flatMap { ["", "## \($0.title)", "", $0.markdown] }).joined(
+                    separator: "\n") + "\n"
         }
         let html = file.deletingPathExtension().appendingPathExtension("html")
         try Disk.write(markdown, to: file, kind: .report)
-        try Disk.write(HTMLPage.page(title: title(of: markdown), markdown: markdown, live: live), to: html, kind: .report)
+        try Disk.write(
+            HTMLPage.page(title: title(of: markdown), markdown: markdown, live: live), to: html, kind: .report)
     }
 
     /// A page's title: its first heading, without the `#`.
@@ -86,15 +105,20 @@ public final class Notebook {
 
 public extension Notebook {
     /// The "Time" output: wall time, training time and speed, then any further lines.
-    func timing(trainingSeconds: Double, samples: Int, unit: String = "images", notebookSeconds: Double, _ more: [String] = []) {
+    func timing(
+        trainingSeconds: Double, samples: Int, unit: String = "images", notebookSeconds: Double, _ more: [String] = []
+    ) {
         self.trainingSeconds = trainingSeconds
-        bullets("time", "Time", [
-            "wall time of this run: \(formatDuration(run.elapsed)); training: \(formatDuration(trainingSeconds))",
-            "training speed: \(Int(Double(samples) / max(trainingSeconds, 1e-9))) \(unit) per second on \(run.threads) threads",
-            "writing this notebook after every epoch (report and charts): \(fixed(notebookSeconds, 1)) s in all, "
-                + "\(fixed(100 * notebookSeconds / max(run.elapsed, 1e-9), 1))% of the wall time",
-            "peak memory (maximum resident set): \(Run.peakMemoryMegabytes()) MB",
-        ] + more)
+        bullets(
+            "time", "Time",
+            [
+                "wall time of this run: \(formatDuration(run.elapsed)); training: \(formatDuration(trainingSeconds))",
+                "training speed: \(Int(Double(samples) / max(trainingSeconds, 1e-9))) \(unit) per second on "
+                    + "\(run.threads) threads",
+                "writing this notebook after every epoch (report and charts): \(fixed(notebookSeconds, 1)) s in all, "
+                    + "\(fixed(100 * notebookSeconds / max(run.elapsed, 1e-9), 1))% of the wall time",
+                "peak memory (maximum resident set): \(Run.peakMemoryMegabytes()) MB",
+            ] + more)
     }
 
     /// The "every epoch" output: a line linking every epoch's picture (`epoch-001.png`, ...).
@@ -111,7 +135,9 @@ public extension Notebook {
 
 /// A markdown table (GitHub's): a header row, the rule, the rows; a `|` in a cell is escaped.
 public func markdownTable(_ headers: [String], _ rows: [[String]]) -> String {
-    func row(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
+    func row(_ cells: [String]) -> String {
+        "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
+    }
     return ([row(headers), row(headers.map { _ in "---" })] + rows.map(row)).joined(separator: "\n")
 }
 

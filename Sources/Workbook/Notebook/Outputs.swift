@@ -31,7 +31,8 @@ public struct RunOutputs: Codable, Equatable {
     public var command: String
     public var outputs: [Output]
 
-    public init(run: String, status: String, finished: Bool, command: String, outputs: [Output], written: Date = Date()) {
+    public init(run: String, status: String, finished: Bool, command: String, outputs: [Output], written: Date = Date())
+    {
         self.run = run
         self.status = status
         self.finished = finished

@@ -11,7 +11,9 @@ public struct Repository: Sendable {
 
     public static var current: Repository {
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        if FileManager.default.fileExists(atPath: here.appendingPathComponent("chapters").path) { return Repository(root: here) }
+        if FileManager.default.fileExists(atPath: here.appendingPathComponent("chapters").path) {
+            return Repository(root: here)
+        }
         // This file is Sources/Workbook/Notebook/Repository.swift inside the checkout.
         let built = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
@@ -25,7 +27,8 @@ public struct Repository: Sendable {
     public func texts() throws -> [URL] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: chaptersFolder.path) } catch {
-            throw WorkbookError("cannot read the chapters' texts in \(chaptersFolder.path): \(error.localizedDescription)")
+            throw WorkbookError(
+                "cannot read the chapters' texts in \(chaptersFolder.path): \(error.localizedDescription)")
         }
         return names.filter { $0.hasSuffix(".md") }.sorted().map { chaptersFolder.appendingPathComponent($0) }
     }
@@ -47,7 +50,9 @@ public struct Repository: Sendable {
     /// shows the pictures of another run of the same program (`gan-dynamics-grid` has no reference
     /// run; appendix C shows `gan-dynamics-ring`'s).
     public func text(forRun run: String, program: String? = nil) throws -> URL? {
-        let shown = ((try? texts()) ?? []).map { url in (url, Self.runs(shownIn: (try? String(contentsOf: url, encoding: .utf8)) ?? "")) }
+        let shown = ((try? texts()) ?? []).map { url in
+            (url, Self.runs(shownIn: (try? String(contentsOf: url, encoding: .utf8)) ?? ""))
+        }
         if let exact = shown.first(where: { $0.1.contains(run) }) { return exact.0 }
         guard let program else { return nil }
         return shown.first { $0.1.contains { $0 == program || $0.hasPrefix(program + "-") } }?.0
@@ -79,7 +84,9 @@ func replacingMatches(of pattern: String, in text: String, _ replace: ([String])
     var result = "", last = text.startIndex
     for match in expression.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
         guard let range = Range(match.range, in: text) else { continue }
-        let groups = (0..<match.numberOfRanges).map { Range(match.range(at: $0), in: text).map { String(text[$0]) } ?? "" }
+        let groups = (0..<match.numberOfRanges).map {
+            Range(match.range(at: $0), in: text).map { String(text[$0]) } ?? ""
+        }
         result += text[last..<range.lowerBound] + (try replace(groups))
         last = range.upperBound
     }

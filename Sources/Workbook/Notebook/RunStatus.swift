@@ -17,7 +17,9 @@ public enum RunStatus: Equatable, Sendable {
         case let .finished(elapsed):
             return "**Finished** in \(formatDuration(elapsed))."
         case let .stopped(reason, command):
-            return "**Stopped:** \(reason). Everything up to the last finished epoch is below. Continue exactly where it stopped with "
+            return
+                "**Stopped:** \(reason). Everything up to the last finished epoch is below. Continue exactly where it "
+                    + "stopped with "
                 + "`\(command)`."
         }
     }

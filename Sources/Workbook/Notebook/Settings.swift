@@ -34,7 +34,9 @@ public struct Settings {
     /// The image folders a run trains on (`images`): a checkpoint matches their paths, comparisons
     /// their names (a reference run was made on another machine).
     public mutating func add(folders: [URL]) {
-        add("images", folders.map(\.standardizedFileURL.path).joined(separator: ", "), recorded: folders.map(\.lastPathComponent).joined(separator: ", "))
+        add(
+            "images", folders.map(\.standardizedFileURL.path).joined(separator: ", "),
+            recorded: folders.map(\.lastPathComponent).joined(separator: ", "))
     }
 
     public subscript(name: String) -> String? { entries.first { $0.name == name }?.value }

@@ -34,7 +34,9 @@ public struct Weave {
         }
 
         /// The run in `folder`, with the outputs it saved there (if any).
-        public init(run: String, folder: URL) { self.init(run: run, folder: folder, outputs: RunOutputs(folder: folder)) }
+        public init(run: String, folder: URL) {
+            self.init(run: run, folder: folder, outputs: RunOutputs(folder: folder))
+        }
     }
 
     public let repository: Repository
@@ -78,7 +80,10 @@ public struct Weave {
         for line in text.components(separatedBy: "\n") {
             if fence != nil {                                   // inside a code block: as it is, or the quoted region
                 if Fence(line) != nil {
-                    out += quote.map { region in region.map { $0.isEmpty ? "" : String(repeating: " ", count: fence!.indent) + $0 } } ?? []
+                    out +=
+                        quote.map { region in
+                            region.map { $0.isEmpty ? "" : String(repeating: " ", count: fence!.indent) + $0 }
+                        } ?? []
                     fence = nil
                     quote = nil
                     out.append(line)
@@ -114,26 +119,35 @@ public struct Weave {
         guard let primary = sources.first else { return [] }
         guard let outputs = primary.outputs else {
             let report = primary.folder.appendingPathComponent("report.html")
-            return ["", "## This run", "",
-                    "*(This run's tables and numbers were not recorded for the weave: `\(relativePath(from: repository.root, to: primary.folder))` "
+            return [
+                "", "## This run", "",
+                "*(This run's tables and numbers were not recorded for the weave: "
+                    + "`\(relativePath(from: repository.root, to: primary.folder))` "
                     + "holds no \(RunOutputs.fileName). Its pictures are shown above"
-                    + (FileManager.default.fileExists(atPath: report.path) ? "; its own report is [report.html](\(relativePath(from: page, to: report))).)*" : ".)*")]
+                    + (FileManager.default.fileExists(atPath: report.path)
+                        ? "; its own report is [report.html](\(relativePath(from: page, to: report))).)*" : ".)*"),
+            ]
         }
         // An output that is only a picture the text already showed is not shown twice.
         let left = outputs.outputs.filter { output in
             guard !placed.contains(output.name) else { return false }
             let picture = matches(of: #"^!\[[^\]]*\]\(([^)\s]+)\)$"#, in: output.markdown).first
-            return picture.map { !shown.contains(primary.folder.appendingPathComponent($0[1]).standardizedFileURL.path) } ?? true
+            return picture.map {
+                !shown.contains(primary.folder.appendingPathComponent($0[1]).standardizedFileURL.path)
+            } ?? true
         }
         guard !left.isEmpty else { return [] }
-        return ["", "## This run"] + left.flatMap { ["", "### \($0.title)", "", rebased($0.markdown, from: primary.folder)] }
+        return ["", "## This run"]
+            + left.flatMap { ["", "### \($0.title)", "", rebased($0.markdown, from: primary.folder)] }
     }
 
     /// The output a mark names, or the line that says why it is not here.
     func render(_ name: String, missing: String?) -> String {
         if let output = output(name) { return rebased(output.markdown, from: find(name).source!.folder) }
         let (source, key) = find(name)
-        let why = missing ?? (source?.outputs == nil ? "\(key): not recorded for this run" : "\(key): not made by this run (yet)")
+        let why =
+            missing
+            ?? (source?.outputs == nil ? "\(key): not recorded for this run" : "\(key): not made by this run (yet)")
         return "*(\(why).)*"
     }
 
@@ -158,13 +172,17 @@ public struct Weave {
     mutating func rewrite(_ line: String) -> String {
         let line = replacingMatches(of: #"<!--\s*output:\s*(.+?)\s*-->(.*?)<!--\s*end\s*-->"#, in: line) { groups in
             place(groups[1])
-            return output(groups[1]).map { rebased($0.markdown, from: find(groups[1]).source!.folder) } ?? "\(groups[2]) (the reference run's)"
+            return output(groups[1]).map { rebased($0.markdown, from: find(groups[1]).source!.folder) }
+                ?? "\(groups[2]) (the reference run's)"
         }
-        return replacingMatches(of: #"(!?)\[([^\]]*)\]\(([^)\s]+)\)(?:[ \t]*<!--\s*missing:\s*(.*?)\s*-->)?"#, in: line) { groups in
+        return replacingMatches(of: #"(!?)\[([^\]]*)\]\(([^)\s]+)\)(?:[ \t]*<!--\s*missing:\s*(.*?)\s*-->)?"#, in: line)
+        { groups in
             let (isPicture, label, target, missing) = (groups[1] == "!", groups[2], groups[3], groups[4])
-            guard !target.contains("://"), !target.hasPrefix("#"), !target.hasPrefix("/"), !target.hasPrefix("mailto:") else { return groups[0] }
+            guard !target.contains("://"), !target.hasPrefix("#"), !target.hasPrefix("/"), !target.hasPrefix("mailto:")
+            else { return groups[0] }
             let pieces = target.split(separator: "#", maxSplits: 1)
-            let resolved = textFile.deletingLastPathComponent().appendingPathComponent(String(pieces[0])).standardizedFileURL
+            let resolved = textFile.deletingLastPathComponent().appendingPathComponent(String(pieces[0]))
+                .standardizedFileURL
             let anchor = pieces.count > 1 ? "#" + pieces[1] : ""
             guard isPicture else { return "[\(label)](\(linkTarget(resolved) + anchor))" }
             return picture(label, resolved, missing: missing.isEmpty ? nil : missing)
@@ -199,15 +217,19 @@ public struct Weave {
             let (isPicture, label, target) = (groups[1] == "!", groups[2], groups[3])
             guard !target.contains("://"), !target.hasPrefix("#"), !target.hasPrefix("/") else { return groups[0] }
             let file = folder.appendingPathComponent(target).standardizedFileURL
-            guard FileManager.default.fileExists(atPath: file.path) else { return isPicture ? "*(\(target): not in the run's folder.)*" : label }
+            guard FileManager.default.fileExists(atPath: file.path) else {
+                return isPicture ? "*(\(target): not in the run's folder.)*" : label
+            }
             return "\(groups[1])[\(label)](\(relativePath(from: page, to: file)))"
         }
     }
 
     /// A link to a file of the workbook, from the page: another chapter's page in the book, else the file.
     func linkTarget(_ file: URL) -> String {
-        if file.pathExtension == "md", file.deletingLastPathComponent().path == repository.chaptersFolder.standardizedFileURL.path,
-           let page = linkToText(file) {
+        if file.pathExtension == "md",
+            file.deletingLastPathComponent().path == repository.chaptersFolder.standardizedFileURL.path,
+            let page = linkToText(file)
+        {
             return page
         }
         return relativePath(from: page, to: file)

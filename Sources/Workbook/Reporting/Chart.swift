@@ -25,7 +25,10 @@ public struct Chart {
     /// More gnuplot commands for this chart, such as "set yrange [0:*]".
     public var settings: [String] = []
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], logScaleY: Bool = false, key: String = "top right") {
+    public init(
+        title: String, xLabel: String, yLabel: String, series: [Series], logScaleY: Bool = false,
+        key: String = "top right"
+    ) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -102,10 +105,16 @@ public struct Chart {
         // gnuplot draws into a partial file that is renamed when complete: a reader's viewer,
         // reloading while the run goes, never sees half a chart.
         let partial = ".\(name).png.partial"
-        guard runGnuplot(script: script.replacingOccurrences(of: "set output '\(name).png'", with: "set output '\(partial)'"),
-                         named: "\(name).gp", in: folder) else { return nil }
-        guard rename(folder.appendingPathComponent(partial).path, folder.appendingPathComponent("\(name).png").path) == 0 else {
-            throw WorkbookError("cannot rename the chart \(partial) in \(folder.path): \(String(cString: strerror(errno)))")
+        guard
+            runGnuplot(
+                script: script.replacingOccurrences(of: "set output '\(name).png'", with: "set output '\(partial)'"),
+                named: "\(name).gp", in: folder)
+        else { return nil }
+        guard
+            rename(folder.appendingPathComponent(partial).path, folder.appendingPathComponent("\(name).png").path) == 0
+        else {
+            throw WorkbookError(
+                "cannot rename the chart \(partial) in \(folder.path): \(String(cString: strerror(errno)))")
         }
         return folder.appendingPathComponent("\(name).png")
     }
@@ -116,9 +125,10 @@ public struct Chart {
     /// messages). Returns whether it drew.
     private static func runGnuplot(script: String, named name: String, in folder: URL) -> Bool {
         guard let gnuplot = findExecutable("gnuplot") else {
-            warnOnce("gnuplot is not installed, so no chart PNGs were drawn; the .dat and .gp files are in \(folder.path). "
-                     + "Install it (Debian/Ubuntu: apt-get install gnuplot-nox; macOS: brew install gnuplot) "
-                     + "and run `gnuplot \(name)` in that folder to draw them.")
+            warnOnce(
+                "gnuplot is not installed, so no chart PNGs were drawn; the .dat and .gp files are in \(folder.path). "
+                    + "Install it (Debian/Ubuntu: apt-get install gnuplot-nox; macOS: brew install gnuplot) "
+                    + "and run `gnuplot \(name)` in that folder to draw them.")
             return false
         }
         let process = Process()
@@ -133,7 +143,8 @@ public struct Chart {
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         do { try process.run() } catch {
-            warnOnce("could not start gnuplot (\(error.localizedDescription)); the .dat and .gp files are in \(folder.path)")
+            warnOnce(
+                "could not start gnuplot (\(error.localizedDescription)); the .dat and .gp files are in \(folder.path)")
             return false
         }
         input.fileHandleForWriting.write(Data(script.utf8))

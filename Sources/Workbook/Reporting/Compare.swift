@@ -28,7 +28,9 @@ public struct RunMetrics: Codable, Equatable {
     public static let trainingSeconds = "training seconds"
 
     public func write(to folder: URL) throws {
-        try Disk.write(try JSONFormat.encoder(pretty: true, escapingSlashes: true).encode(self), to: folder.appendingPathComponent(Self.fileName), kind: .report)
+        try Disk.write(
+            try JSONFormat.encoder(pretty: true, escapingSlashes: true).encode(self),
+            to: folder.appendingPathComponent(Self.fileName), kind: .report)
     }
 
     public init(contentsOf folder: URL) throws {
@@ -65,7 +67,10 @@ public struct Comparison {
     public static func compare(run runFolder: URL, reference referenceFolder: URL) throws -> Comparison {
         let run = try RunMetrics(contentsOf: runFolder), reference = try RunMetrics(contentsOf: referenceFolder)
         guard run.chapter == reference.chapter else {
-            throw WorkbookError("\(runFolder.path) is a run of \(run.chapter), the reference \(referenceFolder.path) one of \(reference.chapter)")
+            throw WorkbookError(
+                "\(runFolder.path) is a run of \(run.chapter), the reference \(referenceFolder.path) one of "
+                    + "\(reference.chapter)"
+            )
         }
         var details: [String] = []
 
@@ -73,13 +78,17 @@ public struct Comparison {
         let keys = Set(run.configuration.keys).union(reference.configuration.keys).sorted()
         let differences = keys.filter { run.configuration[$0] != reference.configuration[$0] }
         for key in differences {
-            details.append("setting \(key): \(run.configuration[key] ?? "(not set)") here, \(reference.configuration[key] ?? "(not set)") in the reference")
+            details.append(
+                "setting \(key): \(run.configuration[key] ?? "(not set)") here, "
+                    + "\(reference.configuration[key] ?? "(not set)") in the reference"
+            )
         }
         // Data: compared when both runs recorded a fingerprint of theirs (another --limit already
         // says the data differ, and why).
         var otherData: String?
         if let mine = run.data, let theirs = reference.data, mine != theirs, !differences.contains("limit") {
-            otherData = "other data (fingerprint \(mine) here, \(theirs) in the reference): trained and tested on other images"
+            otherData =
+                "other data (fingerprint \(mine) here, \(theirs) in the reference): trained and tested on other images"
             details.append("data: fingerprint \(mine) here, \(theirs) in the reference")
         }
 
@@ -88,50 +97,74 @@ public struct Comparison {
         for name in reference.pictures {
             let mine = runFolder.appendingPathComponent(name), theirs = referenceFolder.appendingPathComponent(name)
             guard let a = try? Data(contentsOf: mine) else { details.append("\(name): missing in this run"); continue }
-            guard let b = try? Data(contentsOf: theirs) else { details.append("\(name): missing in the reference"); continue }
+            guard let b = try? Data(contentsOf: theirs) else {
+                details.append("\(name): missing in the reference"); continue
+            }
             compared += 1
             if a == b { identical += 1; details.append("\(name): identical, byte for byte"); continue }
-            guard let x = try? PNG.decode(a), let y = try? PNG.decode(b) else { details.append("\(name): differs (not comparable as PNG)"); continue }
+            guard let x = try? PNG.decode(a), let y = try? PNG.decode(b) else {
+                details.append("\(name): differs (not comparable as PNG)"); continue
+            }
             if x.width != y.width || x.height != y.height || x.channels != y.channels {
-                details.append("\(name): differs in size (\(x.width)x\(x.height) here, \(y.width)x\(y.height) in the reference)")
+                details.append(
+                    "\(name): differs in size (\(x.width)x\(x.height) here, \(y.width)x\(y.height) in the reference)")
             } else {
-                details.append("\(name): differs, PSNR \(fixed(psnr(x.pixels, y.pixels), 1)) dB (above 40 dB is invisible)")
+                details.append(
+                    "\(name): differs, PSNR \(fixed(psnr(x.pixels, y.pixels), 1)) dB (above 40 dB is invisible)")
             }
         }
 
         // Numbers.
         for key in Set(run.metrics.keys).intersection(reference.metrics.keys).sorted() {
             let here = run.metrics[key]!, there = reference.metrics[key]!
-            let relative = there != 0 ? " (\(here >= there ? "+" : "")\(fixed(100 * (here - there) / abs(there), 1))%)" : ""
+            let relative =
+                there != 0 ? " (\(here >= there ? "+" : "")\(fixed(100 * (here - there) / abs(there), 1))%)" : ""
             let timing = RunMetrics.timings.contains(key) ? " (a timing: not compared)" : ""
-            details.append("\(key): \(significant(here)) here, \(significant(there)) in the reference\(same(here, there) ? ", the same" : relative)\(timing)")
+            details.append(
+                "\(key): \(significant(here)) here, \(significant(there)) in the "
+                    + "reference\(same(here, there) ? ", the same" : relative)\(timing)"
+            )
         }
 
         let allIdentical = compared == reference.pictures.count && identical == compared
         let numbersEqual = Set(run.metrics.keys).intersection(reference.metrics.keys).subtracting(RunMetrics.timings)
             .allSatisfy { same(run.metrics[$0]!, reference.metrics[$0]!) }
         if differences.isEmpty && otherData == nil && allIdentical && numbersEqual {
-            return Comparison(matches: true, verdict: "matches the reference: the same settings and seed gave byte-identical pictures and the same numbers"
-                                + (run.metrics.keys.contains { RunMetrics.timings.contains($0) } ? " (timings aside)." : "."),
-                              details: details)
+            return Comparison(
+                matches: true,
+                verdict:
+                    "matches the reference: the same settings and seed gave byte-identical pictures and the same "
+                        + "numbers"
+                    + (run.metrics.keys.contains { RunMetrics.timings.contains($0) } ? " (timings aside)." : "."),
+                details: details)
         }
         var verdict: String
         if differences.isEmpty && otherData == nil {
-            verdict = "differs from the reference although the settings and seed are the same (\(identical) of \(reference.pictures.count) pictures identical). "
-                + "Likely another machine (a CPU without FMA, another math library) or a changed program; see the differences in the numbers below."
+            verdict =
+                "differs from the reference although the settings and seed are the same (\(identical) of "
+                    + "\(reference.pictures.count) pictures identical). "
+                + "Likely another machine (a CPU without FMA, another math library) or a changed program; see the "
+                + "differences in the numbers below."
         } else {
             let reasons = differences.map { key -> String in
                 let here = run.configuration[key] ?? "(not set)", there = reference.configuration[key] ?? "(not set)"
                 switch key {
-                case "seed": return "another seed (\(here), reference \(there)): a different random start, so other pictures; the numbers should be close"
+                case "seed":
+                    return
+                        "another seed (\(here), reference \(there)): a different random start, so other pictures; the "
+                            + "numbers should be close"
                 case "epochs":
                     let fewer = (Int(here) ?? 0) < (Int(there) ?? 0)
-                    return "\(fewer ? "fewer" : "more") epochs (\(here), reference \(there)): expect \(fewer ? "less" : "more") trained results"
+                    return
+                        "\(fewer ? "fewer" : "more") epochs (\(here), reference \(there)): expect "
+                            + "\(fewer ? "less" : "more") trained results"
                 case "limit": return "another --limit (\(here), reference \(there)): trained on other data"
                 default: return "other flags (\(key): \(here), reference \(there))"
                 }
             }
-            verdict = "differs from the reference, as expected: " + ([otherData].compactMap { $0 } + reasons).joined(separator: "; ") + "."
+            verdict =
+                "differs from the reference, as expected: "
+                + ([otherData].compactMap { $0 } + reasons).joined(separator: "; ") + "."
         }
         return Comparison(matches: false, verdict: verdict, details: details)
     }
@@ -140,6 +173,8 @@ public struct Comparison {
     static func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
 
     static func significant(_ value: Double) -> String {
-        !value.isFinite ? shown(value, 0) : abs(value) >= 100 ? fixed(value, 1) : abs(value) >= 1 ? fixed(value, 3) : String(format: "%.4g", value)
+        !value.isFinite
+            ? shown(value, 0)
+            : abs(value) >= 100 ? fixed(value, 1) : abs(value) >= 1 ? fixed(value, 3) : String(format: "%.4g", value)
     }
 }

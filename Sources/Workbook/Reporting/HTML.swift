@@ -17,10 +17,14 @@ public enum HTMLPage {
             if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, ext) }
         }
         let bytes = Array(markdown.utf8)
-        bytes.withUnsafeBufferPointer { cmark_parser_feed(parser, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count) }
+        bytes.withUnsafeBufferPointer {
+            cmark_parser_feed(parser, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count)
+        }
         guard let document = cmark_parser_finish(parser) else { return "<pre>\(escaped(markdown))</pre>" }
         defer { cmark_node_free(document) }
-        guard let html = cmark_render_html(document, options, cmark_parser_get_syntax_extensions(parser)) else { return "" }
+        guard let html = cmark_render_html(document, options, cmark_parser_get_syntax_extensions(parser)) else {
+            return ""
+        }
         defer { free(html) }
         return String(cString: html)
     }
@@ -35,7 +39,8 @@ public enum HTMLPage {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         \(live ? "<meta http-equiv=\"refresh\" content=\"15\">\n" : "")<title>\(escaped(title))</title>
         <style>
-        body { font: 16px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 960px; margin: 2em auto; padding: 0 1em; color: #1f2328; }
+        body { font: 16px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 960px; margin: 2em auto; \
+        padding: 0 1em; color: #1f2328; }
         h1, h2, h3 { line-height: 1.25; } h2 { border-bottom: 1px solid #d1d9e0; padding-bottom: .3em; margin-top: 1.6em; }
         blockquote { margin: 1em 0; padding: .5em 1em; border-left: 4px solid #0969da; background: #f6f8fa; }
         table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; }
@@ -70,6 +75,7 @@ public enum HTMLPage {
     }
 
     static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
     }
 }

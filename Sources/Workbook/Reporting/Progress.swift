@@ -59,7 +59,9 @@ public final class ProgressBar {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let elapsed = Date().timeIntervalSince(start)
-        var text = "\(title) [\(bar)] \(String(format: "%3d", Int(fraction * 100)))% \(amount(completed))/\(amount(total)) \(formatDuration(elapsed))"
+        var text =
+            "\(title) [\(bar)] \(String(format: "%3d", Int(fraction * 100)))% \(amount(completed))/\(amount(total)) "
+                + "\(formatDuration(elapsed))"
         if !final && completed > 0 && fraction < 1 {
             text += " ETA " + formatDuration(elapsed / fraction - elapsed)
         }

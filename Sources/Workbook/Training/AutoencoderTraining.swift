@@ -17,16 +17,22 @@ public typealias AutoencoderTraining = TrainingLoop<TrainingLoss, AutoencoderEpo
 
 public extension TrainingLoop where Numbers == TrainingLoss, Record == AutoencoderEpoch {
     /// The model and its optimiser are saved as "model" and "adam"; the loss curve samples every epoch 50 times.
-    convenience init(run: Run, rng: RandomGenerator, configuration: [String: String], model: Layer, optimizer: Optimizer,
-                     examples: Int, batchSize: Int, epochs: Int) {
-        self.init(run: run, rng: rng, configuration: configuration, models: [("model", model)], optimizers: [("adam", optimizer)],
-                  examples: examples, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 50)
+    convenience init(
+        run: Run, rng: RandomGenerator, configuration: [String: String], model: Layer, optimizer: Optimizer,
+        examples: Int, batchSize: Int, epochs: Int
+    ) {
+        self.init(
+            run: run, rng: rng, configuration: configuration, models: [("model", model)],
+            optimizers: [("adam", optimizer)],
+            examples: examples, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 50)
     }
 
     /// Ends the epoch with its test numbers (history, progress line, checkpoint).
     func endEpoch(testMSE: Double, psnr: Double? = nil, status: String) throws {
-        try endEpoch(AutoencoderEpoch(epoch: epoch, trainingLoss: epochMeans.loss, testMSE: testMSE, psnr: psnr, seconds: epochSeconds),
-                     status: status)
+        try endEpoch(
+            AutoencoderEpoch(
+                epoch: epoch, trainingLoss: epochMeans.loss, testMSE: testMSE, psnr: psnr, seconds: epochSeconds),
+            status: status)
     }
 
     /// Seconds spent in training steps, over all finished epochs.
@@ -42,9 +48,12 @@ public extension TrainingLoop where Numbers == TrainingLoss, Record == Autoencod
 
     /// The test PSNR per epoch, against the noisy input's (chapter 2): how many dB the denoiser gains.
     func psnrChart(noisy: Double) -> Chart {
-        Chart(title: "Denoising: PSNR of the test images (higher is better)", xLabel: "epoch", yLabel: "PSNR (dB)",
-              series: [.init("denoised", history.map { (x: Double($0.epoch), y: $0.psnr ?? .nan) }, style: "linespoints"),
-                       .init("noisy input (baseline)", history.map { (x: Double($0.epoch), y: noisy) })],
-              key: "center right")
+        Chart(
+            title: "Denoising: PSNR of the test images (higher is better)", xLabel: "epoch", yLabel: "PSNR (dB)",
+            series: [
+                .init("denoised", history.map { (x: Double($0.epoch), y: $0.psnr ?? .nan) }, style: "linespoints"),
+                .init("noisy input (baseline)", history.map { (x: Double($0.epoch), y: noisy) }),
+            ],
+            key: "center right")
     }
 }

@@ -10,7 +10,8 @@ extension GANStepNumbers: StepNumbers {
     public static let names = ["D", "G", "D(x)", "D(G(z))"]
     public var values: [Double] { [discriminatorLoss, generatorLoss, realScore, fakeScore] }
     public var status: String {
-        "D \(fixed(discriminatorLoss, 3)) G \(fixed(generatorLoss, 3)) D(x) \(fixed(realScore, 2)) D(G(z)) \(fixed(fakeScore, 2))"
+        "D \(fixed(discriminatorLoss, 3)) G \(fixed(generatorLoss, 3)) D(x) \(fixed(realScore, 2)) D(G(z)) "
+            + "\(fixed(fakeScore, 2))"
     }
 }
 
@@ -44,8 +45,11 @@ public struct GANEpoch: Codable, Equatable, Sendable {
 public extension GANEpoch {
     /// The final numbers a GAN run writes to metrics.json (and compares with its reference run).
     var metrics: [String: Double] {
-        ["D loss": discriminatorLoss, "G loss": generatorLoss, "D(x)": realScore, "D(G(z))": fakeScore, "variety": diversity]
-            .merging(scoreMetrics) { mine, _ in mine }
+        [
+            "D loss": discriminatorLoss, "G loss": generatorLoss, "D(x)": realScore, "D(G(z))": fakeScore,
+            "variety": diversity,
+        ]
+        .merging(scoreMetrics) { mine, _ in mine }
     }
 }
 
@@ -55,11 +59,15 @@ public typealias GANTraining = TrainingLoop<GANStepNumbers, GANEpoch>
 public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoch {
     /// Two models and their optimisers, saved as "G", "D", "G.adam", "D.adam"; the curves sample
     /// every epoch 25 times.
-    convenience init(run: Run, rng: RandomGenerator, configuration: [String: String], step: GANTrainingStep,
-                     examples: Int, batchSize: Int, epochs: Int) {
-        self.init(run: run, rng: rng, configuration: configuration, models: [("G", step.generator), ("D", step.discriminator)],
-                  optimizers: [("G.adam", step.generatorOptimizer), ("D.adam", step.discriminatorOptimizer)],
-                  examples: examples, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 25)
+    convenience init(
+        run: Run, rng: RandomGenerator, configuration: [String: String], step: GANTrainingStep,
+        examples: Int, batchSize: Int, epochs: Int
+    ) {
+        self.init(
+            run: run, rng: rng, configuration: configuration,
+            models: [("G", step.generator), ("D", step.discriminator)],
+            optimizers: [("G.adam", step.generatorOptimizer), ("D.adam", step.discriminatorOptimizer)],
+            examples: examples, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: 25)
     }
 
     /// The loop of the GAN chapters: every epoch, in a new shuffled order, `fill` puts each batch
@@ -87,7 +95,9 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
         let diversity = diversity.isFinite ? diversity : .nan
         let record = GANEpoch(epoch: epoch, epochMeans, diversity: diversity, score: score, seconds: epochSeconds)
         var warnings = GANDiagnosis.warnings(for: history + [record], stepsPerEpoch: stepsPerEpoch)
-        if GANDiagnosis.pastEarlyBlur(epoch, stepsPerEpoch: stepsPerEpoch), let coverage = score?.coverageWarning(epoch: epoch) {
+        if GANDiagnosis.pastEarlyBlur(epoch, stepsPerEpoch: stepsPerEpoch),
+            let coverage = score?.coverageWarning(epoch: epoch)
+        {
             warnings.append(coverage)
         }
         try endEpoch(record, status: "variety \(shown(diversity, 2))", warnings: warnings)
@@ -101,12 +111,19 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
 
     /// The loss chart, the chart of D's beliefs and the variety chart (1 = as varied as real images).
     func charts(subject: String) -> (losses: Chart, beliefs: Chart, variety: Chart) {
-        (Chart(title: "GAN on \(subject): losses", xLabel: "epoch", yLabel: "binary cross-entropy",
-               series: [.init("D loss", curves[0].points), .init("G loss", curves[1].points)]),
-         Chart(title: "GAN on \(subject): what D believes", xLabel: "epoch", yLabel: "mean probability of 'real'",
-               series: [.init("D(x), real images", curves[2].points), .init("D(G(z)), fakes", curves[3].points)]),
-         Chart(title: "Variety of the fixed-z samples (real images = 1)", xLabel: "epoch", yLabel: "relative mean distance",
-               series: [.init("samples", history.map { (x: Double($0.epoch), y: $0.diversity) }, style: "linespoints")]))
+        (
+            Chart(
+                title: "GAN on \(subject): losses", xLabel: "epoch", yLabel: "binary cross-entropy",
+                series: [.init("D loss", curves[0].points), .init("G loss", curves[1].points)]),
+            Chart(
+                title: "GAN on \(subject): what D believes", xLabel: "epoch", yLabel: "mean probability of 'real'",
+                series: [.init("D(x), real images", curves[2].points), .init("D(G(z)), fakes", curves[3].points)]),
+            Chart(
+                title: "Variety of the fixed-z samples (real images = 1)", xLabel: "epoch",
+                yLabel: "relative mean distance",
+                series: [.init("samples", history.map { (x: Double($0.epoch), y: $0.diversity) }, style: "linespoints")]
+            )
+        )
     }
 
     /// Draws the three charts into the output folder as loss, scores and variety (.png, .dat, .gp).

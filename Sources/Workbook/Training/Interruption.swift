@@ -17,9 +17,13 @@ public enum Interruption {
         source.setEventHandler {
             lock.lock(); pressed += 1; let count = pressed; lock.unlock()
             if count == 1 {
-                FileHandle.standardError.write(Data("\nCtrl-C: finishing this step and saving a checkpoint (press Ctrl-C again to stop at once)\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "\nCtrl-C: finishing this step and saving a checkpoint (press Ctrl-C again to stop at once)\n"
+                            .utf8))
             } else {
-                FileHandle.standardError.write(Data("\nStopped at once; the last checkpoint is the one saved before.\n".utf8))
+                FileHandle.standardError.write(
+                    Data("\nStopped at once; the last checkpoint is the one saved before.\n".utf8))
                 exit(130)
             }
         }

@@ -76,14 +76,18 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     /// Where a run stopped by Ctrl-C was inside its epoch; resuming continues from exactly there.
     private var stoppedInside: Inside?
 
-    struct Inside: Codable { var order: [Int]; var step: Int; var sums: [Double]; var weight: Double; var seconds: Double }
+    struct Inside: Codable {
+        var order: [Int]; var step: Int; var sums: [Double]; var weight: Double; var seconds: Double
+    }
     /// The loop's part of a checkpoint.
     struct State: Codable { var history: [Record]; var curves: [SmoothedCurve]; var inside: Inside? }
 
     /// `models` and `optimizers` are saved in checkpoints under their names; `curvePointsPerEpoch`
     /// says how finely the curves sample an epoch.
-    public init(run: Run, rng: RandomGenerator, configuration: [String: String], models: [(String, Layer)],
-                optimizers: [(String, Optimizer)], examples: Int, batchSize: Int, epochs: Int, curvePointsPerEpoch: Int) {
+    public init(
+        run: Run, rng: RandomGenerator, configuration: [String: String], models: [(String, Layer)],
+        optimizers: [(String, Optimizer)], examples: Int, batchSize: Int, epochs: Int, curvePointsPerEpoch: Int
+    ) {
         self.run = run
         self.rng = rng
         self.configuration = configuration
@@ -94,7 +98,9 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         epochCount = epochs
         stepsPerEpoch = (examples + batchSize - 1) / batchSize
         checkpointFile = run.output("checkpoint.bin")
-        curves = Numbers.names.map { _ in SmoothedCurve(every: max(1, (examples + batchSize - 1) / batchSize / curvePointsPerEpoch)) }
+        curves = Numbers.names.map { _ in
+            SmoothedCurve(every: max(1, (examples + batchSize - 1) / batchSize / curvePointsPerEpoch))
+        }
     }
 
     /// The epochs still to train.
@@ -122,16 +128,23 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         let saved = try Checkpoint(contentsOf: checkpointFile)
         let differences = saved.differences(from: configuration)
         if !differences.isEmpty {
-            throw WorkbookError("--resume: the settings differ from the checkpoint's, so the run cannot continue it:\n  "
-                                + differences.joined(separator: "\n  ") + "\nRun with the checkpoint's settings, or without --resume to start afresh.")
+            throw WorkbookError(
+                "--resume: the settings differ from the checkpoint's, so the run cannot continue it:\n  "
+                    + differences.joined(separator: "\n  ")
+                    + "\nRun with the checkpoint's settings, or without --resume to start afresh.")
         }
         for (name, model) in models { try saved.restore(model, as: name) }
         for (name, optimizer) in optimizers { try saved.restore(optimizer, as: name) }
         let state: State
         do { state = try JSONFormat.decoder().decode(State.self, from: Data(saved.state.utf8)) } catch {
-            throw WorkbookError("\(checkpointFile.path) holds no readable training history (\(error.localizedDescription)): was it written by another chapter?")
+            throw WorkbookError(
+                "\(checkpointFile.path) holds no readable training history (\(error.localizedDescription)): was it "
+                    + "written by another chapter?"
+            )
         }
-        guard state.curves.count == curves.count else { throw WorkbookError("\(checkpointFile.path) was written by another chapter") }
+        guard state.curves.count == curves.count else {
+            throw WorkbookError("\(checkpointFile.path) was written by another chapter")
+        }
         rng.restore(stateWords: saved.randomState)
         history = state.history
         curves = state.curves
@@ -143,7 +156,10 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             print("Resuming after epoch \(saved.epoch) from \(checkpointFile.path)")
         }
         if saved.epoch + 1 > epochCount {
-            throw RunEnded("The checkpoint has already trained \(saved.epoch) epochs; pass --epochs above \(saved.epoch) to continue.", status: 0)
+            throw RunEnded(
+                "The checkpoint has already trained \(saved.epoch) epochs; pass --epochs above \(saved.epoch) to "
+                    + "continue.",
+                status: 0)
         }
     }
 
@@ -167,8 +183,10 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         epochStart = Date()
         stepsEnd = epochStart
         var firstStep = 0
-        if let inside = stoppedInside {            // continuing an epoch that Ctrl-C interrupted
-            (order, firstStep, sums, weight, earlierSeconds) = (inside.order, inside.step, inside.sums, inside.weight, inside.seconds)
+        if let inside = stoppedInside {  // continuing an epoch that Ctrl-C interrupted
+            (order, firstStep, sums, weight, earlierSeconds) = (
+                inside.order, inside.step, inside.sums, inside.weight, inside.seconds
+            )
             stoppedInside = nil
         } else {
             order = Array(0..<exampleCount)
@@ -178,8 +196,11 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         if sessionStart == nil {
             let which = epochsToTrain.count == 1 ? "epoch \(epochsToTrain.lowerBound)"
                 : "epochs \(epochsToTrain.lowerBound) to \(epochsToTrain.upperBound)"
-            print("Training for \(which) of \(epochCount), \(stepsPerEpoch) steps each (batch \(batchSize)) on \(run.threads) threads")
-            Interruption.install()   // Ctrl-C: finish the step, save, explain how to continue
+            print(
+                "Training for \(which) of \(epochCount), \(stepsPerEpoch) steps each (batch \(batchSize)) on "
+                    + "\(run.threads) threads"
+            )
+            Interruption.install()  // Ctrl-C: finish the step, save, explain how to continue
             (sessionStart, sessionTotal) = (Date(), (epochCount - epoch + 1) * stepsPerEpoch - firstStep)
         }
         progress = ProgressBar(title: "epoch \(epoch)/\(epochCount)", total: exampleCount)
@@ -199,10 +220,14 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         let values = numbers.values
         guard values.allSatisfy(\.isFinite) else {
             let saved = FileManager.default.fileExists(atPath: checkpointFile.path)
-            let last = saved ? "The last good checkpoint (end of epoch \(epoch - 1)) is \(checkpointFile.path)." : "No checkpoint was written yet."
+            let last =
+                saved
+                ? "The last good checkpoint (end of epoch \(epoch - 1)) is \(checkpointFile.path)."
+                : "No checkpoint was written yet."
             let shown = zip(Numbers.names, values).map { "\($0) \($1)" }.joined(separator: ", ")
             let reason = "training diverged in epoch \(epoch), step \(step + 1): \(shown)"
-            try writeNotebook(.stopped(reason: reason + "; try a lower --lr", continueWith: saved ? continueCommand : run.command))
+            try writeNotebook(
+                .stopped(reason: reason + "; try a lower --lr", continueWith: saved ? continueCommand : run.command))
             throw WorkbookError("\(reason). \(last) Try a lower --lr.")
         }
         for i in values.indices { sums[i] += values[i] * stepWeight }
@@ -211,14 +236,23 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         for i in values.indices { curves[i].add(values[i], at: x) }
         stepsEnd = Date()
         sessionSteps += 1
-        let runLeft = stepsEnd.timeIntervalSince(sessionStart ?? stepsEnd) / Double(sessionSteps) * Double(sessionTotal - sessionSteps)
-        progress?.update(completed: min((step + 1) * batchSize, exampleCount), status: epochMeans.status + "  run: \(formatDuration(runLeft)) left")
+        let runLeft =
+            stepsEnd.timeIntervalSince(sessionStart ?? stepsEnd) / Double(sessionSteps)
+            * Double(sessionTotal - sessionSteps)
+        progress?.update(
+            completed: min((step + 1) * batchSize, exampleCount),
+            status: epochMeans.status + "  run: \(formatDuration(runLeft)) left")
         if Interruption.requested {
             try saveCheckpoint(completedEpochs: epoch - 1, insideStep: step + 1)
             progress?.finish(status: "stopped")
-            try writeNotebook(.stopped(reason: "Ctrl-C in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch)", continueWith: continueCommand))
-            throw RunEnded("Stopped in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch); checkpoint saved to \(checkpointFile.path).\n"
-                           + "Continue exactly where it stopped with: \(continueCommand)", status: 130)
+            try writeNotebook(
+                .stopped(
+                    reason: "Ctrl-C in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch)",
+                    continueWith: continueCommand))
+            throw RunEnded(
+                "Stopped in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch); checkpoint saved to "
+                    + "\(checkpointFile.path).\n"
+                    + "Continue exactly where it stopped with: \(continueCommand)", status: 130)
         }
     }
 
@@ -230,16 +264,23 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         progress?.finish(status: epochMeans.status + (status.isEmpty ? "" : "  " + status))
         latestWarnings = warnings
         for warning in warnings { print("warning: \(warning)") }
-        do { try saveCheckpoint(completedEpochs: epoch) } catch {   // a full disk: the last good checkpoint stays, and the report says so
-            let last = epoch > 1 ? "the checkpoint of epoch \(epoch - 1) is the last good one" : "there is no checkpoint yet"
-            try? writeNotebook(.stopped(reason: "the checkpoint of epoch \(epoch) could not be written (\(error)); \(last)",
-                                        continueWith: epoch > 1 ? continueCommand : run.command))
+        // a full disk: the last good checkpoint stays, and the report says so
+        do { try saveCheckpoint(completedEpochs: epoch) } catch {
+            let last =
+                epoch > 1 ? "the checkpoint of epoch \(epoch - 1) is the last good one" : "there is no checkpoint yet"
+            try? writeNotebook(
+                .stopped(
+                    reason: "the checkpoint of epoch \(epoch) could not be written (\(error)); \(last)",
+                    continueWith: epoch > 1 ? continueCommand : run.command))
             throw error
         }
         if epoch < epochCount {
             // This session's epochs so far say how long the rest will take.
             let perEpoch = run.elapsed / Double(epoch - firstEpoch + 1)
-            try writeNotebook(.running(epoch: epoch, of: epochCount, elapsed: run.elapsed, remaining: perEpoch * Double(epochCount - epoch)))
+            try writeNotebook(
+                .running(
+                    epoch: epoch, of: epochCount, elapsed: run.elapsed, remaining: perEpoch * Double(epochCount - epoch)
+                ))
         }
     }
 
