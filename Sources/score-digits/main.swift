@@ -7,6 +7,7 @@
 import ArgumentParser
 import Backprop
 import Foundation
+import Models
 import Workbook
 
 struct Options: ParsableCommand {

@@ -19,12 +19,13 @@ enum Chapters {
     static let dataRoot: URL = makeDataRoot(seed: 5)
 
     /// Such a folder drawn from `seed` (another seed: other "digits", in the same format).
-    static func makeDataRoot(seed: UInt64) -> URL {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("chapter-tests-\(ProcessInfo.processInfo.processIdentifier)-\(seed)")
+    static func makeDataRoot(seed: UInt64, trainingImages: Int = 320) -> URL {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("chapter-tests-\(ProcessInfo.processInfo.processIdentifier)-\(seed)-\(trainingImages)")
         let folder = root.appendingPathComponent("mnist")
         try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let rng = RandomGenerator(seed: seed)
-        for (split, count) in [(MNIST.Split.train, 320), (.test, 100)] {
+        for (split, count) in [(MNIST.Split.train, trainingImages), (.test, 100)] {
             var pixels = [UInt8](repeating: 0, count: count * 784)
             for image in 0..<count {
                 let column = 6 + rng.index(below: 16)
@@ -91,7 +92,7 @@ enum Chapters {
     static func interrupt(_ chapter: String, _ arguments: [String], after marker: String, times: Int = 1, delay: Double) throws -> Result {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(chapter)
-        process.arguments = arguments + ["--data-dir", dataRoot.path]
+        process.arguments = arguments + (arguments.contains("--data-dir") ? [] : ["--data-dir", dataRoot.path])
         process.currentDirectoryURL = workingFolder
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
@@ -210,6 +211,37 @@ struct GANChapterTests {
         #expect(try history(x).map(\.generatorLoss) == (try history(y)).map(\.generatorLoss))
         let curves = try String(contentsOf: straight.appendingPathComponent("loss.dat"), encoding: .utf8)
         #expect(curves == (try String(contentsOf: stopped.appendingPathComponent("loss.dat"), encoding: .utf8)))
+    }
+
+    /// The digit classifier trains through the same loop: Ctrl-C saves its checkpoint in the cache,
+    /// and the next run continues it bit for bit (its dropout's random numbers included).
+    @Test func theDigitClassifierStoppedByCtrlCContinuesBitForBit() throws {
+        let straight = Chapters.folder("classifier-straight"), stopped = Chapters.folder("classifier-stopped")
+        defer { for folder in [straight, stopped] { try? FileManager.default.removeItem(at: folder) } }
+        let digits = Chapters.makeDataRoot(seed: 5, trainingImages: 20_000)   // 157 steps an epoch: time to stop in one
+        defer { try? FileManager.default.removeItem(at: digits) }
+        func arguments(_ folder: URL) -> [String] {
+            ["--epochs", "1", "--limit", "256", "--threads", "2", "--cache-dir", folder.appendingPathComponent("cache").path,
+             "--output-dir", folder.appendingPathComponent("run").path, "--data-dir", digits.path]
+        }
+        let a = try Chapters.run("chapter03-gan", arguments(straight))
+        #expect(a.status == 0, "\(a.errors)")
+        let b = try Chapters.interrupt("chapter03-gan", arguments(stopped), after: "Training the digit classifier", delay: 0.3)
+        #expect(b.status == 130 && b.output.contains("Stopped in epoch"), "status \(b.status): \(b.output) \(b.errors)")
+        let file = "cache/digit-classifier.bin"
+        let partial = try Checkpoint(contentsOf: stopped.appendingPathComponent(file))
+        #expect(partial.epoch < DigitClassifier.epochs, "the classifier was not stopped: \(partial.epoch) epochs")
+        let c = try Chapters.run("chapter03-gan", arguments(stopped))
+        #expect(c.status == 0 && c.output.contains("Resuming in epoch"), "\(c.output) \(c.errors)")
+        let x = try Checkpoint(contentsOf: straight.appendingPathComponent(file))
+        let y = try Checkpoint(contentsOf: stopped.appendingPathComponent(file))
+        #expect(x.epoch == DigitClassifier.epochs && y.epoch == DigitClassifier.epochs)
+        #expect(x.tensors.count == y.tensors.count && !x.tensors.isEmpty)
+        for (p, q) in zip(x.tensors, y.tensors) {
+            #expect(p.tensor.values.map(\.bitPattern) == q.tensor.values.map(\.bitPattern), "\(p.name) differs after Ctrl-C")
+        }
+        let scores = try String(contentsOf: straight.appendingPathComponent("run/scores.dat"), encoding: .utf8)
+        #expect(scores == (try String(contentsOf: stopped.appendingPathComponent("run/scores.dat"), encoding: .utf8)))
     }
 
     @Test func afterCtrlCTheReportShowsTheFinishedEpochsAndSaysHowToContinue() throws {

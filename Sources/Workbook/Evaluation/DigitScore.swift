@@ -1,48 +1,18 @@
 import Backprop
 import Foundation
+import Models
 
-/// A small MNIST classifier, 784-256-128-10 with ReLU (and dropout 0.2 while training), trained
-/// with the workbook's own library. It is the judge of generated digits: what digit is this, how
-/// sure are you, and what do your 128 penultimate units (the "features") make of it?
-public final class DigitClassifier {
-    public static let sizes = [784, 256, 128, 10]
-    public static let epochs = 15
-    public let network: Sequential
+/// What one epoch of the digit classifier's training looked like.
+public struct ClassifierEpoch: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var loss: Double
+    public var seconds: Double
+}
 
-    public init(seed: UInt64 = 1) {
-        let rng = RandomGenerator(seed: seed)
-        network = Sequential(
-            Linear(784, 256, rng: rng), ReLU(), Dropout(probability: 0.2, rng: rng),
-            Linear(256, 128, rng: rng), ReLU(), Dropout(probability: 0.2, rng: rng), Linear(128, 10, rng: rng))
-        network.needsInputGradient = false
-    }
-
-    /// Class probabilities [N, 10] and penultimate features [N, 128] of images [N, 784] with
-    /// pixels in 0...1, computed a thousand at a time.
-    public func classify(_ images: Tensor) -> (probabilities: Tensor, features: Tensor) {
-        let n = images.rows
-        let probabilities = Tensor(shape: [n, 10]), features = Tensor(shape: [n, 128])
-        let chunk = Tensor(shape: [0])
-        network.setTraining(false)
-        for start in stride(from: 0, to: n, by: 1000) {
-            let m = min(1000, n - start)
-            chunk.reshape(to: [m, 784])
-            chunk.data.update(from: images.data + start * 784, count: m * 784)
-            var x = chunk
-            for (i, layer) in network.layers.enumerated() {
-                x = layer.forward(x)
-                // after the second ReLU
-                if i == network.layers.count - 2 { (features.data + start * 128).update(from: x.data, count: m * 128) }
-            }
-            softmaxRows(x)
-            (probabilities.data + start * 10).update(from: x.data, count: m * 10)
-        }
-        network.setTraining(true)
-        return (probabilities, features)
-    }
-
+/// The digit classifier (Models/DigitClassifier.swift) trained on MNIST, cached, and judged.
+public extension DigitClassifier {
     /// The share of `set`'s images classified as their label.
-    public func accuracy(on set: MNIST) -> Double {
+    func accuracy(on set: MNIST) -> Double {
         let images = Tensor(shape: [0])
         set.fill(images, with: 0..<set.count)
         let (probabilities, _) = classify(images)
@@ -52,67 +22,71 @@ public final class DigitClassifier {
         return Double(correct) / Double(set.count)
     }
 
-    /// Trains on `train` with Adam and softmax cross-entropy, showing a progress bar per epoch. The
-    /// learning rate shrinks by a fifth each epoch: big steps first, fine ones at the end.
-    public func train(on train: MNIST, epochs: Int = DigitClassifier.epochs, batchSize: Int = 128, seed: UInt64 = 1) {
-        let rng = RandomGenerator(seed: seed &+ 1)
-        let adam = Adam(network.parameters, learningRate: 1e-3)
-        let loss = SoftmaxCrossEntropyLoss()
+    /// The settings a cached classifier must have been trained with: the network, the recipe and
+    /// the very images (their SHA-256).
+    static func configuration(for train: MNIST) -> [String: String] {
+        let fingerprint = sha256Hex(Data(train.pixels)) + "-" + sha256Hex(Data(train.labels))
+        return ["network": sizes.map(String.init).joined(separator: "-") + " dropout 0.2", "epochs": "\(epochs)",
+                "recipe": "Adam lr 1e-3 times 0.8 each epoch, batch 128, seed 1", "training images": fingerprint]
+    }
+
+    /// Trains on `train` with Adam and softmax cross-entropy through the workbook's one training
+    /// loop (its progress bars, the stop on a loss that is not a number, Ctrl-C), shuffled by a
+    /// generator seeded `seed + 1`. The learning rate shrinks by a fifth each epoch: big steps first,
+    /// fine ones at the end. With a `checkpointFile`, every epoch is saved there, and a checkpoint
+    /// of fewer epochs (Ctrl-C) is continued bit for bit; `command` is the program's, which
+    /// continues it (run again, it finds the checkpoint).
+    func train(on train: MNIST, checkpointFile: URL?, command: String, seed: UInt64 = 1) throws {
+        let step = ClassifierStep(network: network, learningRate: 1e-3)
+        let file = checkpointFile ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("digit-classifier-\(ProcessInfo.processInfo.processIdentifier).bin")
+        defer { if checkpointFile == nil { try? FileManager.default.removeItem(at: file) } }
+        let start = Date()
+        let loop = TrainingLoop<TrainingLoss, ClassifierEpoch>(
+            checkpointFile: file, checkpointIsCache: true, command: command, continueWith: command,
+            subject: "the digit classifier",
+            elapsed: { Date().timeIntervalSince(start) }, rng: RandomGenerator(seed: seed &+ 1),
+            configuration: Self.configuration(for: train), models: [("classifier", network)],
+            optimizers: [("classifier.adam", step.optimizer)], generators: [("dropout", dropoutRandomness)],
+            examples: train.count, batchSize: 128, epochs: Self.epochs, curvePointsPerEpoch: 1)
+        if let saved = try? Checkpoint(contentsOf: file), saved.epoch < Self.epochs,
+           saved.configuration == Self.configuration(for: train) {
+            try loop.resume()
+        }
         let batch = Tensor(shape: [0])
-        for epoch in 1...epochs {
-            adam.learningRate = 1e-3 * pow(0.8, Float(epoch - 1))
-            var order = Array(0..<train.count)
-            rng.shuffle(&order)
-            let progress = ProgressBar(title: "digit classifier, epoch \(epoch)/\(epochs)", total: train.count)
-            var sum = 0.0, steps = 0
-            for start in stride(from: 0, to: train.count, by: batchSize) {
-                let indices = order[start..<min(start + batchSize, train.count)]
+        for epoch in loop.epochsToTrain {
+            step.optimizer.learningRate = 1e-3 * pow(0.8, Float(epoch - 1))
+            for stepNumber in loop.beginEpoch(epoch) {
+                let indices = loop.batch(stepNumber)
                 train.fill(batch, with: indices)                                   // x: [B, 784] in [0, 1]
-                adam.zeroGradients()
-                let logits = network.forward(batch)                                // [B, 10]
-                sum += Double(loss.forward(logits, labels: indices.map { Int(train.labels[$0]) }))
-                _ = network.backward(loss.backward())
-                adam.step()
-                steps += 1
-                progress.update(completed: start + indices.count, status: "loss \(fixed(sum / Double(steps), 4))")
+                let loss = step(images: batch, labels: indices.map { Int(train.labels[$0]) })
+                try loop.endStep(stepNumber, TrainingLoss(Double(loss)))
             }
-            progress.finish(status: "loss \(fixed(sum / Double(steps), 4))")
+            try loop.endEpoch(ClassifierEpoch(epoch: epoch, loss: loop.epochMeans.loss, seconds: loop.epochSeconds))
         }
     }
 
     /// The classifier for `train`: read from `cacheFolder` if it was trained on exactly these
     /// images (their SHA-256 is in the file), else trained now (half a minute) and saved there.
-    public static func trained(
-        on train: MNIST, cacheFolder: URL?
-    ) throws -> (classifier: DigitClassifier, file: URL?, fresh: Bool) {
-        let fingerprint = sha256Hex(Data(train.pixels)) + "-" + sha256Hex(Data(train.labels))
+    static func trained(on train: MNIST, cacheFolder: URL?, command: String = CommandLine.arguments.joined(separator: " "))
+        throws -> (classifier: DigitClassifier, file: URL?, fresh: Bool)
+    {
         let classifier = DigitClassifier()
         let file = cacheFolder?.appendingPathComponent("digit-classifier.bin")
-        let configuration = [
-            "network": sizes.map(String.init).joined(separator: "-") + " dropout 0.2", "epochs": "\(epochs)",
-            "recipe": "Adam lr 1e-3 times 0.8 each epoch, batch 128, seed 1",
-            "training images": fingerprint,
-        ]
-        if let file, let saved = try? Checkpoint(contentsOf: file), saved.configuration == configuration,
-           (try? saved.restore(classifier.network, as: "classifier")) != nil {
+        if let file, let saved = try? Checkpoint(contentsOf: file), saved.configuration == configuration(for: train),
+           saved.epoch >= epochs, (try? saved.restore(classifier.network, as: "classifier")) != nil {
             return (classifier, file, false)
         }
-        classifier.train(on: train)
-        guard let file else { return (classifier, nil, true) }
-        var checkpoint = Checkpoint(epoch: epochs, randomState: [1, 2, 3, 4], configuration: configuration)
-        checkpoint.add(classifier.network, as: "classifier")
-        do {
-            try FileManager.default.createDirectory(
-                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try checkpoint.write(to: file, kind: .cache)
-        } catch {
-            FileHandle.standardError.write(
-                Data(
-                    "warning: the digit classifier could not be saved (\(error)); it will be trained again next time\n"
-                        .utf8))
-            return (classifier, nil, true)
+        var saveTo = file
+        if let folder = cacheFolder {
+            do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+                print("warning: the digit classifier cannot be saved in \(folder.path) (\(error)); it is trained again next time")
+                saveTo = nil
+            }
         }
-        return (classifier, file, true)
+        try classifier.train(on: train, checkpointFile: saveTo, command: command)
+        let saved = saveTo.flatMap { try? Checkpoint(contentsOf: $0) }.map { $0.epoch >= epochs } ?? false
+        return (classifier, saved ? saveTo : nil, true)
     }
 }
 

@@ -129,9 +129,9 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
     /// Draws the three charts into the output folder as loss, scores and variety (.png, .dat, .gp).
     func drawCharts(subject: String) throws -> GANChartFiles {
         let charts = charts(subject: subject)
-        return GANChartFiles(losses: try charts.losses.draw(into: run.outputFolder, name: "loss"),
-                             beliefs: try charts.beliefs.draw(into: run.outputFolder, name: "scores"),
-                             variety: try charts.variety.draw(into: run.outputFolder, name: "variety"))
+        return GANChartFiles(losses: try charts.losses.draw(into: outputFolder, name: "loss"),
+                             beliefs: try charts.beliefs.draw(into: outputFolder, name: "scores"),
+                             variety: try charts.variety.draw(into: outputFolder, name: "variety"))
     }
 }
 

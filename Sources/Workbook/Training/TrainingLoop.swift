@@ -42,14 +42,26 @@ public struct TrainingLoss: StepNumbers {
 /// checkpoint and throws `RunEnded` (status 130); the program's top level (`exitOnError`) turns
 /// either into a message and an exit status.
 public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
-    public let run: Run
     public let rng: RandomGenerator
     /// Everything that must match for a checkpoint to continue this run.
     public let configuration: [String: String]
     public let exampleCount: Int, batchSize: Int, epochCount: Int, stepsPerEpoch: Int
     public let checkpointFile: URL
+    /// The folder of the checkpoint: a chapter's output folder.
+    public var outputFolder: URL { checkpointFile.deletingLastPathComponent() }
     let models: [(name: String, model: Layer)]
     let optimizers: [(name: String, optimizer: Optimizer)]
+    /// Random generators the models draw from besides `rng` (the digit classifier's dropout): their
+    /// states are saved too.
+    let generators: [(name: String, generator: RandomGenerator)]
+    /// What is trained, for the messages ("the digit classifier"); nil for a chapter's own networks.
+    let subject: String?
+    /// The command of the program, how it continues after Ctrl-C, its threads, and its time so far.
+    let command: String, continueWith: String?, threads: Int, elapsed: () -> Double
+    /// A cache's checkpoints only save time: one that cannot be written is a warning, and training
+    /// goes on without saving (a chapter's checkpoint that cannot be written stops the run).
+    let checkpointIsCache: Bool
+    private var savingFailed = false
 
     /// What each finished epoch looked like, as the chapter recorded it.
     public private(set) var history: [Record] = []
@@ -80,15 +92,34 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         var order: [Int]; var step: Int; var sums: [Double]; var weight: Double; var seconds: Double
     }
     /// The loop's part of a checkpoint.
-    struct State: Codable { var history: [Record]; var curves: [SmoothedCurve]; var inside: Inside? }
+    struct State: Codable {
+        var history: [Record]; var curves: [SmoothedCurve]; var inside: Inside?; var generators: [String: [UInt64]]?
+    }
 
     /// `models` and `optimizers` are saved in checkpoints under their names; `curvePointsPerEpoch`
     /// says how finely the curves sample an epoch.
-    public init(
+    public convenience init(
         run: Run, rng: RandomGenerator, configuration: [String: String], models: [(String, Layer)],
         optimizers: [(String, Optimizer)], examples: Int, batchSize: Int, epochs: Int, curvePointsPerEpoch: Int
     ) {
-        self.run = run
+        self.init(
+            checkpointFile: run.output("checkpoint.bin"), command: run.command, threads: run.threads, elapsed: { run.elapsed },
+            rng: rng, configuration: configuration, models: models, optimizers: optimizers,
+            examples: examples, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: curvePointsPerEpoch)
+    }
+
+    /// The loop outside a chapter's run (the digit classifier's): checkpoints go to `checkpointFile`,
+    /// `subject` names what is trained, and after Ctrl-C the program continues with `continueWith`
+    /// (else `command` with --resume).
+    public init(
+        checkpointFile: URL, checkpointIsCache: Bool = false, command: String, continueWith: String? = nil, subject: String? = nil,
+        threads: Int = Parallel.threads, elapsed: @escaping () -> Double, rng: RandomGenerator,
+        configuration: [String: String], models: [(String, Layer)], optimizers: [(String, Optimizer)],
+        generators: [(String, RandomGenerator)] = [], examples: Int, batchSize: Int, epochs: Int, curvePointsPerEpoch: Int
+    ) {
+        (self.checkpointFile, self.command, self.continueWith, self.subject) = (checkpointFile, command, continueWith, subject)
+        (self.threads, self.elapsed, self.checkpointIsCache) = (threads, elapsed, checkpointIsCache)
+        self.generators = generators.map { (name: $0.0, generator: $0.1) }
         self.rng = rng
         self.configuration = configuration
         self.models = models.map { (name: $0.0, model: $0.1) }
@@ -97,7 +128,6 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         self.batchSize = batchSize
         epochCount = epochs
         stepsPerEpoch = (examples + batchSize - 1) / batchSize
-        checkpointFile = run.output("checkpoint.bin")
         curves = Numbers.names.map { _ in
             SmoothedCurve(every: max(1, (examples + batchSize - 1) / batchSize / curvePointsPerEpoch))
         }
@@ -146,6 +176,10 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             throw WorkbookError("\(checkpointFile.path) was written by another chapter")
         }
         rng.restore(stateWords: saved.randomState)
+        for (name, generator) in generators {
+            guard let words = state.generators?[name] else { throw WorkbookError("\(checkpointFile.path) lacks the state of \(name)") }
+            generator.restore(stateWords: words)
+        }
         history = state.history
         curves = state.curves
         firstEpoch = saved.epoch + 1
@@ -167,12 +201,19 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     func saveCheckpoint(completedEpochs: Int, insideStep: Int? = nil) throws {
         let inside = insideStep.map { Inside(order: order, step: $0, sums: sums, weight: weight,
                                              seconds: earlierSeconds + Date().timeIntervalSince(epochStart)) }
-        let state = try JSONFormat.encoder().encode(State(history: history, curves: curves, inside: inside))
+        let generatorStates = generators.isEmpty ? nil : Dictionary(uniqueKeysWithValues: generators.map { ($0.name, $0.generator.stateWords) })
+        let state = try JSONFormat.encoder().encode(
+            State(history: history, curves: curves, inside: inside, generators: generatorStates))
         var checkpoint = Checkpoint(epoch: completedEpochs, randomState: rng.stateWords, configuration: configuration,
                                     state: String(decoding: state, as: UTF8.self))
         for (name, model) in models { checkpoint.add(model, as: name) }
         for (name, optimizer) in optimizers { checkpoint.add(optimizer, as: name) }
-        try checkpoint.write(to: checkpointFile)
+        if savingFailed { return }
+        do { try checkpoint.write(to: checkpointFile, kind: checkpointIsCache ? .cache : .checkpoint) } catch {
+            guard checkpointIsCache else { throw error }
+            print("warning: \(error); training goes on without saving (it starts again next time)")
+            savingFailed = true
+        }
     }
 
     // MARK: The loop
@@ -197,13 +238,13 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             let which = epochsToTrain.count == 1 ? "epoch \(epochsToTrain.lowerBound)"
                 : "epochs \(epochsToTrain.lowerBound) to \(epochsToTrain.upperBound)"
             print(
-                "Training for \(which) of \(epochCount), \(stepsPerEpoch) steps each (batch \(batchSize)) on "
-                    + "\(run.threads) threads"
+                "Training \(subject.map { $0 + " " } ?? "")for \(which) of \(epochCount), \(stepsPerEpoch) steps each "
+                    + "(batch \(batchSize)) on \(threads) threads"
             )
             Interruption.install()  // Ctrl-C: finish the step, save, explain how to continue
             (sessionStart, sessionTotal) = (Date(), (epochCount - epoch + 1) * stepsPerEpoch - firstStep)
         }
-        progress = ProgressBar(title: "epoch \(epoch)/\(epochCount)", total: exampleCount)
+        progress = ProgressBar(title: "\(subject.map { $0 + ", " } ?? "")epoch \(epoch)/\(epochCount)", total: exampleCount)
         return firstStep..<stepsPerEpoch
     }
 
@@ -227,7 +268,7 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             let shown = zip(Numbers.names, values).map { "\($0) \($1)" }.joined(separator: ", ")
             let reason = "training diverged in epoch \(epoch), step \(step + 1): \(shown)"
             try writeNotebook(
-                .stopped(reason: reason + "; try a lower --lr", continueWith: saved ? continueCommand : run.command))
+                .stopped(reason: reason + "; try a lower --lr", continueWith: saved ? continueCommand : command))
             throw WorkbookError("\(reason). \(last) Try a lower --lr.")
         }
         for i in values.indices { sums[i] += values[i] * stepWeight }
@@ -271,21 +312,23 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             try? writeNotebook(
                 .stopped(
                     reason: "the checkpoint of epoch \(epoch) could not be written (\(error)); \(last)",
-                    continueWith: epoch > 1 ? continueCommand : run.command))
+                    continueWith: epoch > 1 ? continueCommand : command))
             throw error
         }
         if epoch < epochCount {
             // This session's epochs so far say how long the rest will take.
-            let perEpoch = run.elapsed / Double(epoch - firstEpoch + 1)
+            let perEpoch = elapsed() / Double(epoch - firstEpoch + 1)
             try writeNotebook(
                 .running(
-                    epoch: epoch, of: epochCount, elapsed: run.elapsed, remaining: perEpoch * Double(epochCount - epoch)
+                    epoch: epoch, of: epochCount, elapsed: elapsed(), remaining: perEpoch * Double(epochCount - epoch)
                 ))
         }
     }
 
     /// The command that continues this run from its checkpoint.
-    public var continueCommand: String { run.command.contains("--resume") ? run.command : run.command + " --resume" }
+    public var continueCommand: String {
+        continueWith ?? (command.contains("--resume") ? command : command + " --resume")
+    }
 
     func writeNotebook(_ status: RunStatus) throws {
         guard let notebook else { return }
