@@ -112,7 +112,8 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     /// `subject` names what is trained, and after Ctrl-C the program continues with `continueWith`
     /// (else `command` with --resume).
     public init(
-        checkpointFile: URL, checkpointIsCache: Bool = false, command: String, continueWith: String? = nil, subject: String? = nil,
+        checkpointFile: URL, checkpointIsCache: Bool = false, command: String, continueWith: String? = nil,
+        subject: String? = nil,
         threads: Int = Parallel.threads, elapsed: @escaping () -> Double, rng: RandomGenerator,
         configuration: [String: String], models: [(String, Layer)], optimizers: [(String, Optimizer)],
         generators: [(String, RandomGenerator)] = [], examples: Int, batchSize: Int, epochs: Int, curvePointsPerEpoch: Int
@@ -177,7 +178,9 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         }
         rng.restore(stateWords: saved.randomState)
         for (name, generator) in generators {
-            guard let words = state.generators?[name] else { throw WorkbookError("\(checkpointFile.path) lacks the state of \(name)") }
+            guard let words = state.generators?[name] else {
+                throw WorkbookError("\(checkpointFile.path) lacks the state of \(name)")
+            }
             generator.restore(stateWords: words)
         }
         history = state.history
@@ -201,7 +204,8 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     func saveCheckpoint(completedEpochs: Int, insideStep: Int? = nil) throws {
         let inside = insideStep.map { Inside(order: order, step: $0, sums: sums, weight: weight,
                                              seconds: earlierSeconds + Date().timeIntervalSince(epochStart)) }
-        let generatorStates = generators.isEmpty ? nil : Dictionary(uniqueKeysWithValues: generators.map { ($0.name, $0.generator.stateWords) })
+        let generatorStates = generators.isEmpty
+            ? nil : Dictionary(uniqueKeysWithValues: generators.map { ($0.name, $0.generator.stateWords) })
         let state = try JSONFormat.encoder().encode(
             State(history: history, curves: curves, inside: inside, generators: generatorStates))
         var checkpoint = Checkpoint(epoch: completedEpochs, randomState: rng.stateWords, configuration: configuration,
