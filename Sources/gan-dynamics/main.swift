@@ -60,6 +60,8 @@ struct Options: ParsableCommand {
         name: .customLong("minibatch-deviation"),
         help: "Give D the batch's spread as one more feature (a remedy for mode collapse).")
     var minibatchDeviation = false
+    @Flag(help: "Continue from the checkpoint in the output folder (same settings).")
+    var resume = false
     @OptionGroup var run: RunOptions
 
     func validate() throws {
@@ -168,17 +170,20 @@ let grid: Tensor = {   // the points where D's belief is drawn: 400 on the line,
 }()
 
 /// One snapshot: the step, the mean losses and beliefs since the last one, and what G's points cover.
-struct Snapshot {
+struct Snapshot: Codable {
     var step: Int
     var discriminatorLoss: Double, generatorLoss: Double, realScore: Double, fakeScore: Double
     var coverage: ModeCoverage
     /// On the line: the mean of |D(x) − 1/2| over the data's distribution (0 when D cannot tell at all).
     var distanceFromHalf: Double?
+    /// On the line: at the grid's points x, the data's density, G's and D's belief (for the strip).
+    var x: [Double]?, dataDensity: [Double]?, generatedDensity: [Double]?, belief: [Double]?
 }
-var snapshots: [Snapshot] = []
-var curves:
-    [(step: Int, data: [(x: Double, y: Double)], generated: [(x: Double, y: Double)], belief: [(x: Double, y: Double)])] =
-        []
+/// What the loop records of a round of steps: its snapshot (the first round's also the one taken
+/// before any step), kept in checkpoints so that a resumed run draws every snapshot.
+struct Round: Codable { var snapshots: [Snapshot] }
+var beforeTraining: [Snapshot] = []
+var allSnapshots: [Snapshot] { training.history.flatMap(\.snapshots) + beforeTraining }
 
 /// D's probabilities of "real" at the grid's points. With minibatch deviation D's answer depends on
 /// the batch a point comes in: here, a batch as spread as G's current points (measured first).
@@ -205,113 +210,111 @@ func seenByD(_ points: Tensor, _ copy: Tensor) -> Tensor {
     return copy
 }
 
+// The bookkeeping (Workbook/Training/TrainingLoop.swift): steps in rounds of `every`, a snapshot,
+// a checkpoint and the notebook after each; a loss that is not a number, or Ctrl-C, ends the run.
+let training = TrainingLoop<GANStepNumbers, Round>(
+    run: run, subject: "on \(data.rawValue)", rng: rng, configuration: settings.checkpoint,
+    models: [("G", generator), ("D", discriminator)],
+    optimizers: [("G.adam", generatorOptimizer), ("D.adam", discriminatorOptimizer)],
+    steps: steps, every: every, roundName: "snapshot")
+exitOnError { try training.begin(resuming: options.resume, notebook: writeNotebook) }
+print(
+    "\(data.rawValue): \(data.modes.count) mode\(data.modes.count == 1 ? "" : "s"), \(steps) steps, batch \(batchSize), "
+        + "a snapshot every \(every) steps")
+let trainingStart = Date()
+
 let real = Tensor(shape: [0]), z = Tensor(shape: [0])
 let realTargets = Tensor(shape: [batchSize, 1]), fakeTargets = Tensor(shape: [batchSize, 1])
 realTargets.fill(1); fakeTargets.fill(0)
-var sums = [Double](repeating: 0, count: 4), counted = 0
-let progress = ProgressBar(title: "\(data.rawValue)", total: steps, unit: .items)
-print(
-    "Training on \(data.rawValue) (\(data.modes.count) mode\(data.modes.count == 1 ? "" : "s")) for \(steps) steps, "
-        + "batch \(batchSize), "
-        + "a snapshot every \(every) steps, on \(run.threads) threads")
-let trainingStart = Date()
 
 exitOnError {
-    try takeSnapshot(step: 0)   // where G starts: its initial weights put every point near 0
-    for step in 1...steps {
-        // The discriminator's step(s): real points (target 1), then G's points (target 0).
-        discriminator.isFrozen = false
-        discriminator.needsInputGradient = false
-        var dLoss = 0.0, realScore = 0.0, fakeScore = 0.0
-        for _ in 0..<options.discriminatorSteps {
-            discriminatorOptimizer.zeroGradients()
-            data.sample(real, count: batchSize, using: rng)                    // x ~ the data: [B, d]
-            let realLogits = discriminator.forward(seenByD(real, noisyReal))    // D(x) as logits: [B, 1]
-            realScore = meanProbability(realLogits)
-            dLoss = Double(bce.forward(realLogits, realTargets))                // -log D(x)
-            _ = discriminator.backward(bce.backward())
-
-            z.reshape(to: [batchSize, latentSize]); z.fillNormal(using: rng)    // z ~ N(0, 1): [B, n]
-            let fakeLogits = discriminator.forward(seenByD(generator.forward(z), noisyFake))   // D(G(z)), G detached
-            fakeScore = meanProbability(fakeLogits)
-            dLoss += Double(bce.forward(fakeLogits, fakeTargets))               // -log(1 - D(G(z)))
-            _ = discriminator.backward(bce.backward())
-            discriminatorOptimizer.step()
-        }
-
-        // The generator's step: move G's points to where D says "real", through a frozen D.
-        discriminator.isFrozen = true
-        discriminator.needsInputGradient = true
-        z.fillNormal(using: rng)
-        generatorOptimizer.zeroGradients()
-        let fake = generator.forward(z)  // G(z): [B, d]
-        // -log D(G(z)): non-saturating
-        let gLoss = Double(bce.forward(discriminator.forward(seenByD(fake, noisyFake)), realTargets))
-        _ = generator.backward(discriminator.backward(bce.backward()))  // dLoss/dG(z), then into G
-        generatorOptimizer.step()
-
-        guard dLoss.isFinite && gLoss.isFinite else {
-            throw WorkbookError(
-                "the losses stopped being numbers at step \(step) (D \(dLoss), G \(gLoss)): try a lower --lr")
-        }
-        for (k, value) in [dLoss, gLoss, realScore, fakeScore].enumerated() { sums[k] += value }
-        counted += 1
-        if step % every == 0 || step == steps {
-            try takeSnapshot(step: step)
-            progress.update(completed: step, status: "modes \(snapshots.last!.coverage.covered)/\(data.modes.count)")
-            try writeNotebook(
-                step == steps
-                    ? .finished(elapsed: run.elapsed)
-                    : .running(
-                        epoch: snapshots.count, of: (steps + every - 1) / every, elapsed: run.elapsed,
-                        remaining: Date().timeIntervalSince(trainingStart) * Double(steps - step) / Double(step),
-                        unit: "snapshot"))
-        }
+    if training.history.isEmpty {   // where G starts: its initial weights put every point near 0
+        beforeTraining = [try takeSnapshot(step: 0, means: nil)]
     }
+    for round in training.epochsToTrain {
+        for step in training.beginEpoch(round) {
+            // The discriminator's step(s): real points (target 1), then G's points (target 0).
+            discriminator.isFrozen = false
+            discriminator.needsInputGradient = false
+            var dLoss = 0.0, realScore = 0.0, fakeScore = 0.0
+            for _ in 0..<options.discriminatorSteps {
+                discriminatorOptimizer.zeroGradients()
+                data.sample(real, count: batchSize, using: rng)                    // x ~ the data: [B, d]
+                let realLogits = discriminator.forward(seenByD(real, noisyReal))    // D(x) as logits: [B, 1]
+                realScore = meanProbability(realLogits)
+                dLoss = Double(bce.forward(realLogits, realTargets))                // -log D(x)
+                _ = discriminator.backward(bce.backward())
+
+                z.reshape(to: [batchSize, latentSize]); z.fillNormal(using: rng)    // z ~ N(0, 1): [B, n]
+                // D(G(z)), G detached
+                let fakeLogits = discriminator.forward(seenByD(generator.forward(z), noisyFake))
+                fakeScore = meanProbability(fakeLogits)
+                dLoss += Double(bce.forward(fakeLogits, fakeTargets))               // -log(1 - D(G(z)))
+                _ = discriminator.backward(bce.backward())
+                discriminatorOptimizer.step()
+            }
+
+            // The generator's step: move G's points to where D says "real", through a frozen D.
+            discriminator.isFrozen = true
+            discriminator.needsInputGradient = true
+            z.fillNormal(using: rng)
+            generatorOptimizer.zeroGradients()
+            let fake = generator.forward(z)  // G(z): [B, d]
+            // -log D(G(z)): non-saturating
+            let gLoss = Double(bce.forward(discriminator.forward(seenByD(fake, noisyFake)), realTargets))
+            _ = generator.backward(discriminator.backward(bce.backward()))  // dLoss/dG(z), then into G
+            generatorOptimizer.step()
+
+            try training.endStep(
+                step, GANStepNumbers(discriminatorLoss: dLoss, generatorLoss: gLoss, realScore: realScore, fakeScore: fakeScore))
+        }
+        let snapshot = try takeSnapshot(step: min(round * every, steps), means: training.epochMeans)
+        let covered = "modes \(snapshot.coverage.covered)/\(data.modes.count)"
+        try training.endEpoch(Round(snapshots: beforeTraining + [snapshot]), status: covered)
+        beforeTraining = []
+    }
+    try writeNotebook(.finished(elapsed: run.elapsed))
 }
-progress.finish()
 
 // MARK: - 5. Snapshots: what D believes, where G's points are
 
-func takeSnapshot(step: Int) throws {
+/// The snapshot at `step`: G's 2,000 points and what they cover, D's belief, and the step numbers'
+/// means since the last one (none before the first step); on the line the latest chart, in the
+/// plane the step's picture.
+func takeSnapshot(step: Int, means: GANStepNumbers?) throws -> Snapshot {
     let generated = draw(generator, fixedZ)                                     // G's 2,000 points now
     let coverage = data.coverage(of: generated)
     let belief = beliefs(generated: generated)
-    let means = sums.map { counted == 0 ? .nan : $0 / Double(counted) }  // no steps yet at step 0
+    let numbers = means?.values ?? [.nan, .nan, .nan, .nan]  // no steps yet at step 0
     var snapshot = Snapshot(
-        step: step, discriminatorLoss: means[0], generatorLoss: means[1], realScore: means[2], fakeScore: means[3],
-        coverage: coverage)
-    sums = [0, 0, 0, 0]; counted = 0
+        step: step, discriminatorLoss: numbers[0], generatorLoss: numbers[1], realScore: numbers[2],
+        fakeScore: numbers[3], coverage: coverage)
     let name = String(format: "step-%07d", step)
     if dimensions == 1 {
         let xs = (0..<grid.rows).map { Double(grid[$0, 0]) }
         let dataDensity = xs.map(data.density)
-        let generatedDensity = kernelDensity(of: generated, at: xs)
         let step = (xs[1] - xs[0])
         snapshot.distanceFromHalf = zip(dataDensity, belief).reduce(0.0) { $0 + $1.0 * abs(Double($1.1) - 0.5) * step }
-        curves.append(
-            (
-                snapshot.step, Array(zip(xs, dataDensity)).map { ($0, $1) },
-                Array(zip(xs, generatedDensity)).map { ($0, $1) },
-                Array(zip(xs, belief)).map { ($0, Double($1)) }
-            ))
-        try lineChart(curves.count - 1).draw(into: run.outputFolder, name: "latest")
+        (snapshot.x, snapshot.dataDensity) = (xs, dataDensity)
+        (snapshot.generatedDensity, snapshot.belief) = (kernelDensity(of: generated, at: xs), belief.map(Double.init))
+        try lineChart(snapshot).draw(into: run.outputFolder, name: "latest")
     } else {
         try PNG.write(
             plane.draw(probabilities: belief, real: shownReal, generated: generated), to: run.output(name + ".png"))
     }
-    snapshots.append(snapshot)
+    return snapshot
 }
 
-/// The data's density, G's (a kernel estimate from its 2,000 points) and D(x), for snapshot `index`.
-func lineChart(_ index: Int) -> Chart {
-    let c = curves[index]
+/// The data's density, G's (a kernel estimate from its 2,000 points) and D(x), for a snapshot on the line.
+func lineChart(_ snapshot: Snapshot) -> Chart {
+    let xs = snapshot.x ?? []
+    func curve(_ ys: [Double]?) -> [(x: Double, y: Double)] { Array(zip(xs, ys ?? [])).map { ($0, $1) } }
     var chart = Chart(
-        title: "step \(c.step)", xLabel: "x", yLabel: "density, D(x)",
+        title: "step \(snapshot.step)", xLabel: "x", yLabel: "density, D(x)",
         series: [
-            .init("data", c.data, style: "lines lc rgb 'black'"),
-            .init("G's points", c.generated, style: "lines lc rgb '#2ca02c'"),
-            .init("D(x)", c.belief, style: "lines dt 2 lc rgb '#1f77b4'"),
+            .init("data", curve(snapshot.dataDensity), style: "lines lc rgb 'black'"),
+            .init("G's points", curve(snapshot.generatedDensity), style: "lines lc rgb '#2ca02c'"),
+            .init("D(x)", curve(snapshot.belief), style: "lines dt 2 lc rgb '#1f77b4'"),
         ], key: "top left")
     chart.settings = ["set yrange [0:1.05]", "set xrange [\(data.extent.lowerBound):\(data.extent.upperBound)]"]
     return chart
@@ -329,7 +332,7 @@ func kernelDensity(of points: Tensor, at xs: [Double]) -> [Double] {
 
 /// Up to `count` snapshots for the strip: the start, then steps spaced evenly on a log scale from
 /// the first snapshot to the end (the game changes fastest early); each the snapshot nearest its step.
-func chosenSnapshots(_ count: Int) -> [Int] {
+func chosenSnapshots(_ count: Int, of snapshots: [Snapshot]) -> [Int] {
     let ratio = Double(steps) / Double(every)
     let targets = [0.0] + (0..<(count - 1)).map { Double(every) * pow(ratio, Double($0) / Double(count - 2)) }
     let chosen = targets.map { target in
@@ -341,6 +344,7 @@ func chosenSnapshots(_ count: Int) -> [Int] {
 // MARK: - 6. Outputs: pictures, charts and tables, woven into chapters/C-gan-dynamics.md
 
 func writeNotebook(_ status: RunStatus) throws {
+    let snapshots = allSnapshots
     let last = snapshots.last!, isPlane = dimensions == 2
     let notebook = Notebook(run: run, settings: settings)
     let latest = isPlane ? String(format: "step-%07d.png", last.step) : "latest.png"
@@ -351,7 +355,7 @@ func writeNotebook(_ status: RunStatus) throws {
                 ? "G covers \(last.coverage.covered) of the \(data.modes.count) modes; "
                   + "\(fixed(100 * last.coverage.goodShare, 1))% of its points are good."
                 : "Over the data D is on average \(fixed(last.distanceFromHalf ?? 0, 3)) away from 1/2."))
-    let chosen = chosenSnapshots(isPlane ? 6 : 5)
+    let chosen = chosenSnapshots(isPlane ? 6 : 5, of: snapshots)
     if status.isFinished {
         if isPlane {
             let pictures = try chosen.map {
@@ -360,7 +364,8 @@ func writeNotebook(_ status: RunStatus) throws {
             try PNG.write(makeGrid(pictures, perRow: 3, padding: 4, background: 255), to: run.output("snapshots.png"))
         } else {
             try Chart.drawStrip(
-                chosen.map(lineChart), title: "The data (black), G (green) and D(x) (dashed)", into: run.outputFolder,
+                chosen.map { lineChart(snapshots[$0]) }, title: "The data (black), G (green) and D(x) (dashed)",
+                into: run.outputFolder,
                 name: "snapshots")
         }
         notebook.add(
@@ -453,7 +458,7 @@ func writeSamples() throws {
     try Disk.write(text, to: run.output("samples.dat"), kind: .data)
 }
 
-let final = snapshots.last!
+let final = allSnapshots.last!
 print(
     "Done: \(steps) steps in \(formatDuration(Date().timeIntervalSince(trainingStart))). G covers "
         + "\(final.coverage.covered) of \(data.modes.count) modes; "

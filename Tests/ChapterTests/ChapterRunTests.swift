@@ -92,7 +92,7 @@ enum Chapters {
     static func interrupt(_ chapter: String, _ arguments: [String], after marker: String, times: Int = 1, delay: Double) throws -> Result {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(chapter)
-        process.arguments = arguments + (arguments.contains("--data-dir") ? [] : ["--data-dir", dataRoot.path])
+        process.arguments = arguments + (chapter == "gan-dynamics" || arguments.contains("--data-dir") ? [] : ["--data-dir", dataRoot.path])
         process.currentDirectoryURL = workingFolder
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
@@ -242,6 +242,26 @@ struct GANChapterTests {
         }
         let scores = try String(contentsOf: straight.appendingPathComponent("run/scores.dat"), encoding: .utf8)
         #expect(scores == (try String(contentsOf: stopped.appendingPathComponent("run/scores.dat"), encoding: .utf8)))
+    }
+
+    /// Appendix C trains by steps through the same loop: Ctrl-C in a round saves a checkpoint, and
+    /// --resume gives the uninterrupted run's snapshots, points and charts byte for byte.
+    @Test func appendixCStoppedByCtrlCResumesByteForByte() throws {
+        let straight = Chapters.folder("dynamics-straight"), stopped = Chapters.folder("dynamics-stopped")
+        defer { for folder in [straight, stopped] { try? FileManager.default.removeItem(at: folder) } }
+        let arguments = ["--steps", "3000", "--every", "100", "--threads", "2"]
+        let a = try Chapters.run("gan-dynamics", arguments + ["--output-dir", straight.path])
+        #expect(a.status == 0, "\(a.errors)")
+        let b = try Chapters.interrupt("gan-dynamics", arguments + ["--output-dir", stopped.path], after: "Training on ring", delay: 0.5)
+        #expect(b.status == 130 && b.output.contains("Stopped in snapshot") && b.output.contains("--resume"), "\(b.output) \(b.errors)")
+        let c = try Chapters.run("gan-dynamics", arguments + ["--output-dir", stopped.path, "--resume"])
+        #expect(c.status == 0 && c.output.contains("Resuming in snapshot"), "\(c.output) \(c.errors)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: straight.path).filter { $0.hasSuffix(".png") || $0.hasSuffix(".dat") }
+        #expect(files.count > 30)
+        for file in files {
+            let one = try Data(contentsOf: straight.appendingPathComponent(file))
+            #expect(one == (try? Data(contentsOf: stopped.appendingPathComponent(file))), "\(file) differs after Ctrl-C and --resume")
+        }
     }
 
     @Test func afterCtrlCTheReportShowsTheFinishedEpochsAndSaysHowToContinue() throws {

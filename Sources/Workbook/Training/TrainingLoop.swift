@@ -62,6 +62,11 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     /// goes on without saving (a chapter's checkpoint that cannot be written stops the run).
     let checkpointIsCache: Bool
     private var savingFailed = false
+    /// What a round of steps is called ("epoch"; "snapshot" for appendix C, which trains by steps),
+    /// whether each takes the examples in a new shuffled order, and the steps in all when the last
+    /// round is shorter.
+    public let epochName: String
+    let shuffles: Bool, totalSteps: Int?
 
     /// What each finished epoch looked like, as the chapter recorded it.
     public private(set) var history: [Record] = []
@@ -108,6 +113,20 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             examples: examples, batchSize: batchSize, epochs: epochs, curvePointsPerEpoch: curvePointsPerEpoch)
     }
 
+    /// A loop by steps, for data drawn afresh at every step (no order to shuffle; appendix C's
+    /// points): `steps` steps in rounds of `every`, each round ending as an epoch does (the
+    /// program's snapshot, a checkpoint, the notebook); the last round may be shorter.
+    public convenience init(
+        run: Run, subject: String, rng: RandomGenerator, configuration: [String: String], models: [(String, Layer)],
+        optimizers: [(String, Optimizer)], steps: Int, every: Int, roundName: String
+    ) {
+        self.init(
+            checkpointFile: run.output("checkpoint.bin"), command: run.command, subject: subject, threads: run.threads,
+            elapsed: { run.elapsed }, rng: rng, configuration: configuration, models: models, optimizers: optimizers,
+            examples: every, batchSize: 1, epochs: (steps + every - 1) / every, curvePointsPerEpoch: 1,
+            epochName: roundName, shuffles: false, totalSteps: steps)
+    }
+
     /// The loop outside a chapter's run (the digit classifier's): checkpoints go to `checkpointFile`,
     /// `subject` names what is trained, and after Ctrl-C the program continues with `continueWith`
     /// (else `command` with --resume).
@@ -116,8 +135,10 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         subject: String? = nil,
         threads: Int = Parallel.threads, elapsed: @escaping () -> Double, rng: RandomGenerator,
         configuration: [String: String], models: [(String, Layer)], optimizers: [(String, Optimizer)],
-        generators: [(String, RandomGenerator)] = [], examples: Int, batchSize: Int, epochs: Int, curvePointsPerEpoch: Int
+        generators: [(String, RandomGenerator)] = [], examples: Int, batchSize: Int, epochs: Int, curvePointsPerEpoch: Int,
+        epochName: String = "epoch", shuffles: Bool = true, totalSteps: Int? = nil
     ) {
+        (self.epochName, self.shuffles, self.totalSteps) = (epochName, shuffles, totalSteps)
         (self.checkpointFile, self.command, self.continueWith, self.subject) = (checkpointFile, command, continueWith, subject)
         (self.threads, self.elapsed, self.checkpointIsCache) = (threads, elapsed, checkpointIsCache)
         self.generators = generators.map { (name: $0.0, generator: $0.1) }
@@ -186,11 +207,13 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         history = state.history
         curves = state.curves
         firstEpoch = saved.epoch + 1
-        if let inside = state.inside, inside.step > 0, inside.order.count == exampleCount { stoppedInside = inside }
+        if let inside = state.inside, inside.step > 0, inside.order.count == (shuffles ? exampleCount : 0) {
+            stoppedInside = inside
+        }
         if let step = stoppedInside?.step {
-            print("Resuming in epoch \(saved.epoch + 1) after step \(step) from \(checkpointFile.path)")
+            print("Resuming in \(epochName) \(saved.epoch + 1) after step \(step) from \(checkpointFile.path)")
         } else {
-            print("Resuming after epoch \(saved.epoch) from \(checkpointFile.path)")
+            print("Resuming after \(epochName) \(saved.epoch) from \(checkpointFile.path)")
         }
         if saved.epoch + 1 > epochCount {
             throw RunEnded(
@@ -234,22 +257,29 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             )
             stoppedInside = nil
         } else {
-            order = Array(0..<exampleCount)
-            rng.shuffle(&order)                    // a new order every epoch
+            order = shuffles ? Array(0..<exampleCount) : []
+            if shuffles { rng.shuffle(&order) }    // a new order every epoch
             (sums, weight, earlierSeconds) = (Array(repeating: 0, count: Numbers.names.count), 0, 0)
         }
         if sessionStart == nil {
-            let which = epochsToTrain.count == 1 ? "epoch \(epochsToTrain.lowerBound)"
-                : "epochs \(epochsToTrain.lowerBound) to \(epochsToTrain.upperBound)"
+            let which = epochsToTrain.count == 1 ? "\(epochName) \(epochsToTrain.lowerBound)"
+                : "\(epochName)s \(epochsToTrain.lowerBound) to \(epochsToTrain.upperBound)"
             print(
                 "Training \(subject.map { $0 + " " } ?? "")for \(which) of \(epochCount), \(stepsPerEpoch) steps each "
-                    + "(batch \(batchSize)) on \(threads) threads"
+                    + (shuffles ? "(batch \(batchSize)) " : "") + "on \(threads) threads"
             )
             Interruption.install()  // Ctrl-C: finish the step, save, explain how to continue
             (sessionStart, sessionTotal) = (Date(), (epochCount - epoch + 1) * stepsPerEpoch - firstStep)
         }
-        progress = ProgressBar(title: "\(subject.map { $0 + ", " } ?? "")epoch \(epoch)/\(epochCount)", total: exampleCount)
-        return firstStep..<stepsPerEpoch
+        progress = ProgressBar(
+            title: "\(subject.map { $0 + ", " } ?? "")\(epochName) \(epoch)/\(epochCount)", total: steps(in: epoch) * batchSize)
+        return firstStep..<steps(in: epoch)
+    }
+
+    /// The steps of epoch `epoch`: all of them, or the rest of `totalSteps` in the last.
+    public func steps(in epoch: Int) -> Int {
+        guard let totalSteps, epoch == epochCount else { return stepsPerEpoch }
+        return totalSteps - (epochCount - 1) * stepsPerEpoch
     }
 
     /// The examples of a step's batch.
@@ -267,10 +297,10 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             let saved = FileManager.default.fileExists(atPath: checkpointFile.path)
             let last =
                 saved
-                ? "The last good checkpoint (end of epoch \(epoch - 1)) is \(checkpointFile.path)."
+                ? "The last good checkpoint (end of \(epochName) \(epoch - 1)) is \(checkpointFile.path)."
                 : "No checkpoint was written yet."
             let shown = zip(Numbers.names, values).map { "\($0) \($1)" }.joined(separator: ", ")
-            let reason = "training diverged in epoch \(epoch), step \(step + 1): \(shown)"
+            let reason = "training diverged in \(epochName) \(epoch), step \(step + 1): \(shown)"
             try writeNotebook(
                 .stopped(reason: reason + "; try a lower --lr", continueWith: saved ? continueCommand : command))
             throw WorkbookError("\(reason). \(last) Try a lower --lr.")
@@ -285,17 +315,17 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             stepsEnd.timeIntervalSince(sessionStart ?? stepsEnd) / Double(sessionSteps)
             * Double(sessionTotal - sessionSteps)
         progress?.update(
-            completed: min((step + 1) * batchSize, exampleCount),
+            completed: min((step + 1) * batchSize, shuffles ? exampleCount : steps(in: epoch) * batchSize),
             status: epochMeans.status + "  run: \(formatDuration(runLeft)) left")
         if Interruption.requested {
             try saveCheckpoint(completedEpochs: epoch - 1, insideStep: step + 1)
             progress?.finish(status: "stopped")
             try writeNotebook(
                 .stopped(
-                    reason: "Ctrl-C in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch)",
+                    reason: "Ctrl-C in \(epochName) \(epoch) after step \(step + 1) of \(steps(in: epoch))",
                     continueWith: continueCommand))
             throw RunEnded(
-                "Stopped in epoch \(epoch) after step \(step + 1) of \(stepsPerEpoch); checkpoint saved to "
+                "Stopped in \(epochName) \(epoch) after step \(step + 1) of \(steps(in: epoch)); checkpoint saved to "
                     + "\(checkpointFile.path).\n"
                     + "Continue exactly where it stopped with: \(continueCommand)", status: 130)
         }
@@ -312,10 +342,10 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
         // a full disk: the last good checkpoint stays, and the report says so
         do { try saveCheckpoint(completedEpochs: epoch) } catch {
             let last =
-                epoch > 1 ? "the checkpoint of epoch \(epoch - 1) is the last good one" : "there is no checkpoint yet"
+                epoch > 1 ? "the checkpoint of \(epochName) \(epoch - 1) is the last good one" : "there is no checkpoint yet"
             try? writeNotebook(
                 .stopped(
-                    reason: "the checkpoint of epoch \(epoch) could not be written (\(error)); \(last)",
+                    reason: "the checkpoint of \(epochName) \(epoch) could not be written (\(error)); \(last)",
                     continueWith: epoch > 1 ? continueCommand : command))
             throw error
         }
@@ -324,8 +354,8 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             let perEpoch = elapsed() / Double(epoch - firstEpoch + 1)
             try writeNotebook(
                 .running(
-                    epoch: epoch, of: epochCount, elapsed: elapsed(), remaining: perEpoch * Double(epochCount - epoch)
-                ))
+                    epoch: epoch, of: epochCount, elapsed: elapsed(), remaining: perEpoch * Double(epochCount - epoch),
+                    unit: epochName))
         }
     }
 
