@@ -135,9 +135,8 @@ func writeNotebook(_ status: RunStatus) throws {
             into: run.outputFolder, name: "loss"),
         caption: "training loss and test MSE per epoch")
     notebook.epochPictures(results.map(\.epoch))
-    notebook.timing(
-        trainingSeconds: training.trainingSeconds, samples: train.count * results.count,
-        notebookSeconds: training.notebookSeconds)
+    notebook.timing(trainingSeconds: training.trainingSeconds, samples: train.count * results.count,
+                    notebookSeconds: training.notebookSeconds)
     guard status.isFinished, let final = results.last else { return try notebook.write(status) }
     try notebook.finish(
         metrics: ["test MSE": final.testMSE, "training loss": final.trainingLoss], pictures: ["reconstructions.png"],

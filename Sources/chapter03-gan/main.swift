@@ -30,8 +30,7 @@ enum Defaults: TrainingDefaults {
 
 struct Options: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "chapter03-gan",
-        abstract: "Train a GAN whose generator learns to draw MNIST digits from random noise.")
+        commandName: "chapter03-gan", abstract: "Train a GAN whose generator learns to draw MNIST digits from random noise.")
 
     @Option(help: "The networks and settings of one of the tutorials.")
     var preset: Preset = .classic
@@ -134,25 +133,21 @@ let (fixedZ, ends) = latent.fixed(size: latentSize, walks: 8, seed: options.comm
 
 // A number that moves: a digit classifier (appendix A; trained once, cached) judges 2,000 samples
 // from fixed z every epoch. It has its own random numbers: scoring changes nothing in training.
-let scorer =
-    !options.scoring.score
-    ? nil
-    : exitOnError {
-        try DigitScorer.prepared(train: fullTrain, test: test, cacheFolder: options.common.cache.cacheFolder)
-    }
+let scorer = !options.scoring.score ? nil : exitOnError {
+    try DigitScorer.prepared(train: fullTrain, test: test, cacheFolder: options.common.cache.cacheFolder)
+}
 let scoreZ = Tensor(shape: [0])
 latent.sample(scoreZ, count: 2000, size: latentSize, using: RandomGenerator(seed: options.common.run.seed &+ 31_337))
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
-let training = GANTraining(
-    run: run, rng: rng, configuration: settings.checkpoint, step: ganStep, examples: train.count, batchSize: batchSize,
-    epochs: epochCount)
-// writes section 6 after every epoch
-exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }
+let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, step: ganStep,
+                           examples: train.count, batchSize: batchSize, epochs: epochCount)
 
 // MARK: - 5. Training: D and G take turns
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    try training.train(ganStep, batches: { real, indices in train.fill(real, with: indices, range: -1...1) }) { epoch in
+    // --resume continues the saved run; the notebook (section 6) is written after every epoch
+    try training.train(ganStep, resuming: options.common.training.resume, notebook: writeNotebook,
+                       batches: { real, indices in train.fill(real, with: indices, range: -1...1) }) { epoch in
         // The same 64 z as every epoch: how does G draw them now? And what does the classifier say?
         let samples = try pictures.epochGrid(fixedZ, epoch: epoch)
         try training.endEpoch(

@@ -108,18 +108,16 @@ let (fixedZ, ends) = Latent.normal.fixed(size: latentSize, walks: 6, seed: optio
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
 
-let training = GANTraining(
-    run: run, rng: rng, configuration: settings.checkpoint, step: ganStep, examples: faces.count, batchSize: batchSize,
-    epochs: epochCount)
-// writes section 6 after every epoch
-exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }
+let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, step: ganStep,
+                           examples: faces.count, batchSize: batchSize, epochs: epochCount)
 
 // MARK: - 5. Training: D and G take turns (as in chapter 3, without its tricks)
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    try training.train(ganStep, batches: { real, indices in faces.fill(real, with: indices) }) { epoch in
-        // The same 64 z as every epoch: how does G draw them now?
-        let samples = try pictures.epochGrid(fixedZ, epoch: epoch)
-        try training.endEpoch(diversity: meanPairwiseDistance(samples) / realVariety)
+    // --resume continues the saved run; the notebook (section 6) is written after every epoch
+    try training.train(ganStep, resuming: options.common.training.resume, notebook: writeNotebook,
+                       batches: { real, indices in faces.fill(real, with: indices) }) { epoch in
+        // The same 64 z as every epoch: how does G draw them now, and how varied are they?
+        try training.endEpoch(diversity: meanPairwiseDistance(try pictures.epochGrid(fixedZ, epoch: epoch)) / realVariety)
     }
 }
 

@@ -146,15 +146,14 @@ if scorer != nil {
 }
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints (with BatchNorm's running averages), resuming, Ctrl-C
-let training = GANTraining(
-    run: run, rng: rng, configuration: settings.checkpoint, step: ganStep, examples: images.count, batchSize: batchSize,
-    epochs: epochCount)
-// writes section 6 after every epoch
-exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }
+let training = GANTraining(run: run, rng: rng, configuration: settings.checkpoint, step: ganStep,
+                           examples: images.count, batchSize: batchSize, epochs: epochCount)
 
 // MARK: - 5. Training: D and G take turns (the PyTorch DCGAN example's step)
 exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a message
-    try training.train(ganStep, batches: { real, indices in images.fill(real, with: indices) }) { epoch in
+    // --resume continues the saved run; the notebook (section 6) is written after every epoch
+    try training.train(ganStep, resuming: options.common.training.resume, notebook: writeNotebook,
+                       batches: { real, indices in images.fill(real, with: indices) }) { epoch in
         // The same 64 z as every epoch, drawn with BatchNorm's running averages (evaluation mode).
         let samples = try pictures.epochGrid(fixedZ, epoch: epoch)
         let score = scorer.map {   // digits scored at 28 x 28, as MNIST's

@@ -75,8 +75,13 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
     /// the running means, the curves and the progress bar (a loss that is not a number, or Ctrl-C,
     /// ends the loop by throwing). After each epoch's steps, `afterEpoch` draws and records it
     /// (ending with `endEpoch`).
-    func train(_ step: GANTrainingStep, batches fill: (_ real: Tensor, _ indices: ArraySlice<Int>) -> Void,
+    ///
+    /// First `resuming` (the chapter's --resume) continues a saved run, and `notebook` is kept to
+    /// write the chapter's notebook after every epoch (`begin`).
+    func train(_ step: GANTrainingStep, resuming: Bool, notebook: @escaping (RunStatus) throws -> Void,
+               batches fill: (_ real: Tensor, _ indices: ArraySlice<Int>) -> Void,
                afterEpoch: (_ epoch: Int) throws -> Void) throws {
+        try begin(resuming: resuming, notebook: notebook)
         let real = Tensor(shape: [0])
         for epoch in epochsToTrain {
             for stepNumber in beginEpoch(epoch) {
