@@ -110,11 +110,9 @@ public struct DigitScore: Codable, Equatable, Sendable {
     public func coverageWarning(epoch: Int) -> String? {
         guard rarestShare < 0.02 else { return nil }
         let missing = classShares.enumerated().filter { $0.element < 0.02 }.map { String($0.offset) }
-        return
-            "possible mode collapse: in epoch \(epoch) the classifier sees the digit(s) "
-                + "\(missing.joined(separator: ", ")) in under 2% "
-            + "of the samples (10% each is perfect coverage), and \(commonDigit) in "
-            + "\(Int((commonShare * 100).rounded()))%."
+        return "possible mode collapse: in epoch \(epoch) the classifier sees the digit(s) "
+            + "\(missing.joined(separator: ", ")) in under 2% of the samples (10% each is perfect coverage), "
+            + "and \(commonDigit) in \(Int((commonShare * 100).rounded()))%."
     }
 }
 
