@@ -198,6 +198,9 @@ func beliefs(generated: Tensor) -> [Float] {
 }
 
 // MARK: - 4. Training: D and G take turns, as in chapter 3
+// The step is chapter 3's (Sources/Models/Steps/GANStep.swift) written out again, not called: here
+// D's real points are drawn afresh from the distribution at each of its steps, and --instance-noise
+// adds noise to every point D sees. Both change what the step does, so it cannot be GANStep itself.
 
 /// The points as D sees them: with --instance-noise σ, each number plus N(0, σ²) noise, drawn anew
 /// every time (a copy: G's own output stays as it is). The gradient passes the addition unchanged.
