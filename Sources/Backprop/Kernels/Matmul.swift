@@ -99,7 +99,8 @@ private let panelGroupFloats = 64 * 1024
 /// picks them up: still one FMA chain per value, in order. (Gradient accumulation, which adds to
 /// what C already holds, always takes the whole sum at once.)
 private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: Int,
-                  _ b: UnsafePointer<Float>, _ layout: Layout, _ c: UnsafeMutablePointer<Float>, _ finish: TileFinish) {
+                  _ b: UnsafePointer<Float>, _ layout: Layout, _ c: UnsafeMutablePointer<Float>, _ finish: TileFinish,
+                  bias: UnsafePointer<Float>? = nil) {
     let block: Int
     if case .addTo = finish { block = max(depth, 1) } else { block = depthBlock }
     let kcMax = min(block, depth)
@@ -139,7 +140,7 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
                         tile(
                             wide: wide, a + i * lda + p0, lda: lda, rows: min(tileRows, m - i), panel, depth: kc,
                             c + i * n + j, ldc: n,
-                            column: j, continuing: continuing, blockFinish)
+                            column: j, continuing: continuing, blockFinish, bias: bias)
                         i += tileRows
                     }
                 }
@@ -165,10 +166,10 @@ private func gemm(m: Int, n: Int, depth: Int, _ a: UnsafePointer<Float>, lda: In
                 let rows = min(tileRows, m - i)
                 tile(
                     wide: wide, a + i * lda, lda: lda, rows: rows, panel, depth: depth, scratchTile, ldc: 16, column: 0,
-                    continuing: false, .store)
+                    continuing: false, .store, bias: nil)
                 for r in 0..<rows {
                     for q in 0..<width {
-                        finish.write(scratchTile[r * 16 + q], to: c + (i + r) * n + j + q, column: j + q)
+                        finish.write(scratchTile[r * 16 + q], to: c + (i + r) * n + j + q, column: j + q, bias: bias)
                     }
                 }
                 i += tileRows
@@ -233,7 +234,8 @@ private func pack(_ b: UnsafePointer<Float>, _ layout: Layout, n: Int, depth: In
 @inline(__always)
 private func tile6x16(
     _ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
-    _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish,
+    bias: UnsafePointer<Float>?
 ) {
     let r1 = min(1, rows - 1), r2 = min(2, rows - 1), r3 = min(3, rows - 1), r4 = min(4, rows - 1),
         r5 = min(5, rows - 1)
@@ -265,21 +267,26 @@ private func tile6x16(
         c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
         bp += 16
     }
-    finish.write(c00, to: c, column: column); finish.write(c01, to: c + 8, column: column + 8)
+    finish.write(c00, to: c, column: column, bias: bias); finish.write(c01, to: c + 8, column: column + 8, bias: bias)
     if rows > 1 {
-        finish.write(c10, to: c + ldc, column: column); finish.write(c11, to: c + ldc + 8, column: column + 8)
+        finish.write(c10, to: c + ldc, column: column, bias: bias)
+        finish.write(c11, to: c + ldc + 8, column: column + 8, bias: bias)
     }
     if rows > 2 {
-        finish.write(c20, to: c + 2 * ldc, column: column); finish.write(c21, to: c + 2 * ldc + 8, column: column + 8)
+        finish.write(c20, to: c + 2 * ldc, column: column, bias: bias)
+        finish.write(c21, to: c + 2 * ldc + 8, column: column + 8, bias: bias)
     }
     if rows > 3 {
-        finish.write(c30, to: c + 3 * ldc, column: column); finish.write(c31, to: c + 3 * ldc + 8, column: column + 8)
+        finish.write(c30, to: c + 3 * ldc, column: column, bias: bias)
+        finish.write(c31, to: c + 3 * ldc + 8, column: column + 8, bias: bias)
     }
     if rows > 4 {
-        finish.write(c40, to: c + 4 * ldc, column: column); finish.write(c41, to: c + 4 * ldc + 8, column: column + 8)
+        finish.write(c40, to: c + 4 * ldc, column: column, bias: bias)
+        finish.write(c41, to: c + 4 * ldc + 8, column: column + 8, bias: bias)
     }
     if rows > 5 {
-        finish.write(c50, to: c + 5 * ldc, column: column); finish.write(c51, to: c + 5 * ldc + 8, column: column + 8)
+        finish.write(c50, to: c + 5 * ldc, column: column, bias: bias)
+        finish.write(c51, to: c + 5 * ldc + 8, column: column + 8, bias: bias)
     }
 }
 
@@ -290,7 +297,8 @@ private func tile6x16(
 @inline(__always)
 private func tile12x16(
     _ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
-    _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish,
+    bias: UnsafePointer<Float>?
 ) {
     @inline(__always) func row(_ r: Int) -> Int { min(r, rows - 1) }
     let a0 = a, a1 = a + row(1) * lda, a2 = a + row(2) * lda, a3 = a + row(3) * lda, a4 = a + row(4) * lda,
@@ -319,18 +327,18 @@ private func tile12x16(
         c11 = c11.addingProduct(Vector16(repeating: a11[p]), b0)
         bp += 16
     }
-    finish.write(c0, to: c, column: column)
-    if rows > 1 { finish.write(c1, to: c + ldc, column: column) }
-    if rows > 2 { finish.write(c2, to: c + 2 * ldc, column: column) }
-    if rows > 3 { finish.write(c3, to: c + 3 * ldc, column: column) }
-    if rows > 4 { finish.write(c4, to: c + 4 * ldc, column: column) }
-    if rows > 5 { finish.write(c5, to: c + 5 * ldc, column: column) }
-    if rows > 6 { finish.write(c6, to: c + 6 * ldc, column: column) }
-    if rows > 7 { finish.write(c7, to: c + 7 * ldc, column: column) }
-    if rows > 8 { finish.write(c8, to: c + 8 * ldc, column: column) }
-    if rows > 9 { finish.write(c9, to: c + 9 * ldc, column: column) }
-    if rows > 10 { finish.write(c10, to: c + 10 * ldc, column: column) }
-    if rows > 11 { finish.write(c11, to: c + 11 * ldc, column: column) }
+    finish.write(c0, to: c, column: column, bias: bias)
+    if rows > 1 { finish.write(c1, to: c + ldc, column: column, bias: bias) }
+    if rows > 2 { finish.write(c2, to: c + 2 * ldc, column: column, bias: bias) }
+    if rows > 3 { finish.write(c3, to: c + 3 * ldc, column: column, bias: bias) }
+    if rows > 4 { finish.write(c4, to: c + 4 * ldc, column: column, bias: bias) }
+    if rows > 5 { finish.write(c5, to: c + 5 * ldc, column: column, bias: bias) }
+    if rows > 6 { finish.write(c6, to: c + 6 * ldc, column: column, bias: bias) }
+    if rows > 7 { finish.write(c7, to: c + 7 * ldc, column: column, bias: bias) }
+    if rows > 8 { finish.write(c8, to: c + 8 * ldc, column: column, bias: bias) }
+    if rows > 9 { finish.write(c9, to: c + 9 * ldc, column: column, bias: bias) }
+    if rows > 10 { finish.write(c10, to: c + 10 * ldc, column: column, bias: bias) }
+    if rows > 11 { finish.write(c11, to: c + 11 * ldc, column: column, bias: bias) }
 }
 
 /// Which tile the kernel uses: 12 x 16 in 512-bit registers where the build targets AVX-512, else
@@ -352,18 +360,21 @@ public enum MatmulTile {
 /// One tile of C, `rows` (up to 12 when `wide`, else 6) x 16.
 @inline(__always)
 private func tile(wide: Bool, _ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: UnsafePointer<Float>, depth: Int,
-                  _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish) {
+                  _ c: UnsafeMutablePointer<Float>, ldc: Int, column: Int, continuing: Bool, _ finish: TileFinish,
+                  bias: UnsafePointer<Float>?) {
     if wide {
-        tile12x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, finish)
+        tile12x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, finish,
+                  bias: bias)
     } else {
-        tile6x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, finish)
+        tile6x16(a, lda: lda, rows: rows, b, depth: depth, c, ldc: ldc, column: column, continuing: continuing, finish,
+                 bias: bias)
     }
 }
 
 /// Fast `Y[M, N] = X[M, K] · W[K, N] (+ bias[N])`; the same values as `matmulForwardNaive`.
 public func matmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                           _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, m: Int, k: Int, n: Int) {
-    gemm(m: m, n: n, depth: k, x, lda: k, w, .rowMajor, y, bias.map { .addBias($0) } ?? .store)
+    gemm(m: m, n: n, depth: k, x, lda: k, w, .rowMajor, y, bias == nil ? .store : .addBias, bias: bias)
 }
 
 /// The largest weight matrix (16 MB, well inside the 32 MB L3 cache) that the input gradient

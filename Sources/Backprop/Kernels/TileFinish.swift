@@ -6,36 +6,40 @@
 /// - `addTo`: added to what the output holds (gradients accumulate; a pixel's separate chains);
 /// - `addToZero`: added to 0 and stored, the first of such chains, without reading zeros from
 ///   memory (0 + v is v, except that it turns −0 into +0, as adding to a zeroed total does);
-/// - `addBias(b)`: plus the bias of each output column (a Linear layer's forward pass).
+/// - `addBias`: plus the bias of each output column (a Linear layer's forward pass; the bias is
+///   passed beside, so that the choice itself is one byte the tiles branch on cheaply).
 /// Whether a tile starts from 0 or from partial sums already in the output is the tile's own
 /// argument (`continuing`), since a block of a long sum may continue and then store.
 enum TileFinish: Equatable {
-    case store, addTo, addToZero, addBias(UnsafePointer<Float>)
+    case store, addTo, addToZero, addBias
 
-    @inline(__always) func write(_ sum: Vector16, to c: UnsafeMutablePointer<Float>, column: Int) {
+    @inline(__always)
+    func write(_ sum: Vector16, to c: UnsafeMutablePointer<Float>, column: Int = 0, bias: UnsafePointer<Float>? = nil) {
         switch self {
         case .store: store16(sum, c)
         case .addTo: store16(load16(c) + sum, c)
         case .addToZero: store16(Vector16() + sum, c)
-        case .addBias(let b): store16(sum + load16(b + column), c)
+        case .addBias: store16(sum + load16(bias! + column), c)
         }
     }
 
-    @inline(__always) func write(_ sum: Vector8, to c: UnsafeMutablePointer<Float>, column: Int) {
+    @inline(__always)
+    func write(_ sum: Vector8, to c: UnsafeMutablePointer<Float>, column: Int = 0, bias: UnsafePointer<Float>? = nil) {
         switch self {
         case .store: store8(sum, c)
         case .addTo: store8(load8(c) + sum, c)
         case .addToZero: store8(Vector8() + sum, c)
-        case .addBias(let b): store8(sum + load8(b + column), c)
+        case .addBias: store8(sum + load8(bias! + column), c)
         }
     }
 
-    @inline(__always) func write(_ sum: Float, to c: UnsafeMutablePointer<Float>, column: Int) {
+    @inline(__always)
+    func write(_ sum: Float, to c: UnsafeMutablePointer<Float>, column: Int = 0, bias: UnsafePointer<Float>? = nil) {
         switch self {
         case .store: c.pointee = sum
         case .addTo: c.pointee += sum
         case .addToZero: c.pointee = 0 + sum
-        case .addBias(let b): c.pointee = sum + b[column]
+        case .addBias: c.pointee = sum + bias![column]
         }
     }
 }
