@@ -447,6 +447,7 @@ func writeNotebook(_ status: RunStatus) throws {
         "modes covered": Double(last.coverage.covered), "good points": last.coverage.goodShare,
     ]
     if let distance = last.distanceFromHalf { metrics["D distance from half"] = distance }
+    metrics[RunMetrics.trainingSeconds] = Date().timeIntervalSince(trainingStart)   // training and snapshots
     try notebook.finish(metrics: metrics, pictures: [latest], data: "toy \(data.rawValue)")
 }
 
