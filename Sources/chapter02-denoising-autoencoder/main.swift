@@ -23,19 +23,14 @@ enum Noise: String, ExpressibleByArgument, CaseIterable {
 enum Defaults: TrainingDefaults { static let epochs = 10, batchSize = 64, learningRate: Float = 1e-3 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chapter02-denoising-autoencoder",
+    static let configuration = CommandConfiguration(commandName: "chapter02-denoising-autoencoder",
         abstract: "Train an overcomplete autoencoder to remove noise from MNIST digits.")
 
     @OptionGroup var training: TrainingOptions<Defaults>
     @Option(help: "How the input is corrupted: \(Noise.allCases.map(\.rawValue).joined(separator: ", ")).")
     var noise: Noise = .gaussian
-    @Option(
-        name: .customLong("noise-level"),
-        help: ArgumentHelp(
-            "The noise's strength: the standard deviation for gaussian (default 0.5), the fraction of pixels for "
-                + "masking (default 0.5).")
-    )
+    @Option(name: .customLong("noise-level"),
+            help: "The noise's strength: standard deviation for gaussian, share of pixels masked (default 0.5).")
     var noiseLevel: Float?
     @Option(help: "Size of the code (hidden layer). Above 784 the autoencoder is overcomplete.")
     var hidden = 1024
@@ -47,14 +42,10 @@ struct Options: ParsableCommand {
     func validate() throws {
         try require((1...16_384).contains(hidden), "--hidden must be between 1 and 16384 (got \(hidden))")
         switch noise {
-        case .gaussian:
-            try require(
-                level.isFinite && level > 0 && level <= 5,
-                "--noise-level for gaussian noise is a standard deviation in (0, 5] (got \(level))")
-        case .masking:
-            try require(
-                level.isFinite && level > 0 && level < 1,
-                "--noise-level for masking noise is a fraction in (0, 1) (got \(level))")
+        case .gaussian: try require(level.isFinite && level > 0 && level <= 5,
+                                    "--noise-level for gaussian noise is a standard deviation in (0, 5] (got \(level))")
+        case .masking: try require(level.isFinite && level > 0 && level < 1,
+                                   "--noise-level for masking noise is a fraction in (0, 1) (got \(level))")
         case .none: try require(noiseLevel == nil, "--noise-level has no meaning with --noise none")
         }
     }
@@ -70,11 +61,9 @@ let testNoise = noise == .none ? Noise.gaussian : noise, testNoiseLevel = noise 
 let zoom = options.drawing.zoom ?? 2   // pictures drawn twice as large, pixel for pixel
 let run = exitOnError { try Run(chapter: "chapter02-denoising-autoencoder", options: options.run) }
 let rng = RandomGenerator(seed: options.run.seed)
-let settings = Settings(
-    [
-        "epochs": epochs, "batch size": batchSize, "learning rate": learningRate, "zoom": zoom, "noise": noise.rawValue,
-        "noise level": noiseLevel, "hidden": options.hidden,
-    ], run: options.run)
+let settings = Settings(["epochs": epochs, "batch size": batchSize, "learning rate": learningRate,
+                         "zoom": zoom, "noise": noise.rawValue, "noise level": noiseLevel, "hidden": options.hidden],
+                        run: options.run)
 
 // MARK: - 2. Data and the corruption
 
@@ -84,9 +73,8 @@ print("MNIST: \(train.count) training and \(test.count) test images from \(run.d
 
 /// Writes a damaged copy of `clean` into `noisy`. The damage is drawn fresh every time, so the
 /// network never sees the same noisy image twice and cannot memorise the noise.
-func corrupt(
-    _ clean: Tensor, into noisy: Tensor, using random: RandomGenerator, kind: Noise = noise, level: Float = noiseLevel
-) {
+func corrupt(_ clean: Tensor, into noisy: Tensor, using random: RandomGenerator,
+             kind: Noise = noise, level: Float = noiseLevel) {
     noisy.reshape(to: clean.shape)
     switch kind {
     case .gaussian:
@@ -103,9 +91,8 @@ func corrupt(
 // The test set is corrupted once, with its own generator: every epoch is judged on the same damage.
 let cleanTest = Tensor(shape: [0]), noisyTest = Tensor(shape: [0])
 test.fill(cleanTest, with: 0..<test.count)
-corrupt(
-    cleanTest, into: noisyTest, using: RandomGenerator(seed: options.run.seed &+ 1_000_003), kind: testNoise,
-    level: testNoiseLevel)
+corrupt(cleanTest, into: noisyTest, using: RandomGenerator(seed: options.run.seed &+ 1_000_003),
+        kind: testNoise, level: testNoiseLevel)
 
 // MARK: - 3. Model
 // One wide hidden layer: 784 -> 1024 -> 784 (ReLU, then sigmoid; Sources/Models/Autoencoders.swift).
@@ -117,20 +104,12 @@ let autoencoder = Autoencoder.overcomplete(hidden: options.hidden, rng: rng)
 let optimizer = Adam(autoencoder.parameters, learningRate: learningRate)
 // The training step, chapter 1's (Sources/Models/Steps/AutoencoderStep.swift), which bench times.
 let trainingStep = AutoencoderStep(model: autoencoder, optimizer: optimizer)
-print(
-    "Denoising autoencoder 784-\(options.hidden)-784: \(autoencoder.parameterCount) parameters; noise: "
-        + "\(options.noise.rawValue)"
-        + (options.noise == .none ? "" : " \(options.level)"))
+print("Denoising autoencoder 784-\(options.hidden)-784: \(autoencoder.parameterCount) parameters; "
+      + "noise: \(options.noise.rawValue)" + (options.noise == .none ? "" : " \(options.level)"))
 
 // MARK: - 4. Measuring: MSE and PSNR
 
-/// Mean PSNR over a set of images (rows of two [N, 784] tensors in [0, 1]; Workbook/Evaluation/PSNR.swift).
-func meanPSNR(_ images: Tensor, against clean: Tensor) -> Double {
-    (0..<images.rows).reduce(0.0) { $0 + psnr(images.data + $1 * 784, clean.data + $1 * 784, count: 784) }
-        / Double(images.rows)
-}
-
-let noisyPSNR = meanPSNR(noisyTest, against: cleanTest)   // the baseline to beat
+let noisyPSNR = meanPSNR(noisyTest, against: cleanTest)   // the baseline to beat (Workbook/Evaluation/PSNR.swift)
 print("The noisy test images are at \(fixed(noisyPSNR, 2)) dB PSNR: the denoiser has to beat that.")
 
 /// Denoises the whole test set; returns the MSE and the mean PSNR against the clean images.
@@ -161,12 +140,10 @@ func drawDenoising(to url: URL) throws {
 
 // MARK: - 5. Training
 
-// The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C) is in Workbook/Training/TrainingLoop.swift.
-let training = AutoencoderTraining(
-    run: run, rng: rng, configuration: settings.checkpoint,
-    model: autoencoder, optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
-// writes section 6 after every epoch
-exitOnError { try training.begin(resuming: options.training.resume, notebook: writeNotebook) }
+// The bookkeeping (order, running loss, progress, checkpoints, --resume, Ctrl-C): Workbook/Training/.
+let training = AutoencoderTraining(run: run, rng: rng, configuration: settings.checkpoint, model: autoencoder,
+                                   optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
+exitOnError { try training.begin(resuming: options.training.resume, notebook: writeNotebook) }   // notebook: section 6
 
 let clean = Tensor(shape: [0]), noisy = Tensor(shape: [0])
 
@@ -180,14 +157,12 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
             let value = trainingStep(input: noisy, target: clean)   // x̂ = g(f(x̃)), scored against the clean x
             // endregion
 
-            // running loss, chart, progress; Ctrl-C saves here
-            try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))
+            try training.endStep(step, TrainingLoss(Double(value)), weight: Double(indices.count))   // Ctrl-C: saved
         }
         let (testMSE, testPSNR) = evaluate()
         try drawDenoising(to: run.epochPicture(epoch))
-        try training.endEpoch(
-            testMSE: testMSE, psnr: testPSNR,
-            status: "test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
+        try training.endEpoch(testMSE: testMSE, psnr: testPSNR, status:
+            "test MSE \(fixed(testMSE, 4))  PSNR \(fixed(testPSNR, 2)) dB (noisy \(fixed(noisyPSNR, 2)))")
     }
 }
 
@@ -201,35 +176,23 @@ func writeNotebook(_ status: RunStatus) throws {
         into: run.outputFolder, name: "loss")
     _ = try training.psnrChart(noisy: noisyPSNR).draw(into: run.outputFolder, name: "psnr")
     let notebook = Notebook(run: run, settings: settings)
-    notebook.table(
-        "epochs", "Training, epoch by epoch",
+    notebook.table("epochs", "Training, epoch by epoch",
         ["epoch", "training loss", "test MSE", "test PSNR (dB)", "gain over noisy (dB)", "seconds"],
-        results.map {
-            [
-                "\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr ?? .nan, 2),
-                fixed(($0.psnr ?? .nan) - noisyPSNR, 2), fixed($0.seconds, 1),
-            ]
-        })
+        results.map { ["\($0.epoch)", fixed($0.trainingLoss, 5), fixed($0.testMSE, 5), fixed($0.psnr ?? .nan, 2),
+                       fixed(($0.psnr ?? .nan) - noisyPSNR, 2), fixed($0.seconds, 1)] })
     notebook.add("noisy PSNR", "The noisy input's PSNR", "\(fixed(noisyPSNR, 2)) dB")
     notebook.epochPictures(results.map(\.epoch))
-    notebook.timing(
-        trainingSeconds: training.trainingSeconds, samples: train.count * results.count,
-        notebookSeconds: training.notebookSeconds)
+    notebook.timing(trainingSeconds: training.trainingSeconds, samples: train.count * results.count,
+                    notebookSeconds: training.notebookSeconds)
     guard status.isFinished, let final = results.last else { return try notebook.write(status) }
-    try notebook.finish(
-        metrics: [
-            "test MSE": final.testMSE, "test PSNR (dB)": final.psnr ?? .nan, "noisy PSNR (dB)": noisyPSNR,
-            "training loss": final.trainingLoss,
-        ],
-        pictures: ["denoising.png"], data: train.fingerprint + "-" + test.fingerprint)
+    try notebook.finish(metrics: ["test MSE": final.testMSE, "test PSNR (dB)": final.psnr ?? .nan,
+                                  "noisy PSNR (dB)": noisyPSNR, "training loss": final.trainingLoss],
+                        pictures: ["denoising.png"], data: train.fingerprint + "-" + test.fingerprint)
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }
 let final = training.history.last!
-print(
-    "Final test PSNR \(fixed(final.psnr ?? .nan, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), MSE "
-        + "\(fixed(final.testMSE, 4)); "
-        + "\(Int(Double(train.count * training.history.count) / training.trainingSeconds)) images/s; wall time "
-        + "\(formatDuration(run.elapsed))"
-)
+print("Final test PSNR \(fixed(final.psnr ?? .nan, 2)) dB (noisy input \(fixed(noisyPSNR, 2)) dB), "
+      + "MSE \(fixed(final.testMSE, 4)); \(Int(Double(train.count * training.history.count) / training.trainingSeconds)) "
+      + "images/s; wall time \(formatDuration(run.elapsed))")
 print("Wrote \(run.outputFolder.path)/: denoising.png, epoch-*.png, loss and psnr charts, report.md")

@@ -20,8 +20,7 @@ import Workbook
 enum Defaults: TrainingDefaults { static let epochs = 10, batchSize = 128, learningRate: Float = 1e-3 }
 
 struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "chapter05-variational-autoencoder",
+    static let configuration = CommandConfiguration(commandName: "chapter05-variational-autoencoder",
         abstract: "Train a variational autoencoder on MNIST, then draw new digits from random codes.")
 
     @Option(help: ArgumentHelp("The size Z of the code z (1 to 100; 2 draws the map of all codes).", valueName: "Z"))
@@ -33,12 +32,10 @@ struct Options: ParsableCommand {
     @Flag(help: "Give both halves the digit's label (a conditional VAE): samples can then be asked for by digit.")
     var conditional = false
     @OptionGroup var scoring: ScoreOptions
-    @Option(
-        name: .customLong("gan-reference"),
-        help: ArgumentHelp("Chapter 3's reference run, shown beside this one.", valueName: "folder"))
+    @Option(name: .customLong("gan-reference"),
+            help: ArgumentHelp("Chapter 3's reference run, shown beside this one.", valueName: "folder"))
     var ganReference = "output/reference/chapter03-gan"
-    // --epochs, --lr, --resume, --generate, --zoom, --seed, ... (Workbook)
-    @OptionGroup var common: GenerativeOptions<Defaults>
+    @OptionGroup var common: GenerativeOptions<Defaults>   // --epochs, --lr, --resume, --generate, --seed, ...
 
     func validate() throws {
         try require((1...100).contains(latent), "--latent must be between 1 and 100 (got \(latent))")
@@ -51,11 +48,8 @@ let latentSize = options.latent, beta = options.beta, conditional = options.cond
 let epochs = options.common.training.epochsOrDefault, batchSize = options.common.training.batchSizeOrDefault,
     learningRate = options.common.training.learningRateOrDefault
 let zoom = options.common.drawing.zoom ?? 2  // pictures drawn twice as large, pixel for pixel
-let run = exitOnError {
-    try Run(
-        chapter: "chapter05-variational-autoencoder", options: options.common.run,
-        lock: !options.common.generation.isDrawing)
-}
+let run = exitOnError { try Run(chapter: "chapter05-variational-autoencoder", options: options.common.run,
+                                lock: !options.common.generation.isDrawing) }
 let rng = RandomGenerator(seed: options.common.run.seed)  // the one source of randomness: same seed, same run
 
 // MARK: - 2. Model
@@ -75,27 +69,21 @@ let settings = Settings(["latent": latentSize, "beta": beta, "conditional": cond
 
 // MARK: - Generating only: --generate N (with --conditional, the digits 0, 1, ..., 9 in turn)
 if let count = options.common.generation.generate {
-    exitOnError {
-        print(
-            try pictures.generate(
-                count, from: options.common.generation.checkpointFile(run), as: "decoder",
-                settings: settings.checkpoint,
-                mustMatch: ["latent", "conditional"], hint: "pass the same --latent (and --conditional) to draw from it"
-            ) { z, n in vae.codes(z, count: n, using: rng) })
-    }
+    exitOnError { print(try pictures.generate(count, from: options.common.generation.checkpointFile(run), as: "decoder",
+                                              settings: settings.checkpoint, mustMatch: ["latent", "conditional"],
+                                              hint: "pass the same --latent (and --conditional) to draw from it")
+                        { z, n in vae.codes(z, count: n, using: rng) }) }
     exit(0)
 }
 
 // MARK: - 3. Data
 // MNIST digits scaled to [0, 1]: each pixel is read as the probability that it is ink, which is what the
 // binary cross-entropy compares the decoder's output with.
-let (fullTrain, fullTest) = exitOnError {
-    (try MNIST.load(.train, root: run.dataRoot), try MNIST.load(.test, root: run.dataRoot))
-}
+let (fullTrain, fullTest) = exitOnError { (try MNIST.load(.train, root: run.dataRoot),
+                                           try MNIST.load(.test, root: run.dataRoot)) }
 let train = fullTrain.prefix(options.common.run.limit), test = fullTest.prefix(options.common.run.limit)
 print("MNIST: \(train.count) training and \(test.count) test images from \(run.shownDataRoot)")
-print(
-    "VAE \(vae.sizes): \(vae.parameterCount) parameters; β = \(beta)\(conditional ? "; conditional on the digit" : "")")
+print("VAE \(vae.sizes): \(vae.parameterCount) parameters; β = \(beta)" + (conditional ? "; conditional on the digit" : ""))
 
 let shownDigits = test.examplesOfEachDigit(2)   // reconstructed in every report: two of each digit
 
@@ -106,20 +94,15 @@ vae.gridCodes(fixedZ, using: RandomGenerator(seed: options.common.run.seed &+ 79
 vae.codes(ends, count: 16, using: RandomGenerator(seed: options.common.run.seed &+ 104_729)) { $0 / 2 }
 
 // The digit score (appendix A's classifier) of 2,000 samples from fixed codes, every epoch.
-let scorer =
-    !options.scoring.score
-    ? nil
-    : exitOnError {
-        try DigitScorer.prepared(train: fullTrain, test: fullTest, cacheFolder: options.common.cache.cacheFolder)
-    }
+let scorer = options.scoring.score ? exitOnError {
+    try DigitScorer.prepared(train: fullTrain, test: fullTest, cacheFolder: options.common.cache.cacheFolder)
+} : nil
 let scoreZ = Tensor(shape: [0])
 vae.codes(scoreZ, count: 2000, using: RandomGenerator(seed: options.common.run.seed &+ 31_337))
 
 // MARK: - 4. The bookkeeping: history, charts, checkpoints, resuming, Ctrl-C (Workbook/Training/)
-let training = VAETraining(
-    run: run, rng: rng, configuration: settings.checkpoint, parts: vae.parts, optimizer: optimizer,
-    examples: train.count, batchSize: batchSize, epochs: epochs)
-// writes section 6 after every epoch
+let training = VAETraining(run: run, rng: rng, configuration: settings.checkpoint, parts: vae.parts,
+                           optimizer: optimizer, examples: train.count, batchSize: batchSize, epochs: epochs)
 exitOnError { try training.begin(resuming: options.common.training.resume, notebook: writeNotebook) }
 
 // MARK: - 5. Training
@@ -133,9 +116,8 @@ func testLoss() -> VAELoss {
         test.fillOneHotLabels(labels, with: indices)
     }
     let n = Double(max(test.count, 1))
-    return VAELoss(
-        reconstruction: reconstruction / n, divergence: divergence / n,
-        loss: (reconstruction + Double(beta) * divergence) / n)
+    return VAELoss(reconstruction: reconstruction / n, divergence: divergence / n,
+                   loss: (reconstruction + Double(beta) * divergence) / n)
 }
 
 let x = Tensor(shape: [0]), labels = Tensor(shape: [0])
@@ -160,40 +142,32 @@ exitOnError {   // a loss that is not a number, or Ctrl-C, ends the loop with a 
 func writeNotebook(_ status: RunStatus) throws {
     let history = training.history
     let notebook = Notebook(run: run, settings: settings)
-    notebook.table(
-        "epochs", "Training, epoch by epoch",
+    notebook.table("epochs", "Training, epoch by epoch",
         ["epoch", "training loss", "test loss", "test reconstruction", "test KL", "seconds"],
-        history.map {
-            [
-                "\($0.epoch)", fixed($0.training.loss, 2), fixed($0.test.loss, 2), fixed($0.test.reconstruction, 2),
-                fixed($0.test.divergence, 2), fixed($0.seconds, 1),
-            ]
-        })
+        history.map { ["\($0.epoch)", fixed($0.training.loss, 2), fixed($0.test.loss, 2),
+                       fixed($0.test.reconstruction, 2), fixed($0.test.divergence, 2), fixed($0.seconds, 1)] })
     notebook.epochPictures(history.map(\.epoch))
     _ = try training.lossChart(beta: beta).draw(into: run.outputFolder, name: "loss")
     try notebook.digitScore(history, drawer: "the VAE")
     guard let last = history.last else { return try notebook.write(status) }
 
-    // decoded from z = μ
+    // Test digits decoded from z = μ, their codes' centres.
     try pictures.reconstructions(of: test, shownDigits) { x, labels in vae.reconstruct(x, labels: labels) }
     if latentSize == 2 && !conditional {  // the whole map of codes, and where the digits lie
-        try notebook.latentMap(pictures, codes: vae.means(test.images(0..<min(5000, test.count)))) {
-            Int(test.labels[$0])
-        }
+        let codes = vae.means(test.images(0..<min(5000, test.count)))
+        try notebook.latentMap(pictures, codes: codes) { Int(test.labels[$0]) }
     }
-    notebook.timing(
-        trainingSeconds: training.trainingSeconds, samples: train.count * history.count,
-        notebookSeconds: training.notebookSeconds)
-    if !status.isFinished {
+    notebook.timing(trainingSeconds: training.trainingSeconds, samples: train.count * history.count,
+                    notebookSeconds: training.notebookSeconds)
+    guard status.isFinished else {
         notebook.latestGrid(for: "samples.png", epoch: last.epoch, caption: "samples from fixed codes")
+        return try notebook.write(status)
     }
-    guard status.isFinished else { return try notebook.write(status) }
-    // samples, progress strip, latent walk
+    // The samples, the progress strip and the latent walk.
     _ = try pictures.final(fixedZ: fixedZ, epochs: epochs, ends: ends, steps: 10)
     besideTheGAN(last, in: notebook)
-    try notebook.finish(
-        metrics: last.metrics, pictures: ["samples.png", "reconstructions.png"],
-        data: train.fingerprint + "-" + test.fingerprint)
+    try notebook.finish(metrics: last.metrics, pictures: ["samples.png", "reconstructions.png"],
+                        data: train.fingerprint + "-" + test.fingerprint)
 }
 
 /// Chapter 3's reference run beside this one: the same yardstick, and two rows of samples each (`beside-gan.png`).
@@ -202,17 +176,12 @@ func besideTheGAN(_ last: VAEEpoch, in notebook: Notebook) {
     guard let gan = try? RunMetrics(contentsOf: folder) else {
         return notebook.missingRun("beside the GAN", title, folder: options.ganReference, flag: "--gan-reference")
     }
-    notebook.table(
-        "beside the GAN", title,
-        [
-            "", "chapter 3's GAN (reference run, \(gan.configuration["epochs"] ?? "?") epochs)",
-            "this VAE (epoch \(last.epoch))",
-        ], digitScoreRows(theirs: gan, mine: last.score))
+    notebook.table("beside the GAN", title,
+                   ["", "chapter 3's GAN (reference run, \(gan.configuration["epochs"] ?? "?") epochs)",
+                    "this VAE (epoch \(last.epoch))"], digitScoreRows(theirs: gan, mine: last.score))
     _ = pictures.beside(folder, draw(vae.generator, fixedZ), rows: 2, name: "beside-gan.png")
 }
 
 exitOnError { try writeNotebook(.finished(elapsed: run.elapsed)) }
-print(
-    "Final test loss \(fixed(training.history.last!.test.loss, 2)) nats per image; wall time "
-        + "\(formatDuration(run.elapsed)). Wrote \(run.outputFolder.path)/report.html"
-)
+print("Final test loss \(fixed(training.history.last!.test.loss, 2)) nats per image; "
+      + "wall time \(formatDuration(run.elapsed)). Wrote \(run.outputFolder.path)/report.html")

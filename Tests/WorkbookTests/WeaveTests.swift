@@ -184,16 +184,16 @@ struct ChapterTextTests {
         }
     }
 
-    /// A chapter's program is its lesson: it stays short enough to read at one sitting (the
-    /// design's 150 to 250 lines), and its steps live in Models/Steps.
-    @Test func everyChapterProgramIsAtMost250Lines() throws {
+    /// A chapter's program is its lesson: it stays short enough to read at one sitting (200 lines at
+    /// the most), and its steps live in Models/Steps.
+    @Test func everyChapterProgramIsAtMost200Lines() throws {
         let sources = repository.root.appendingPathComponent("Sources")
         let programs = try FileManager.default.contentsOfDirectory(atPath: sources.path).filter { $0.hasPrefix("chapter") }
         #expect(programs.count >= 6)
         for program in programs {
             let lines = try String(contentsOf: sources.appendingPathComponent("\(program)/main.swift"), encoding: .utf8)
                 .split(separator: "\n", omittingEmptySubsequences: false).count - 1
-            #expect(lines <= 250, "\(program)/main.swift has \(lines) lines: a chapter's program is its lesson; prose belongs in chapters/")
+            #expect(lines <= 200, "\(program)/main.swift has \(lines) lines: a chapter's program is its lesson; prose belongs in chapters/")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Backprop
 
 /// Peak signal-to-noise ratio, in decibels: 10 log10(peak² / MSE). Each halving of the error adds
 /// 3 dB; an error below 1e-10 of the peak² counts as 100 dB (identical, for any practical purpose).
@@ -17,4 +18,11 @@ public func psnr(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: In
 public func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
     let mse = zip(a, b).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) } / Double(max(a.count, 1))
     return psnr(meanSquaredError: mse, peak: 255)
+}
+
+/// The mean PSNR over the rows of two [N, D] tensors of values in [0, 1]: image by image, then averaged.
+public func meanPSNR(_ images: Tensor, against clean: Tensor) -> Double {
+    let d = images.columns
+    return (0..<images.rows).reduce(0.0) { $0 + psnr(images.data + $1 * d, clean.data + $1 * d, count: d) }
+        / Double(images.rows)
 }
