@@ -33,24 +33,23 @@ public extension DigitClassifier {
     /// Trains on `train` with Adam and softmax cross-entropy through the workbook's one training
     /// loop (its progress bars, the stop on a loss that is not a number, Ctrl-C), shuffled by a
     /// generator seeded `seed + 1`. The learning rate shrinks by a fifth each epoch: big steps first,
-    /// fine ones at the end. With a `checkpointFile`, every epoch is saved there, and a checkpoint
-    /// of fewer epochs (Ctrl-C) is continued bit for bit; `command` is the program's, which
-    /// continues it (run again, it finds the checkpoint).
-    func train(on train: MNIST, checkpointFile: URL?, command: String, seed: UInt64 = 1) throws {
+    /// fine ones at the end. With a `checkpointFile`, every epoch is saved there (with
+    /// `configuration`, what a cached classifier must match), and a checkpoint of fewer epochs
+    /// (Ctrl-C) is continued bit for bit; `command` is the program's, which continues it (run
+    /// again, it finds the checkpoint).
+    func train(on train: MNIST, checkpointFile: URL?, configuration: [String: String], command: String,
+               seed: UInt64 = 1) throws {
         let step = ClassifierStep(network: network, learningRate: 1e-3)
-        let file = checkpointFile ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("digit-classifier-\(ProcessInfo.processInfo.processIdentifier).bin")
-        defer { if checkpointFile == nil { try? FileManager.default.removeItem(at: file) } }
         let start = Date()
         let loop = TrainingLoop<TrainingLoss, ClassifierEpoch>(
-            checkpointFile: file, checkpointIsCache: true, command: command, continueWith: command,
+            checkpointFile: checkpointFile, checkpointIsCache: true, command: command, continueWith: command,
             subject: "the digit classifier",
             elapsed: { Date().timeIntervalSince(start) }, rng: RandomGenerator(seed: seed &+ 1),
-            configuration: Self.configuration(for: train), models: [("classifier", network)],
+            configuration: configuration, models: [("classifier", network)],
             optimizers: [("classifier.adam", step.optimizer)], generators: [("dropout", dropoutRandomness)],
             examples: train.count, batchSize: 128, epochs: Self.epochs, curvePointsPerEpoch: 1)
-        if let saved = try? Checkpoint(contentsOf: file), saved.epoch < Self.epochs,
-           saved.configuration == Self.configuration(for: train) {
+        if let file = checkpointFile, let saved = try? Checkpoint(contentsOf: file), saved.epoch < Self.epochs,
+           saved.configuration == configuration {
             try loop.resume()
         }
         let batch = Tensor(shape: [0])
@@ -71,9 +70,9 @@ public extension DigitClassifier {
     static func trained(on train: MNIST, cacheFolder: URL?, command: String = CommandLine.arguments.joined(separator: " "))
         throws -> (classifier: DigitClassifier, file: URL?, fresh: Bool)
     {
-        let classifier = DigitClassifier()
+        let classifier = DigitClassifier(), configuration = configuration(for: train)   // hashes the images once
         let file = cacheFolder?.appendingPathComponent("digit-classifier.bin")
-        if let file, let saved = try? Checkpoint(contentsOf: file), saved.configuration == configuration(for: train),
+        if let file, let saved = try? Checkpoint(contentsOf: file), saved.configuration == configuration,
            saved.epoch >= epochs, (try? saved.restore(classifier.network, as: "classifier")) != nil {
             return (classifier, file, false)
         }
@@ -84,7 +83,7 @@ public extension DigitClassifier {
                 saveTo = nil
             }
         }
-        try classifier.train(on: train, checkpointFile: saveTo, command: command)
+        try classifier.train(on: train, checkpointFile: saveTo, configuration: configuration, command: command)
         let saved = saveTo.flatMap { try? Checkpoint(contentsOf: $0) }.map { $0.epoch >= epochs } ?? false
         return (classifier, saved ? saveTo : nil, true)
     }

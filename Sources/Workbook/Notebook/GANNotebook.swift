@@ -7,7 +7,7 @@ public extension Notebook {
     /// run goes, the latest epoch's grid in place of `samples.png`, which is drawn when the run ends.
     /// `samples`: the final pictures (`SamplePictures.final`), drawn only when the run has finished.
     func gan(_ training: GANTraining, subject: String, status: RunStatus, samples: () throws -> Void) throws {
-        _ = try training.drawCharts(subject: subject)
+        _ = try training.drawCharts(subject: subject, into: run.outputFolder)
         let history = training.history
         if !training.latestWarnings.isEmpty { bullets("warnings", "Warnings", training.latestWarnings) }
         table(

@@ -131,8 +131,8 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
         )
     }
 
-    /// Draws the three charts into the output folder as loss, scores and variety (.png, .dat, .gp).
-    func drawCharts(subject: String) throws -> GANChartFiles {
+    /// Draws the three charts into `outputFolder` as loss, scores and variety (.png, .dat, .gp).
+    func drawCharts(subject: String, into outputFolder: URL) throws -> GANChartFiles {
         let charts = charts(subject: subject)
         return GANChartFiles(losses: try charts.losses.draw(into: outputFolder, name: "loss"),
                              beliefs: try charts.beliefs.draw(into: outputFolder, name: "scores"),

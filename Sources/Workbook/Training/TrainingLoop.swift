@@ -46,9 +46,8 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     /// Everything that must match for a checkpoint to continue this run.
     public let configuration: [String: String]
     public let exampleCount: Int, batchSize: Int, epochCount: Int, stepsPerEpoch: Int
-    public let checkpointFile: URL
-    /// The folder of the checkpoint: a chapter's output folder.
-    public var outputFolder: URL { checkpointFile.deletingLastPathComponent() }
+    /// Where the checkpoints go; nil for a training that keeps none (the digit classifier without a cache).
+    public let checkpointFile: URL?
     let models: [(name: String, model: Layer)]
     let optimizers: [(name: String, optimizer: Optimizer)]
     /// Random generators the models draw from besides `rng` (the digit classifier's dropout): their
@@ -127,11 +126,11 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             epochName: roundName, shuffles: false, totalSteps: steps)
     }
 
-    /// The loop outside a chapter's run (the digit classifier's): checkpoints go to `checkpointFile`,
+    /// The loop outside a chapter's run (the digit classifier's): checkpoints go to `checkpointFile` (if any),
     /// `subject` names what is trained, and after Ctrl-C the program continues with `continueWith`
     /// (else `command` with --resume).
     public init(
-        checkpointFile: URL, checkpointIsCache: Bool = false, command: String, continueWith: String? = nil,
+        checkpointFile: URL?, checkpointIsCache: Bool = false, command: String, continueWith: String? = nil,
         subject: String? = nil,
         threads: Int = Parallel.threads, elapsed: @escaping () -> Double, rng: RandomGenerator,
         configuration: [String: String], models: [(String, Layer)], optimizers: [(String, Optimizer)],
@@ -177,6 +176,7 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     /// settings, restores every model and optimiser, the random generator, the history and the
     /// curves, and an interrupted epoch's place. Throws `RunEnded` (status 0) if nothing is left to train.
     public func resume() throws {
+        guard let checkpointFile else { throw WorkbookError("there is no checkpoint to resume: this training keeps none") }
         let saved = try Checkpoint(contentsOf: checkpointFile)
         let differences = saved.differences(from: configuration)
         if !differences.isEmpty {
@@ -235,7 +235,7 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
                                     state: String(decoding: state, as: UTF8.self))
         for (name, model) in models { checkpoint.add(model, as: name) }
         for (name, optimizer) in optimizers { checkpoint.add(optimizer, as: name) }
-        if savingFailed { return }
+        guard let checkpointFile, !savingFailed else { return }
         do { try checkpoint.write(to: checkpointFile, kind: checkpointIsCache ? .cache : .checkpoint) } catch {
             guard checkpointIsCache else { throw error }
             print("warning: \(error); training goes on without saving (it starts again next time)")
@@ -294,11 +294,9 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
     public func endStep(_ step: Int, _ numbers: Numbers, weight stepWeight: Double = 1) throws {
         let values = numbers.values
         guard values.allSatisfy(\.isFinite) else {
-            let saved = FileManager.default.fileExists(atPath: checkpointFile.path)
-            let last =
-                saved
-                ? "The last good checkpoint (end of \(epochName) \(epoch - 1)) is \(checkpointFile.path)."
-                : "No checkpoint was written yet."
+            let saved = checkpointFile.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
+            let last = saved ? "The last good checkpoint (end of \(epochName) \(epoch - 1)) is \(checkpointFile!.path)."
+                             : "No checkpoint was written yet."
             let shown = zip(Numbers.names, values).map { "\($0) \($1)" }.joined(separator: ", ")
             let reason = "training diverged in \(epochName) \(epoch), step \(step + 1): \(shown)"
             try writeNotebook(
@@ -324,10 +322,10 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
                 .stopped(
                     reason: "Ctrl-C in \(epochName) \(epoch) after step \(step + 1) of \(steps(in: epoch))",
                     continueWith: continueCommand))
-            throw RunEnded(
-                "Stopped in \(epochName) \(epoch) after step \(step + 1) of \(steps(in: epoch)); checkpoint saved to "
-                    + "\(checkpointFile.path).\n"
-                    + "Continue exactly where it stopped with: \(continueCommand)", status: 130)
+            let stopped = "Stopped in \(epochName) \(epoch) after step \(step + 1) of \(steps(in: epoch))"
+            guard let checkpointFile else { throw RunEnded(stopped + "; nothing is kept: run again to start over.", status: 130) }
+            throw RunEnded(stopped + "; checkpoint saved to \(checkpointFile.path).\n"
+                           + "Continue exactly where it stopped with: \(continueCommand)", status: 130)
         }
     }
 
