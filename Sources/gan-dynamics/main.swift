@@ -220,7 +220,15 @@ let training = TrainingLoop<GANStepNumbers, Round>(
     models: [("G", generator), ("D", discriminator)],
     optimizers: [("G.adam", generatorOptimizer), ("D.adam", discriminatorOptimizer)],
     steps: steps, every: every, roundName: "snapshot")
+// Where G starts: its initial weights put every point near 0. Taken before --resume restores the
+// saved weights, as a resumed run starts from the same seed: the same first snapshot, even when
+// Ctrl-C came before the first round ended (a resumed run past it keeps it in its history).
+let (start, startPicture) = measure(step: 0, means: nil)
 exitOnError { try training.begin(resuming: options.resume, notebook: writeNotebook) }
+if training.history.isEmpty {
+    beforeTraining = [start]
+    exitOnError { try drawSnapshot(start, startPicture) }
+}
 print(
     "\(data.rawValue): \(data.modes.count) mode\(data.modes.count == 1 ? "" : "s"), \(steps) steps, batch \(batchSize), "
         + "a snapshot every \(every) steps")
@@ -231,9 +239,6 @@ let realTargets = Tensor(shape: [batchSize, 1]), fakeTargets = Tensor(shape: [ba
 realTargets.fill(1); fakeTargets.fill(0)
 
 exitOnError {
-    if training.history.isEmpty {   // where G starts: its initial weights put every point near 0
-        beforeTraining = [try takeSnapshot(step: 0, means: nil)]
-    }
     for round in training.epochsToTrain {
         for step in training.beginEpoch(round) {
             // The discriminator's step(s): real points (target 1), then G's points (target 0).
@@ -285,6 +290,13 @@ exitOnError {
 /// means since the last one (none before the first step); on the line the latest chart, in the
 /// plane the step's picture.
 func takeSnapshot(step: Int, means: GANStepNumbers?) throws -> Snapshot {
+    let (snapshot, picture) = measure(step: step, means: means)
+    try drawSnapshot(snapshot, picture)
+    return snapshot
+}
+
+/// The snapshot's numbers, and in the plane its picture (D's belief with both sets of points).
+func measure(step: Int, means: GANStepNumbers?) -> (Snapshot, Image?) {
     let generated = draw(generator, fixedZ)                                     // G's 2,000 points now
     let coverage = data.coverage(of: generated)
     let belief = beliefs(generated: generated)
@@ -292,7 +304,6 @@ func takeSnapshot(step: Int, means: GANStepNumbers?) throws -> Snapshot {
     var snapshot = Snapshot(
         step: step, discriminatorLoss: numbers[0], generatorLoss: numbers[1], realScore: numbers[2],
         fakeScore: numbers[3], coverage: coverage)
-    let name = String(format: "step-%07d", step)
     if dimensions == 1 {
         let xs = (0..<grid.rows).map { Double(grid[$0, 0]) }
         let dataDensity = xs.map(data.density)
@@ -300,12 +311,18 @@ func takeSnapshot(step: Int, means: GANStepNumbers?) throws -> Snapshot {
         snapshot.distanceFromHalf = zip(dataDensity, belief).reduce(0.0) { $0 + $1.0 * abs(Double($1.1) - 0.5) * step }
         (snapshot.x, snapshot.dataDensity) = (xs, dataDensity)
         (snapshot.generatedDensity, snapshot.belief) = (kernelDensity(of: generated, at: xs), belief.map(Double.init))
-        try lineChart(snapshot).draw(into: run.outputFolder, name: "latest")
-    } else {
-        try PNG.write(
-            plane.draw(probabilities: belief, real: shownReal, generated: generated), to: run.output(name + ".png"))
+        return (snapshot, nil)
     }
-    return snapshot
+    return (snapshot, plane.draw(probabilities: belief, real: shownReal, generated: generated))
+}
+
+/// On the line the latest chart; in the plane the step's picture.
+func drawSnapshot(_ snapshot: Snapshot, _ picture: Image?) throws {
+    if let picture {
+        try PNG.write(picture, to: run.output(String(format: "step-%07d.png", snapshot.step)))
+    } else {
+        try lineChart(snapshot).draw(into: run.outputFolder, name: "latest")
+    }
 }
 
 /// The data's density, G's (a kernel estimate from its 2,000 points) and D(x), for a snapshot on the line.
