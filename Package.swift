@@ -12,7 +12,7 @@ fastMath.append(.unsafeFlags(["-Xcc", "-march=native"]))
 #endif
 
 let chapterDependencies: [Target.Dependency] = [
-    "Backprop", "Models", "Workbook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    "Backprop", "Models", "Workbook", "Exercises", "ExerciseChecker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
 ]
 
 let package = Package(
@@ -52,6 +52,14 @@ let package = Package(
         // The chapters' networks, and their training steps as the benchmark and the tests run them.
         .target(name: "Models", dependencies: ["Backprop"], swiftSettings: fastMath),
 
+        // The exercises a learner writes (one function a file; solutions between BEGIN and END SOLUTION
+        // marks, which the student edition removes), and the checker that judges them.
+        .target(name: "Exercises", dependencies: ["Backprop", "Models"], swiftSettings: fastMath),
+        .target(name: "ExerciseChecker",
+                dependencies: ["Backprop", "Models", "Exercises", "Workbook",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: fastMath),
+
         // The notebook around it: data, images, charts, reports, progress, command-line options.
         .target(name: "Workbook",
                 dependencies: [
@@ -81,10 +89,16 @@ let package = Package(
         // Compares a run with the committed reference run of its chapter.
         .executableTarget(name: "compare", dependencies: chapterDependencies, swiftSettings: fastMath),
 
+        // The exercises: list them, check them, hand them out (a student edition), grade them.
+        .executableTarget(name: "exercises", dependencies: chapterDependencies, swiftSettings: fastMath),
+
         // Training steps of every chapter and the matmul kernels, timed (appendix B).
         .executableTarget(name: "bench", dependencies: chapterDependencies, swiftSettings: fastMath),
 
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "Models"], swiftSettings: fastMath),
+        // The checker's own tests: the solutions pass, every known mistake is caught with its hint.
+        .testTarget(name: "ExerciseTests", dependencies: ["Exercises", "ExerciseChecker", "Backprop", "exercises"],
+                    swiftSettings: fastMath),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "Backprop", "Models"], swiftSettings: fastMath),
         // Runs the chapter programs end to end (so it depends on them: they are built first).
         .testTarget(name: "ChapterTests",
