@@ -7,6 +7,7 @@
 
 import ArgumentParser
 import Backprop
+import ExerciseChecker
 import Foundation
 import Models
 import Workbook
@@ -25,6 +26,7 @@ struct Options: ParsableCommand {
     @OptionGroup var training: TrainingOptions<Defaults>
     @OptionGroup var drawing: PictureOptions
     @OptionGroup var run: RunOptions
+    @OptionGroup var mine: MineOptions   // --mine: train with your answers (Sources/Exercises)
 }
 
 let options = Options.parseOrExit()
@@ -51,7 +53,10 @@ print("MNIST: \(train.count) training and \(test.count) test images from \(run.d
 
 let (encoder, decoder, autoencoder) = Autoencoder.undercomplete(rng: rng)   // x [B, 784] -> z [B, 9] -> x̂ [B, 784]
 let loss = MSELoss()   // to measure the test digits' error
-let optimizer = Adam(autoencoder.parameters, learningRate: learningRate, weightDecay: 1e-8)
+// --mine: your answers to this chapter's exercises (Sources/Exercises) in place of the library's parts
+let yours = exitOnError { try YourAnswers(options.mine, candidates: ["linear-backward", "sigmoid-backward", "adam-update"]) }
+yours.plug(into: autoencoder)
+let optimizer = yours.optimizer(Adam(autoencoder.parameters, learningRate: learningRate, weightDecay: 1e-8))
 // The training step, written out in Sources/Models/Steps/AutoencoderStep.swift (the text quotes it),
 // where bench times the very same function.
 let trainingStep = AutoencoderStep(model: autoencoder, optimizer: optimizer)
@@ -135,6 +140,7 @@ func writeNotebook(_ status: RunStatus) throws {
             into: run.outputFolder, name: "loss"),
         caption: "training loss and test MSE per epoch")
     notebook.epochPictures(results.map(\.epoch))
+    yours.record(in: notebook)   // which parts were yours (with --mine)
     notebook.timing(trainingSeconds: training.trainingSeconds, samples: train.count * results.count,
                     notebookSeconds: training.notebookSeconds)
     guard status.isFinished, let final = results.last else { return try notebook.write(status) }

@@ -10,6 +10,7 @@
 
 import ArgumentParser
 import Backprop
+import ExerciseChecker
 import Foundation
 import Models
 import Workbook
@@ -47,6 +48,7 @@ struct Options: ParsableCommand {
     @OptionGroup var scoring: ScoreOptions
     // --epochs, --lr, --resume, --generate, --zoom, --seed, ... (Workbook)
     @OptionGroup var common: GenerativeOptions<Defaults>
+    @OptionGroup var mine: MineOptions   // --mine: train with your answers (Sources/Exercises)
 
     func validate() throws {
         try require(
@@ -86,9 +88,15 @@ let rng = RandomGenerator(seed: options.common.run.seed)
 let (generator, discriminator) = networks.networks(rng: rng)
 // The training step: D learns, then G (the D step and the G step, written out in
 // Sources/Models/Steps/GANStep.swift, which the text quotes and bench times).
-let ganStep = GANStep(
+// --mine: your answers to this chapter's exercises (Sources/Exercises) in place of the library's parts.
+let yours = exitOnError {
+    try YourAnswers(options.mine, candidates: ["linear-backward", "leaky-relu-backward", "tanh-backward", "bce-logits",
+                                               "discriminator-step", "generator-step", "adam-update"])
+}
+yours.plug(into: generator, discriminator)
+let ganStep = yours.ganStep(GANStep(
     generator: generator, discriminator: discriminator, learningRate: learningRate,
-    latent: latent, latentSize: latentSize, realLabel: realLabel, discriminatorSteps: discriminatorSteps, rng: rng)
+    latent: latent, latentSize: latentSize, realLabel: realLabel, discriminatorSteps: discriminatorSteps, rng: rng))
 // grids, strip, walk (Workbook/Images)
 let pictures = SamplePictures(run: run, generator: generator, layout: .gray(side: 28), zoom: zoom)
 
@@ -166,6 +174,7 @@ func writeNotebook(_ status: RunStatus) throws {
         _ = try pictures.final(fixedZ: fixedZ, epochs: epochCount, ends: ends, steps: 10)
     }
     try notebook.digitScore(training.history)  // G has not changed since the last score
+    yours.record(in: notebook)                  // which parts were yours (with --mine)
     notebook.timing(
         trainingSeconds: training.trainingSeconds, samples: train.count * training.history.count, unit: "real images",
         notebookSeconds: training.notebookSeconds)

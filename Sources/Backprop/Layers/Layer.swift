@@ -63,7 +63,7 @@ public extension Layer {
 ///   forward:  x -> layer 1 -> layer 2 -> ... -> y
 ///   backward: dy -> ... -> layer 2's backward -> layer 1's backward -> dx
 public final class Sequential: Layer {
-    public let layers: [Layer]
+    public private(set) var layers: [Layer]
 
     public init(_ layers: [Layer]) { self.layers = layers }
     public convenience init(_ layers: Layer...) { self.init(layers) }
@@ -78,6 +78,17 @@ public final class Sequential: Layer {
         var gradient = outputGradient
         for layer in layers.reversed() { gradient = layer.backward(gradient) }
         return gradient
+    }
+
+    /// Puts `transform(layer)` in place of each layer, here and inside the Sequentials this one
+    /// holds (a transform returns the layer itself to keep it). `--mine` uses it to put a learner's
+    /// backward passes (Sources/Exercises) in the place of the library's.
+    public func replaceLayers(_ transform: (Layer) -> Layer) {
+        layers = layers.map { layer in
+            guard let inner = layer as? Sequential else { return transform(layer) }
+            inner.replaceLayers(transform)
+            return inner
+        }
     }
 
     public var parameters: [Parameter] { layers.flatMap { $0.parameters } }

@@ -31,6 +31,9 @@ struct GANTwin {
                         generatorTargets: step.generatorTargets, sampleZ: { step.sampleZ(batch: Self.batch) })
     }
 
+    /// A batch of 5 "images" of 6 values in [−1, 1].
+    static let probeBatch = Tensor(shape: [batch, 6], values: CheckNumbers(seed: 92).uniform(batch * 6))
+
     var discriminatorWeights: [Double] { step.discriminator.parameters.flatMap { $0.value.values }.map(Double.init) }
     var generatorWeights: [Double] { step.generator.parameters.flatMap { $0.value.values }.map(Double.init) }
     var discriminatorWeightsNow: [Float] { step.discriminator.parameters.flatMap { $0.value.values } }
@@ -67,7 +70,11 @@ public enum DiscriminatorStepCheck {
         judge {
             let library = GANTwin(), learner = GANTwin()
             let before = (d: learner.discriminatorWeights, g: learner.generatorWeights)
-            for twin in [library, learner] { twin.step.discriminator.isFrozen = true }   // as G's step leaves it
+            // As G's step leaves them: D frozen, and G's gradients holding that step's values.
+            for twin in [library, learner] {
+                twin.step.discriminator.isFrozen = true
+                for parameter in twin.step.generator.parameters { parameter.gradient.fill(0.1) }
+            }
             // The known mistakes, each a twin with one thing changed.
             let unsmoothed = GANTwin(realLabel: 1)
             _ = unsmoothed.step.discriminatorStep(real: real)

@@ -1,0 +1,109 @@
+import Backprop
+import Exercises
+
+// Layers whose forward pass is the library's and whose backward pass is the learner's answer
+// (Sources/Exercises): what `--mine` puts in a chapter's networks. They own no weights of their
+// own: the parameters are those of the library's layer they stand in for, so optimisers and
+// checkpoints see no difference.
+
+/// The values of a tensor as an array, and back.
+extension Tensor {
+    var array: [Float] { values }
+    func set(_ values: [Float], what: String) {
+        precondition(values.count == count, "your \(what) returned \(values.count) values for a tensor of \(shape)")
+        for i in 0..<count { self[i] = values[i] }
+    }
+}
+
+/// Calls an answer that passed its check (it should not throw; if it does, the run stops and says so).
+func yours<T>(_ id: String, _ body: () throws -> T) -> T {
+    do { return try body() } catch { fatalError("your answer to \(id) threw \(error) (it passed its check before training)") }
+}
+
+/// A Linear layer with the learner's `linearBackward`.
+final class YourLinear: Layer {
+    let inner: Linear
+    private var input: Tensor?
+    private let inputGradient = Tensor(shape: [0])
+    init(_ inner: Linear) { self.inner = inner }
+
+    var parameters: [Parameter] { inner.parameters }
+    var needsInputGradient: Bool {
+        get { inner.needsInputGradient }
+        set { inner.needsInputGradient = newValue }
+    }
+
+    func forward(_ x: Tensor) -> Tensor {
+        input = x
+        return inner.forward(x)
+    }
+
+    func backward(_ dy: Tensor) -> Tensor {
+        let x = input!, batch = x.rows
+        let (dx, dw, db) = yours("linear-backward") {
+            try linearBackward(input: x.array, weight: inner.weight.value.array, outputGradient: dy.array,
+                               batch: batch, inputs: inner.inputSize, outputs: inner.outputSize)
+        }
+        // Backward adds into the gradients (several backward passes may feed one step).
+        if !inner.weight.isFrozen { for i in 0..<dw.count { inner.weight.gradient[i] += dw[i] } }
+        if !inner.bias.isFrozen { for i in 0..<db.count { inner.bias.gradient[i] += db[i] } }
+        inputGradient.reshape(to: x.shape)
+        inputGradient.set(dx, what: "linearBackward's dx")
+        return inputGradient
+    }
+}
+
+/// An activation (sigmoid, tanh, LeakyReLU) with the learner's backward pass, from y and dy.
+final class YourActivation: Layer {
+    let inner: Layer
+    let id: String
+    let backwardPass: ([Float], [Float]) throws -> [Float]
+    private var output: Tensor?
+    private let inputGradient = Tensor(shape: [0])
+
+    init(_ inner: Layer, id: String, backward: @escaping ([Float], [Float]) throws -> [Float]) {
+        (self.inner, self.id, backwardPass) = (inner, id, backward)
+    }
+
+    func forward(_ x: Tensor) -> Tensor {
+        let y = inner.forward(x)
+        output = y
+        return y
+    }
+
+    func backward(_ dy: Tensor) -> Tensor {
+        let dx = yours(id) { try backwardPass(output!.array, dy.array) }
+        inputGradient.reshape(to: dy.shape)
+        inputGradient.set(dx, what: id)
+        return inputGradient
+    }
+}
+
+/// Adam with the learner's `adamUpdate`, on the library's Adam's moments (so checkpoints are the same).
+final class YourAdam: Optimizer {
+    let inner: Adam
+    init(_ inner: Adam) { self.inner = inner }
+
+    var parameters: [Parameter] { inner.parameters }
+    var stepCount: Int {
+        get { inner.stepCount }
+        set { inner.stepCount = newValue }
+    }
+    var state: [(name: String, tensor: Tensor)] { inner.state }
+
+    func step() {
+        inner.stepCount += 1
+        for (index, parameter) in inner.parameters.enumerated() {
+            var w = parameter.value.array, m = inner.firstMoments[index].array, v = inner.secondMoments[index].array
+            yours("adam-update") {
+                try adamUpdate(weights: &w, gradients: parameter.gradient.array, m: &m, v: &v, step: inner.stepCount,
+                               learningRate: inner.learningRate, beta1: inner.beta1, beta2: inner.beta2,
+                               epsilon: inner.epsilon, weightDecay: inner.weightDecay)
+            }
+            parameter.value.set(w, what: "adamUpdate's weights")
+            inner.firstMoments[index].set(m, what: "adamUpdate's m")
+            inner.secondMoments[index].set(v, what: "adamUpdate's v")
+        }
+    }
+}
+
