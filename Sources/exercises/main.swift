@@ -103,8 +103,9 @@ extension Exercises {
             for answer in wrong {
                 let verdict = try limit.supervisor.verdict(for: exercise, wrong: answer.name)
                 print("Wrong answer: \(answer.name)")
-                print("  " + describe(Outcome(exercise: id, chapter: exercise.chapter, file: "Sources/Exercises/" + exercise.file, verdict: verdict))
-                    .replacingOccurrences(of: "\n", with: "\n  ") + "\n")
+                let outcome = Outcome(exercise: id, chapter: exercise.chapter, file: "Sources/Exercises/" + exercise.file,
+                                      verdict: verdict)
+                print("  " + describe(outcome).replacingOccurrences(of: "\n", with: "\n  ") + "\n")
             }
         }
     }

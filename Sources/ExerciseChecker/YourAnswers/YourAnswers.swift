@@ -125,9 +125,11 @@ enum Probe {
             d.fillUniform(using: rng, low: -1, high: 1)
             return sameBackward(library, mine, dy: d)
         case "sigmoid-backward":
-            return sameBackward(Sigmoid(), YourActivation(Sigmoid(), id: id) { try sigmoidBackward(output: $0, outputGradient: $1) }, dy: dy)
+            let yours = YourActivation(Sigmoid(), id: id) { try sigmoidBackward(output: $0, outputGradient: $1) }
+            return sameBackward(Sigmoid(), yours, dy: dy)
         case "tanh-backward":
-            return sameBackward(Tanh(), YourActivation(Tanh(), id: id) { try tanhBackward(output: $0, outputGradient: $1) }, dy: dy)
+            let yours = YourActivation(Tanh(), id: id) { try tanhBackward(output: $0, outputGradient: $1) }
+            return sameBackward(Tanh(), yours, dy: dy)
         case "leaky-relu-backward":
             return sameBackward(LeakyReLU(slope: 0.2), YourActivation(LeakyReLU(slope: 0.2), id: id) {
                 try leakyReLUBackward(output: $0, outputGradient: $1, slope: 0.2)
