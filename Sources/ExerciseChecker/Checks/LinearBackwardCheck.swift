@@ -7,9 +7,9 @@ public enum LinearBackwardCheck {
 
     public static let notTransposed = Hint(
         "not-transposed",
-        "W is [In, Out], stored row by row: W[i, o] is at i · Out + o. Input i reaches output o through W[i, o], "
-            + "so its gradient gathers dy[b, o] · W[i, o] over o (dy times W transposed). Check which index runs "
-            + "over the outputs, and that dW comes out in W's own shape [In, Out].")
+        "W is [In, Out], stored row by row: W[i, o] is at i · Out + o. Input i reaches output o through W[i, o]: "
+            + "check which index of W runs over the outputs when you gather dx, and that dW comes out in W's own "
+            + "shape [In, Out].")
     public static let batchMean = Hint(
         "batch-mean",
         "Every example of the batch adds its own part to dW and db: their gradients are sums over the batch. "
