@@ -52,7 +52,8 @@ func worstMismatch(_ received: [Float], _ expected: [Double], _ tolerance: Toler
 /// - nonFinite: the hint when the received numbers hold infinity or NaN and the expected do not.
 func expectClose(_ name: String, _ received: [Float], _ expected: [Double], shape: [Int], how: String,
                  tolerance: Tolerance = Tolerance(), mistakes: [Mistake] = [], nonFinite: Hint? = nil,
-                 context: String = "", hint fallback: Hint? = nil) throws {
+                 context: String = "", hint fallback: Hint? = nil,
+                 where place: ((Int) -> String)? = nil) throws {
     let shapeText = "[" + shape.map(String.init).joined(separator: ", ") + "]"
     guard received.count == expected.count else {
         throw Failure("\(name) has \(received.count) values; it should be \(shapeText), \(expected.count) values"
@@ -61,10 +62,12 @@ func expectClose(_ name: String, _ received: [Float], _ expected: [Double], shap
     guard let i = worstMismatch(received, expected, tolerance) else { return }
     let r = Double(received[i]), e = expected[i]
     let relative = abs(r - e) / max(abs(e), 1e-12)
-    let message = "\(name)\(position(i, in: shape)): expected \(shown(e)) (\(how)), received \(shown(r))"
+    let message = "\(name)\(place?(i) ?? position(i, in: shape)): expected \(shown(e)) (\(how)), received \(shown(r))"
         + (r.isFinite ? ", relative error \(shown(relative))" : "") + (context.isEmpty ? "" : " (\(context))")
     if !received.allSatisfy(\.isFinite), let nonFinite { throw Failure(message, hint: nonFinite) }
-    let recognised = mistakes.first { $0.numbers.count == received.count && worstMismatch(received, $0.numbers, tolerance) == nil }
+    let recognised = mistakes.first {
+        $0.numbers.count == received.count && worstMismatch(received, $0.numbers, tolerance) == nil
+    }
     throw Failure(message, hint: recognised?.hint ?? fallback)
 }
 

@@ -36,6 +36,20 @@ struct GANTwin {
 
     var discriminatorWeights: [Double] { step.discriminator.parameters.flatMap { $0.value.values }.map(Double.init) }
     var generatorWeights: [Double] { step.generator.parameters.flatMap { $0.value.values }.map(Double.init) }
+    /// " (layer 2's weight [3, 1])": where a value of the flattened weights of `network` sits.
+    static func place(in network: Layer) -> (Int) -> String {
+        { flat in
+            var rest = flat
+            for (number, parameter) in network.parameters.enumerated() {
+                if rest < parameter.value.count {
+                    return " (parameter \(number + 1), a \(parameter.name), at \(position(rest, in: parameter.value.shape)))"
+                }
+                rest -= parameter.value.count
+            }
+            return "[\(flat)]"
+        }
+    }
+
     var discriminatorWeightsNow: [Float] { step.discriminator.parameters.flatMap { $0.value.values } }
     var generatorWeightsNow: [Float] { step.generator.parameters.flatMap { $0.value.values } }
 }
@@ -86,7 +100,8 @@ public enum DiscriminatorStepCheck {
                 let got = try answer(learner.parts, real)
                 let context = "D 6-8-1 with dropout, a batch of 5, step \(round) of 2"
                 try expectClose("G's weights", learner.generatorWeightsNow, before.g, shape: [before.g.count],
-                                how: "unchanged", mistakes: [], context: context, hint: generatorMoved)
+                                how: "unchanged", mistakes: [], context: context, hint: generatorMoved,
+                                where: GANTwin.place(in: learner.step.generator))
                 var mistakes = [Mistake(noStep, before.d)]
                 if round == 1 {
                     mistakes += [Mistake(smoothing, unsmoothed.discriminatorWeights),
@@ -94,7 +109,8 @@ public enum DiscriminatorStepCheck {
                 }
                 try expectClose("D's weights", learner.discriminatorWeightsNow, library.discriminatorWeights,
                                 shape: [before.d.count], how: "the library's step from the same seed", mistakes: mistakes,
-                                context: context, hint: round == 2 ? notCleared : nil)
+                                context: context, hint: round == 2 ? notCleared : nil,
+                                where: GANTwin.place(in: learner.step.discriminator))
                 try expectClose("the loss", Float(got.loss), expected.loss, how: "the library's step", context: context)
                 try expectClose("D(x)", Float(got.realScore), expected.realScore, how: "the library's step",
                                 context: context)
@@ -132,7 +148,8 @@ public enum GeneratorStepCheck {
                 let got = try answer(learner.parts)
                 let context = "G 4-8-6, D 6-8-1 with dropout, a batch of 5, step \(round) of 2"
                 try expectClose("D's weights", learner.discriminatorWeightsNow, before.d, shape: [before.d.count],
-                                how: "unchanged", context: context, hint: discriminatorLearnt)
+                                how: "unchanged", context: context, hint: discriminatorLearnt,
+                                where: GANTwin.place(in: learner.step.discriminator))
                 try expectClose("the loss", Float(got), expected, how: "the library's step",
                                 mistakes: round == 1 ? [Mistake(saturating, [towardsFakeLoss]),
                                                         Mistake(saturating, [-towardsFakeLoss])] : [],
@@ -141,7 +158,8 @@ public enum GeneratorStepCheck {
                                 shape: [before.g.count], how: "the library's step from the same seed",
                                 mistakes: [Mistake(noGradient, before.g)]
                                     + (round == 1 ? [Mistake(saturating, towardsFake.generatorWeights)] : []),
-                                context: context, hint: round == 2 ? notCleared : nil)
+                                context: context, hint: round == 2 ? notCleared : nil,
+                                where: GANTwin.place(in: learner.step.generator))
             }
             return "two steps match the library's G step from the same seed (G's weights, D's untouched, the loss)"
         }
