@@ -26,8 +26,10 @@ public final class VariationalAutoencoder {
     private let encoderJoin = JoinColumns(), decoderJoin = JoinColumns()
 
     /// The layers draw their initial weights from `rng` in PyTorch's order (fc1, fc21, fc22, fc3,
-    /// fc4); the sampler draws its noise ε from `rng` too, during training.
-    public init(latentSize: Int, conditional: Bool, imageSize: Int = 784, hiddenSize: Int = 400, rng: RandomGenerator) {
+    /// fc4); the sampler draws its noise ε from `rng` too, during training (`sampler`: another kind of
+    /// sampler on the same `rng`, as `--mine` gives).
+    public init(latentSize: Int, conditional: Bool, imageSize: Int = 784, hiddenSize: Int = 400,
+                sampler: Reparameterize? = nil, rng: RandomGenerator) {
         (self.latentSize, self.imageSize, self.hiddenSize) = (latentSize, imageSize, hiddenSize)
         isConditional = conditional
         let labels = conditional ? Self.classes : 0
@@ -36,7 +38,7 @@ public final class VariationalAutoencoder {
         logVarianceHead = Linear(hiddenSize, latentSize, rng: rng)
         decoder = Sequential(
             Linear(latentSize + labels, hiddenSize, rng: rng), ReLU(), Linear(hiddenSize, imageSize, rng: rng))
-        sampler = Reparameterize(rng: rng)
+        self.sampler = sampler ?? Reparameterize(rng: rng)
         generator = Sequential(decoder, Sigmoid())
         encoder.needsInputGradient = false          // the input is data: no gradient needed for it
     }

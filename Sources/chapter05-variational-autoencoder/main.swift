@@ -11,6 +11,7 @@
 
 import ArgumentParser
 import Backprop
+import ExerciseChecker
 import Foundation
 import Models
 import Workbook
@@ -36,6 +37,7 @@ struct Options: ParsableCommand {
             help: ArgumentHelp("Chapter 3's reference run, shown beside this one.", valueName: "folder"))
     var ganReference = "output/reference/chapter03-gan"
     @OptionGroup var common: GenerativeOptions<Defaults>   // --epochs, --lr, --resume, --generate, --seed, ...
+    @OptionGroup var mine: MineOptions                      // --mine: train with your answers (Sources/Exercises)
 
     func validate() throws {
         try require((1...100).contains(latent), "--latent must be between 1 and 100 (got \(latent))")
@@ -56,11 +58,15 @@ let rng = RandomGenerator(seed: options.common.run.seed)  // the one source of r
 // encoder 784-400 (ReLU), two heads 400-Z for μ and log σ², z = μ + σ·ε, decoder Z-400-784 (ReLU,
 // then logits; the picture is their sigmoid). Written out in Sources/Models/VariationalAutoencoder.swift.
 
-let vae = VariationalAutoencoder(latentSize: latentSize, conditional: conditional, rng: rng)
-let optimizer = Adam(vae.parameters, learningRate: learningRate)
+// --mine: your answers to this chapter's exercises (Sources/Exercises) in place of the library's parts
+let yours = exitOnError {
+    try YourAnswers(options.mine, candidates: ["reparameterize-backward", "kl-gradient", "adam-update"])
+}
+let vae = VariationalAutoencoder(latentSize: latentSize, conditional: conditional, sampler: yours.sampler(rng: rng), rng: rng)
+let optimizer = yours.optimizer(Adam(vae.parameters, learningRate: learningRate))
 // The step: its forward and backward passes are written out in Sources/Models/Steps/VAEStep.swift
 // (the text quotes them), where bench times the very same function.
-let vaeStep = VAEStep(vae: vae, optimizer: optimizer, beta: beta)
+let vaeStep = VAEStep(vae: vae, optimizer: optimizer, beta: beta, kl: yours.klDivergence())
 let pictures = SamplePictures(run: run, generator: vae.generator, layout: .gray(side: 28), zoom: zoom, range: 0...1)
 
 // The settings, declared once: what a checkpoint must match, the report's table, metrics.json.
@@ -147,6 +153,7 @@ func writeNotebook(_ status: RunStatus) throws {
         history.map { ["\($0.epoch)", fixed($0.training.loss, 2), fixed($0.test.loss, 2),
                        fixed($0.test.reconstruction, 2), fixed($0.test.divergence, 2), fixed($0.seconds, 1)] })
     notebook.epochPictures(history.map(\.epoch))
+    yours.record(in: notebook)   // which parts were yours (with --mine)
     _ = try training.lossChart(beta: beta).draw(into: run.outputFolder, name: "loss")
     try notebook.digitScore(history, drawer: "the VAE")
     guard let last = history.last else { return try notebook.write(status) }

@@ -51,6 +51,18 @@ struct YourAnswersTests {
         #expect(report.contains("| `linear-backward` | yours | up to rounding |"))
     }
 
+    @Test func chapter5WithExactAnswersIsTheLibrarysRunBitForBit() throws {
+        let common = ["--limit", "256", "--batch-size", "64", "--epochs", "1", "--no-score"]
+        let library = Chapters.folder("mine-library-5"), yours = Chapters.folder("mine-yours-5")
+        let a = try Chapters.run("chapter05-variational-autoencoder", common + ["--output-dir", library.path])
+        let b = try Chapters.run("chapter05-variational-autoencoder", common + ["--output-dir", yours.path, "--mine"])
+        #expect(a.status == 0 && b.status == 0, "\(a.errors)\(b.errors)")
+        for id in ["reparameterize-backward", "kl-gradient", "adam-update"] {
+            #expect(b.output.contains("yours: \(id) (the library's numbers, bit for bit)"), "\(b.output)")
+        }
+        #expect(try weights(library) == weights(yours))
+    }
+
     @Test func anAnswerTheChapterCannotUseIsRefused() throws {
         let result = try Chapters.run("chapter01-autoencoder", ["--mine-only", "generator-step",
                                                                 "--output-dir", Chapters.folder("mine-refused").path])

@@ -12,7 +12,9 @@ import Foundation
 /// The network predicts log σ² rather than σ: any real number is a valid log-variance, so no
 /// constraint is needed. ε comes from the seeded generator (same seed, same run). In evaluation
 /// mode z = μ: the code's centre, without noise.
-public final class Reparameterize {
+///
+/// The class is open so that `--mine` can put a learner's backward pass in its place (Sources/Exercises).
+open class Reparameterize {
     private let rng: RandomGenerator
     public private(set) var isTraining = true
     private let epsilon = Tensor(shape: [0]), output = Tensor(shape: [0])
@@ -41,7 +43,11 @@ public final class Reparameterize {
     }
 
     /// dLoss/dμ and dLoss/dlog σ² from dLoss/dz, for the most recent forward.
-    public func backward(_ dz: Tensor) -> (mean: Tensor, logVariance: Tensor) {
+    /// ε and log σ² of the most recent forward.
+    public var lastNoise: Tensor { epsilon }
+    public var lastLogVariance: Tensor? { logVariance }
+
+    open func backward(_ dz: Tensor) -> (mean: Tensor, logVariance: Tensor) {
         guard let logVariance else { preconditionFailure("Reparameterize.backward called before forward") }
         precondition(
             dz.shape == logVariance.shape,

@@ -10,8 +10,8 @@ import Foundation
 ///     backward:  dμ = μ / B,   dlog σ² = (σ² − 1) / (2B)     (times `weight`)
 ///
 /// The divergence is 0 exactly when μ = 0 and σ² = 1. `weight` scales the value and its gradient
-/// (β of a β-VAE).
-public final class KLDivergenceLoss {
+/// (β of a β-VAE). The class is open so that `--mine` can put a learner's gradient in its place.
+open class KLDivergenceLoss {
     private let meanGradient = Tensor(shape: [0]), logVarianceGradient = Tensor(shape: [0])
     private var mean: Tensor?, logVariance: Tensor?, weight: Float = 1
     /// The divergence itself (without `weight`) at the most recent forward, in nats per example.
@@ -31,7 +31,13 @@ public final class KLDivergenceLoss {
     }
 
     /// dLoss/dμ and dLoss/dlog σ² for the most recent forward.
-    public func backward() -> (mean: Tensor, logVariance: Tensor) {
+    /// μ, log σ² and the weight of the most recent forward.
+    public var lastInputs: (mean: Tensor, logVariance: Tensor, weight: Float)? {
+        guard let mean, let logVariance else { return nil }
+        return (mean, logVariance, weight)
+    }
+
+    open func backward() -> (mean: Tensor, logVariance: Tensor) {
         guard let mean, let logVariance else { preconditionFailure("KLDivergenceLoss.backward called before forward") }
         meanGradient.reshape(to: mean.shape)
         logVarianceGradient.reshape(to: mean.shape)

@@ -78,6 +78,16 @@ public final class YourAnswers {
     /// The optimiser, with the learner's update when `adam-update` is plugged in.
     public func optimizer(_ adam: Adam) -> Optimizer { plugged.contains("adam-update") ? YourAdam(adam) : adam }
 
+    /// Chapter 5's sampler, with the learner's backward pass when `reparameterize-backward` is plugged in.
+    public func sampler(rng: RandomGenerator) -> Reparameterize {
+        plugged.contains("reparameterize-backward") ? YourReparameterize(rng: rng) : Reparameterize(rng: rng)
+    }
+
+    /// Chapter 5's KL term, with the learner's gradient when `kl-gradient` is plugged in.
+    public func klDivergence() -> KLDivergenceLoss {
+        plugged.contains("kl-gradient") ? YourKLDivergence() : KLDivergenceLoss()
+    }
+
     /// Chapter 3's step, with the learner's D and G steps (and, inside them, loss and Adam) where plugged in.
     public func ganStep(_ step: GANStep) -> GANTrainingStep {
         let ids = Set(plugged)
@@ -155,6 +165,23 @@ enum Probe {
             guard let (value, gradient) = try? binaryCrossEntropyOnLogits(logits: x.values, targets: targets.values)
             else { return false }
             return value == loss && gradient == bce.backward().values
+        case "reparameterize-backward", "kl-gradient":
+            let mean = Tensor(shape: [3, 7]), logVariance = Tensor(shape: [3, 7])
+            mean.fillUniform(using: rng, low: -1, high: 1)
+            logVariance.fillUniform(using: rng, low: -2, high: 1)
+            if id == "kl-gradient" {
+                let (library, mine) = (KLDivergenceLoss(), YourKLDivergence())
+                _ = library.forward(mean: mean, logVariance: logVariance)
+                _ = mine.forward(mean: mean, logVariance: logVariance)
+                let (a, b) = (library.backward(), mine.backward())
+                return a.mean.values == b.mean.values && a.logVariance.values == b.logVariance.values
+            }
+            let library = Reparameterize(rng: RandomGenerator(seed: 8))
+            let mine = YourReparameterize(rng: RandomGenerator(seed: 8))
+            _ = library.forward(mean: mean, logVariance: logVariance)
+            _ = mine.forward(mean: mean, logVariance: logVariance)
+            let (a, b) = (library.backward(dy), mine.backward(dy))
+            return a.mean.values == b.mean.values && a.logVariance.values == b.logVariance.values
         case "discriminator-step", "generator-step":
             let library = GANTwin(), mine = GANTwin()
             if id == "discriminator-step" {

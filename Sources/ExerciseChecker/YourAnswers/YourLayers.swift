@@ -107,3 +107,36 @@ final class YourAdam: Optimizer {
     }
 }
 
+
+/// The VAE's sampler with the learner's `reparameterizeBackward`.
+final class YourReparameterize: Reparameterize {
+    private let meanGradient = Tensor(shape: [0]), logVarianceGradient = Tensor(shape: [0])
+
+    override func backward(_ dz: Tensor) -> (mean: Tensor, logVariance: Tensor) {
+        let (dMean, dLogVariance) = yours("reparameterize-backward") {
+            try reparameterizeBackward(outputGradient: dz.array, noise: lastNoise.array, logVariance: lastLogVariance!.array)
+        }
+        meanGradient.reshape(to: dz.shape)
+        logVarianceGradient.reshape(to: dz.shape)
+        meanGradient.set(dMean, what: "reparameterizeBackward's dμ")
+        logVarianceGradient.set(dLogVariance, what: "reparameterizeBackward's dlog σ²")
+        return (meanGradient, logVarianceGradient)
+    }
+}
+
+/// The VAE's KL term with the learner's `klDivergenceGradient` (times the weight β).
+final class YourKLDivergence: KLDivergenceLoss {
+    private let meanGradient = Tensor(shape: [0]), logVarianceGradient = Tensor(shape: [0])
+
+    override func backward() -> (mean: Tensor, logVariance: Tensor) {
+        let (mean, logVariance, weight) = lastInputs!
+        let (dMean, dLogVariance) = yours("kl-gradient") {
+            try klDivergenceGradient(mean: mean.array, logVariance: logVariance.array, batch: mean.rows)
+        }
+        meanGradient.reshape(to: mean.shape)
+        logVarianceGradient.reshape(to: mean.shape)
+        meanGradient.set(dMean.map { $0 * weight }, what: "klDivergenceGradient's dμ")
+        logVarianceGradient.set(dLogVariance.map { $0 * weight }, what: "klDivergenceGradient's dlog σ²")
+        return (meanGradient, logVarianceGradient)
+    }
+}

@@ -10,10 +10,11 @@ public final class VAEStep {
     public let vae: VariationalAutoencoder
     public let optimizer: Optimizer
     public let beta: Float
-    let bce = BCEWithLogitsLoss(), kl = KLDivergenceLoss()
+    let bce = BCEWithLogitsLoss(), kl: KLDivergenceLoss
 
-    public init(vae: VariationalAutoencoder, optimizer: Optimizer, beta: Float) {
+    public init(vae: VariationalAutoencoder, optimizer: Optimizer, beta: Float, kl: KLDivergenceLoss = KLDivergenceLoss()) {
         self.vae = vae
+        self.kl = kl
         self.optimizer = optimizer
         self.beta = beta
     }
