@@ -46,7 +46,11 @@ public struct Grader {
         let name = student.lastPathComponent
         let grade: Grade
         if build.status != 0 {
-            let errors = (build.output + build.errors).split(separator: "\n").filter { $0.contains("error:") }.prefix(10)
+            let errors = (build.output + build.errors).split(separator: "\n")
+                .filter { $0.contains("error:") && !$0.trimmingCharacters(in: .whitespaces).hasPrefix("|")
+                    && !$0.contains("emit-module command failed") }
+                .map { $0.replacingOccurrences(of: workFolder.standardizedFileURL.path + "/", with: "") }
+                .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.prefix(10)
             grade = Grade(student: name, built: false, buildErrors: errors.joined(separator: "\n"), passes: 0,
                           of: exercises.count, exercises: [])
         } else {
