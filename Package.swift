@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", "Backprop", "Models"], swiftSettings: fastMath),
         // Runs the chapter programs end to end (so it depends on them: they are built first).
         .testTarget(name: "ChapterTests",
-                    dependencies: ["Workbook", "Backprop", "Models", "bench", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
+                    dependencies: ["Workbook", "Backprop", "Models", "Exercises", "bench", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
                                    "chapter04-celeba-gan", "chapter05-variational-autoencoder", "chapter06-dcgan", "gan-dynamics", "score-digits", "compare", "book"]),
     ],
     swiftLanguageModes: [.v5]
