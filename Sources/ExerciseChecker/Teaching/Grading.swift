@@ -71,16 +71,21 @@ public struct Grader {
         return grade
     }
 
-    /// The work folder: a copy of the teacher's repository, made once.
+    /// The work folder: a copy of the teacher's repository, brought up to date on every call (files
+    /// that changed are copied again, so the build after it recompiles only what changed).
     func prepareWorkFolder() throws {
-        let marker = workFolder.appendingPathComponent("Package.swift")
-        guard !FileManager.default.fileExists(atPath: marker.path) else { return }
-        try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
-        for path in try StudentEdition.files(of: teacher) where !path.hasPrefix("output/") {
-            let target = workFolder.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: teacher.appendingPathComponent(path), to: target)
+        let manager = FileManager.default
+        try manager.createDirectory(at: workFolder, withIntermediateDirectories: true)
+        for path in try StudentEdition.files(of: teacher)
+        where !path.hasPrefix("output/") && !path.hasPrefix(StudentEdition.exercisesFolder + "/") {
+            let source = teacher.appendingPathComponent(path), target = workFolder.appendingPathComponent(path)
+            if manager.contentsEqual(atPath: source.path, andPath: target.path) { continue }
+            try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? manager.removeItem(at: target)
+            try manager.copyItem(at: source, to: target)
         }
+        let exercises = workFolder.appendingPathComponent(StudentEdition.exercisesFolder)
+        try manager.createDirectory(at: exercises, withIntermediateDirectories: true)
     }
 
     /// Runs a command: its status, what it printed, and what it printed as errors.
