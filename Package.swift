@@ -63,7 +63,7 @@ let package = Package(
         // The notebook around it: data, images, charts, reports, progress, command-line options.
         .target(name: "Workbook",
                 dependencies: [
-                    "Backprop", "Models", "CPNG", "CJPEG", "CZlib", "CCmark",
+                    "Backprop", "Models", "CHardware", "CPNG", "CJPEG", "CZlib", "CCmark",
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
                     .product(name: "Crypto", package: "swift-crypto"),
                 ],

@@ -262,13 +262,13 @@ public final class TrainingLoop<Numbers: StepNumbers, Record: Codable> {
             (sums, weight, earlierSeconds) = (Array(repeating: 0, count: Numbers.names.count), 0, 0)
         }
         if sessionStart == nil {
+            Interruption.install()  // Ctrl-C: finish the step, save, explain how to continue
             let which = epochsToTrain.count == 1 ? "\(epochName) \(epochsToTrain.lowerBound)"
                 : "\(epochName)s \(epochsToTrain.lowerBound) to \(epochsToTrain.upperBound)"
             print(
                 "Training \(subject.map { $0 + " " } ?? "")for \(which) of \(epochCount), \(stepsPerEpoch) steps each "
                     + (shuffles ? "(batch \(batchSize)) " : "") + "on \(threads) threads"
             )
-            Interruption.install()  // Ctrl-C: finish the step, save, explain how to continue
             (sessionStart, sessionTotal) = (Date(), (epochCount - epoch + 1) * stepsPerEpoch - firstStep)
         }
         progress = ProgressBar(
