@@ -75,6 +75,10 @@ let chapter03WrongAnswers: [WrongAnswer] = [
         TanhBackwardCheck.check { y, _ in y.map { 1 - $0 * $0 } }
     },
 
+    WrongAnswer("tanh-backward", "the gradient negated", hint: "sign") {
+        TanhBackwardCheck.check { y, dy in zip(y, dy).map { -$1 * (1 - $0 * $0) } }
+    },
+
     WrongAnswer("leaky-relu-backward", "ReLU's backward: 0 where x < 0", hint: "negative-side-blocked") {
         LeakyReLUBackwardCheck.check { y, dy, _ in zip(y, dy).map { $0 > 0 ? $1 : 0 } }
     },
@@ -83,6 +87,12 @@ let chapter03WrongAnswers: [WrongAnswer] = [
     },
     WrongAnswer("leaky-relu-backward", "dy times y", hint: "scaled-by-output") {
         LeakyReLUBackwardCheck.check { y, dy, _ in zip(y, dy).map { $0 * $1 } }
+    },
+    WrongAnswer("leaky-relu-backward", "the slopes without dy", hint: "chain-rule") {
+        LeakyReLUBackwardCheck.check { y, _, slope in y.map { $0 > 0 ? 1 : slope } }
+    },
+    WrongAnswer("leaky-relu-backward", "the gradient negated", hint: "sign") {
+        LeakyReLUBackwardCheck.check { y, dy, slope in zip(y, dy).map { $0 > 0 ? -$1 : -slope * $1 } }
     },
 
     WrongAnswer("bce-logits", "the loss as it reads (overflows)", hint: "overflow") {

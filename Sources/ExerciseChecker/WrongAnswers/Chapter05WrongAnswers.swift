@@ -19,6 +19,11 @@ let chapter05WrongAnswers: [WrongAnswer] = [
             (zip(dz, eps).map { $0 * $1 }, (0..<dz.count).map { dz[$0] * eps[$0] * exp(lv[$0] / 2) / 2 })
         }
     },
+    WrongAnswer("reparameterize-backward", "both gradients negated", hint: "sign") {
+        ReparameterizeBackwardCheck.check { dz, eps, lv in
+            (dz.map { -$0 }, (0..<dz.count).map { -dz[$0] * eps[$0] * exp(lv[$0] / 2) / 2 })
+        }
+    },
 
     WrongAnswer("kl-gradient", "the 1/2 dropped", hint: "missing-half") {
         KLGradientCheck.check { mu, lv, b in (mu.map { 2 * $0 / Float(b) }, lv.map { (exp($0) - 1) / Float(b) }) }
