@@ -16,6 +16,9 @@ public final class Linear: Layer {
     private var input: Tensor?                         // remembered by forward for backward
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
+    /// dy of the last backward, and the second pass's output (Layers/SecondOrder.swift).
+    private(set) var lastOutputGradient: Tensor?
+    let outputGradientGradient = Tensor(shape: [0])
 
     public init(_ inputSize: Int, _ outputSize: Int, initializer: Initializer = .pytorchDefault,
                 rng: RandomGenerator) {
@@ -40,6 +43,7 @@ public final class Linear: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Linear.backward called before forward") }
         let batch = x.rows
+        lastOutputGradient = dy
         precondition(
             dy.shape == [batch, outputSize],
             "Linear.backward: dy has shape \(dy.shape), expected \([batch, outputSize])")
