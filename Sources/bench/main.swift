@@ -19,7 +19,7 @@ enum Part: String, ExpressibleByArgument, CaseIterable { case steps, kernels, co
 
 /// The training steps, by torch_ref.py's names.
 enum StepModel: String, ExpressibleByArgument, CaseIterable {
-    case ae, dae, gan, ganTiny = "gan-tiny", celeba, vae, dcgan, dcganMNIST = "dcgan-mnist"
+    case ae, dae, gan, ganTiny = "gan-tiny", celeba, vae, dcgan, dcganMNIST = "dcgan-mnist", wganGP = "wgan-gp"
 }
 
 /// The kernel shapes: every Linear layer of the chapters' networks at its batch size.
@@ -334,6 +334,24 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
             name: kind == .gan ? "gan (chapter 3)" : "gan-tiny (chapter 3 small)", batch: batch,
             flopsPerStep: Double(2 * batch * (3 * md * 2 + mg + 3 * mg + 3 * md))
         ) { _ = step(real: real) }  // torch_ref.py's count
+    // chapter 7: the critic's step with the gradient penalty (double backpropagation), then G's;
+    // chapter 3's networks, the critic without dropout (batch 64, as torch_ref.py's wgan-gp)
+    case .wganGP:
+        let networks = MLPGAN(generator: MLPGAN.digits.generatorSizes, discriminator: MLPGAN.digits.discriminatorSizes,
+                              generatorActivation: .leakyReLU(slope: 0.2), discriminatorDropout: 0,
+                              initializer: .pytorchDefault)
+        let (g, d) = networks.networks(rng: rng)
+        let step = WassersteinGPStep(generator: g, critic: d, latent: .normal, latentSize: 100, criticSteps: 1, rng: rng)
+        let real = Tensor(shape: [64, 784])
+        real.fillUniform(using: rng, low: -1, high: 1)
+        let mg = macs(networks.generatorSizes), md = macs(networks.discriminatorSizes)
+        // critic: G forward; on x̂ forward, input gradient, and its backward (the input gradient run
+        // forwards and the weight products: 3); on fake and real forward and weight gradient (2 each);
+        // G step: G forward and backward (3), critic forward and input gradient (2)
+        return StepBenchmark(name: "wgan-gp (chapter 7)", batch: 64,
+                             flopsPerStep: Double(2 * 64 * (mg + 5 * md + 4 * md + 3 * mg + 2 * md))) {
+            _ = step(real: real)
+        }
     case .vae:  // chapter 5 (batch 128, latent 20, β = 1)
         let vae = VariationalAutoencoder(latentSize: 20, conditional: false, rng: rng)
         let step = VAEStep(vae: vae, optimizer: Adam(vae.parameters, learningRate: 1e-3), beta: 1)
