@@ -28,8 +28,9 @@ public struct DCGAN: Sendable {
     public var stages: [Int] { size == 64 ? [8, 4, 2, 1] : [4, 2, 1] }
     public var imageSize: Int { channels * size * size }
 
-    /// G and D, their weights drawn from `rng` (G's first, layer by layer).
-    public func networks(rng: RandomGenerator) -> (generator: Sequential, discriminator: Sequential) {
+    /// G and D, their weights drawn from `rng` (G's first, layer by layer). `normalizeD: false`
+    /// leaves BatchNorm out of D, as a Wasserstein critic with a gradient penalty must (chapter 7).
+    public func networks(rng: RandomGenerator, normalizeD: Bool = true) -> (generator: Sequential, discriminator: Sequential) {
         let initial = Initializer.normal(std: 0.02)
         func norm(_ c: Int) -> BatchNorm { let layer = BatchNorm(c); layer.initializeLikeDCGAN(rng: rng); return layer }
         var g: [Layer] = [
@@ -62,8 +63,8 @@ public struct DCGAN: Sendable {
             d += [
                 Conv2d(
                     width * a, width * b, kernel: 4, stride: 2, padding: 1, bias: false, initializer: initial, rng: rng),
-                norm(width * b), LeakyReLU(slope: 0.2),
             ]
+            d += normalizeD ? [norm(width * b), LeakyReLU(slope: 0.2)] : [LeakyReLU(slope: 0.2)]
         }
         d += [
             Conv2d(width * stages[0], 1, kernel: 4, stride: 1, padding: 0, bias: false, initializer: initial, rng: rng),

@@ -28,6 +28,12 @@ public final class Conv2d: Layer {
     private let inputGradient = Tensor(shape: [0])
     private let paddedInput = Tensor(shape: [0])   // x with its border of zeros, from forward to backward
     private var readsPaddedInput = false            // whether the kernels read paddedInput (see `padImages`)
+    /// dy of the last backward, and the second pass's output (Layers/SecondOrder.swift).
+    private(set) var lastOutputGradient: Tensor?
+    let outputGradientGradient = Tensor(shape: [0])
+    var lastGeometry: ConvolutionGeometry? { geometry }
+    /// The padded copy's buffer, free again after backward: the second pass pads d̄x into it.
+    var paddingBuffer: Tensor { paddedInput }
 
     /// PyTorch's default initialisation bounds both by 1/sqrt(C·k·k); DCGAN uses `.normal(std: 0.02)`.
     public init(
@@ -71,6 +77,7 @@ public final class Conv2d: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input, let g = geometry else { preconditionFailure("Conv2d.backward called before forward") }
+        lastOutputGradient = dy
         precondition(
             dy.shape == [g.batch, outChannels, g.outHeight, g.outWidth],
             "Conv2d.backward: dy has shape \(dy.shape), expected \(output.shape)")

@@ -54,3 +54,31 @@ extension LeakyReLU: TwiceDifferentiable {
     /// when the weights move a little (except exactly at 0), so d̄y = d̄x ⊙ m, the same mask.
     public func backwardOfBackward(_ dxBar: Tensor) -> Tensor { backward(dxBar) }
 }
+
+extension Conv2d: TwiceDifferentiable {
+    /// backward was dx = col2im(Wᵀ · dy), linear in dy and in W, so (a DCGAN critic's layers):
+    ///     d̄x: [B, C, H, W]   dy: [B, O, Ho, Wo] (kept by backward)
+    ///     d̄y  = W · im2col(d̄x)          [B, O, Ho, Wo]   the convolution of d̄x, without the bias
+    ///     W̄  += dy · im2col(d̄x)ᵀ        [O, C·k·k]       the weight gradient, with d̄x as the input
+    /// (W[o, c, p, q] carries dy[b, o, i, j] to dx[b, c, i·s + p − pad, j·s + q − pad], where it meets d̄x.)
+    public func backwardOfBackward(_ dxBar: Tensor) -> Tensor {
+        guard let dy = lastOutputGradient, let g = lastGeometry else {
+            preconditionFailure("Conv2d.backwardOfBackward before backward")
+        }
+        precondition(dxBar.shape == [g.batch, inChannels, g.height, g.width], "Conv2d.backwardOfBackward: d̄x \(dxBar.shape)")
+        let padded = padImages(dxBar.data, g, into: paddingBuffer)
+        if !weight.isFrozen {
+            convolutionWeightGradient(weight.gradient.data, dxBar.data, dy.data, g, outChannels: outChannels,
+                                      paddedInput: padded)
+        }
+        outputGradientGradient.reshape(to: [g.batch, outChannels, g.outHeight, g.outWidth])
+        convolutionForward(outputGradientGradient.data, weight.value.data, dxBar.data, g, outChannels: outChannels,
+                           paddedInput: padded)
+        return outputGradientGradient
+    }
+}
+
+extension Reshape: TwiceDifferentiable {
+    /// backward copied dy into x's shape; the second pass copies d̄x into y's: the forward pass.
+    public func backwardOfBackward(_ dxBar: Tensor) -> Tensor { forward(dxBar) }
+}
