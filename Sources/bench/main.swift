@@ -20,6 +20,7 @@ enum Part: String, ExpressibleByArgument, CaseIterable { case steps, kernels, co
 /// The training steps, by torch_ref.py's names.
 enum StepModel: String, ExpressibleByArgument, CaseIterable {
     case ae, dae, gan, ganTiny = "gan-tiny", celeba, vae, dcgan, dcganMNIST = "dcgan-mnist", wganGP = "wgan-gp"
+    case wganGPConv = "wgan-gp-conv"
 }
 
 /// The kernel shapes: every Linear layer of the chapters' networks at its batch size.
@@ -349,6 +350,18 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
         // forwards and the weight products: 3); on fake and real forward and weight gradient (2 each);
         // G step: G forward and backward (3), critic forward and input gradient (2)
         return StepBenchmark(name: "wgan-gp (chapter 7)", batch: 64,
+                             flopsPerStep: Double(2 * 64 * (mg + 5 * md + 4 * md + 3 * mg + 2 * md))) {
+            _ = step(real: real)
+        }
+    // chapter 7 with chapter 6's networks on 32x32 digits, the critic without BatchNorm (batch 64)
+    case .wganGPConv:
+        let networks = DCGAN.digits(width: width)
+        let (g, d) = networks.networks(rng: rng, normalizeD: false)
+        let step = WassersteinGPStep(generator: g, critic: d, latent: .normal, latentSize: 100, criticSteps: 1, rng: rng)
+        let real = Tensor(shape: [64, networks.imageSize])
+        real.fillUniform(using: rng, low: -1, high: 1)
+        let (mg, md) = networks.multiplyAdds
+        return StepBenchmark(name: "wgan-gp-conv width \(width) (ch. 7)", batch: 64,
                              flopsPerStep: Double(2 * 64 * (mg + 5 * md + 4 * md + 3 * mg + 2 * md))) {
             _ = step(real: real)
         }
