@@ -30,10 +30,9 @@ struct GradientPenaltyTests {
         }
     }
 
-    @Test func thePenaltysGradientMatchesCentralDifferencesForEveryWeight() {
-        let rng = RandomGenerator(seed: 11)
-        let critic = critic(), penalty = GradientPenalty(weight: 10)
-        let x = randomInput([4, 6], rng: rng)
+    /// dP/dθ as the second backward pass adds it, against central differences of P, for every weight.
+    func checkPenaltyGradient(_ critic: Sequential, at x: Tensor, _ what: String) {
+        let penalty = GradientPenalty(weight: 10)
         critic.parameters.forEach { $0.gradient.fill(0) }
         _ = penalty.forwardBackward(critic, at: x)
         let analytic = critic.parameters.map { Tensor(copying: $0.gradient) }
@@ -44,7 +43,11 @@ struct GradientPenaltyTests {
         let results = checkGradients(tensors, epsilon: 1e-2, tolerance: GradientTolerance(absolute: 2e-3, relative: 1e-2)) {
             Double(penalty.forwardBackward(critic, at: x))
         }
-        expectAllPass(results, "the gradient penalty's dP/dθ")
+        expectAllPass(results, what)
+    }
+
+    @Test func thePenaltysGradientMatchesCentralDifferencesForEveryWeight() {
+        checkPenaltyGradient(critic(), at: randomInput([4, 6], rng: RandomGenerator(seed: 11)), "the gradient penalty's dP/dθ")
     }
 
     @Test func theConvolutionalCriticsPenaltyGradientMatchesCentralDifferences() {
@@ -56,17 +59,7 @@ struct GradientPenaltyTests {
             Reshape([1, 8, 8]), Conv2d(1, 2, kernel: 4, stride: 2, padding: 1, rng: rng), LeakyReLU(slope: 1),
             Conv2d(2, 4, kernel: 4, stride: 2, padding: 1, bias: false, rng: rng), LeakyReLU(slope: 1),
             Conv2d(4, 1, kernel: 2, stride: 1, padding: 0, bias: false, rng: rng), Reshape([1]))
-        let penalty = GradientPenalty(weight: 10), x = randomInput([3, 64], rng: rng)
-        critic.parameters.forEach { $0.gradient.fill(0) }
-        _ = penalty.forwardBackward(critic, at: x)
-        let analytic = critic.parameters.map { Tensor(copying: $0.gradient) }
-        let tensors = critic.parameters.enumerated().map { index, parameter in
-            (name: "parameter \(index) (\(parameter.name))", value: parameter.value, gradient: analytic[index])
-        }
-        let results = checkGradients(tensors, epsilon: 1e-2, tolerance: GradientTolerance(absolute: 2e-3, relative: 1e-2)) {
-            Double(penalty.forwardBackward(critic, at: x))
-        }
-        expectAllPass(results, "the convolutional critic's dP/dθ")
+        checkPenaltyGradient(critic, at: randomInput([3, 64], rng: rng), "the convolutional critic's dP/dθ")
     }
 
     @Test func epsilonIsDrawnOncePerExampleNotPerValue() {
