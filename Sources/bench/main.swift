@@ -342,7 +342,8 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
                               generatorActivation: .leakyReLU(slope: 0.2), discriminatorDropout: 0,
                               initializer: .pytorchDefault)
         let (g, d) = networks.networks(rng: rng)
-        let step = WassersteinGPStep(generator: g, critic: d, latent: .normal, latentSize: 100, criticSteps: 1, rng: rng)
+        let step = WassersteinStep(generator: g, critic: d, constraint: .gradientPenalty(weight: 10), latent: .normal,
+                                   latentSize: 100, criticSteps: 1, rng: rng)
         let real = Tensor(shape: [64, 784])
         real.fillUniform(using: rng, low: -1, high: 1)
         let mg = macs(networks.generatorSizes), md = macs(networks.discriminatorSizes)
@@ -357,7 +358,8 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
     case .wganGPConv:
         let networks = DCGAN.digits(width: width)
         let (g, d) = networks.networks(rng: rng, normalizeD: false)
-        let step = WassersteinGPStep(generator: g, critic: d, latent: .normal, latentSize: 100, criticSteps: 1, rng: rng)
+        let step = WassersteinStep(generator: g, critic: d, constraint: .gradientPenalty(weight: 10), latent: .normal,
+                                   latentSize: 100, criticSteps: 1, rng: rng)
         let real = Tensor(shape: [64, networks.imageSize])
         real.fillUniform(using: rng, low: -1, high: 1)
         let (mg, md) = networks.multiplyAdds

@@ -36,6 +36,19 @@ struct OptimizerTests {
         #expect(adam.stepCount == 2)
     }
 
+    @Test func rmspropTwoStepsByHand() {
+        let p = parameter([1, -1], gradient: [0.5, -2])
+        let rms = RMSProp([p], learningRate: 0.01, alpha: 0.9, epsilon: 1e-8)
+        rms.step()
+        // v = 0.1 g²: 0.025 and 0.4; w −= 0.01 g / sqrt(v): 1 − 0.01·0.5/0.158114 = 0.968377, −1 + 0.01·2/0.632456 = −0.968377
+        #expect(abs(p.value[0] - 0.968377) < 2e-6 && abs(p.value[1] - -0.968377) < 2e-6, "got \(p.value.values)")
+        p.gradient[0] = 1; p.gradient[1] = 0
+        rms.step()
+        // v = 0.9·0.025 + 0.1·1 = 0.1225, sqrt 0.35: w = 0.968377 − 0.01/0.35 = 0.939806; v₂ = 0.36, g = 0: unchanged
+        #expect(abs(p.value[0] - 0.939806) < 2e-6 && abs(p.value[1] - -0.968377) < 2e-6, "got \(p.value.values)")
+        #expect(rms.stepCount == 2 && rms.state.count == 1)
+    }
+
     @Test func sgdWithMomentumByHand() {
         let p = parameter([1, 1], gradient: [0.5, -1])
         let sgd = SGD([p], learningRate: 0.1, momentum: 0.9)

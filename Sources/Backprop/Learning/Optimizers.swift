@@ -51,6 +51,40 @@ public final class SGD: Optimizer {
     }
 }
 
+/// RMSProp (Tieleman and Hinton, 2012), as PyTorch defines it: a running average of the squared
+/// gradient scales each weight's step, without Adam's running direction (no momentum), which the
+/// original Wasserstein GAN needed: its critic's target moves too much for momentum to help.
+///     v = alpha * v + (1 - alpha) * g^2;   w -= lr * g / (sqrt(v) + eps)
+public final class RMSProp: Optimizer {
+    public let parameters: [Parameter]
+    public var learningRate: Float
+    public let alpha: Float, epsilon: Float
+    public var stepCount = 0
+    public let squareAverages: [Tensor]   // v
+    public var state: [(name: String, tensor: Tensor)] {
+        squareAverages.enumerated().map { ("v.\($0.offset)", $0.element) }
+    }
+
+    public init(_ parameters: [Parameter], learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8) {
+        (self.parameters, self.learningRate, self.alpha, self.epsilon) = (parameters, learningRate, alpha, epsilon)
+        squareAverages = parameters.map { Tensor(shape: $0.value.shape) }
+    }
+
+    public func step() {
+        stepCount += 1
+        let (a, lr, eps) = (alpha, learningRate, epsilon)
+        for (parameter, average) in zip(parameters, squareAverages) {
+            let w = parameter.value.data, g = parameter.gradient.data, v = average.data
+            Parallel.forEachRange(parameter.value.count, unit: 64, work: parameter.value.count * 6) { range in
+                for i in range {
+                    v[i] = a * v[i] + (1 - a) * g[i] * g[i]
+                    w[i] -= lr * g[i] / (v[i].squareRoot() + eps)
+                }
+            }
+        }
+    }
+}
+
 /// Adam (Kingma and Ba, 2015): each weight gets its own step size from running averages of its
 /// gradient (m, the direction) and of its squared gradient (v, the scale).
 ///     g = grad + weightDecay * w

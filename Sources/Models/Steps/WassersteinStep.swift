@@ -1,28 +1,49 @@
 import Backprop
 
-// The training step of chapter 7's Wasserstein GAN with gradient penalty (Gulrajani et al. 2017),
-// and the one bench times. D is a critic: no sigmoid, its score is any real number, and the
-// difference of its mean scores on real and fake images estimates the Wasserstein-1 distance
-// between them, as long as it is 1-Lipschitz, which the gradient penalty asks of it.
+// The training step of chapter 7's Wasserstein GANs, and the one bench times. D is a critic: no
+// sigmoid, its score is any real number, and the difference of its mean scores on real and fake
+// images estimates the Wasserstein-1 distance between them, as long as the critic is 1-Lipschitz.
+// Three ways to keep it so, side by side (`Lipschitz`).
+
+/// How the critic is kept 1-Lipschitz.
+public enum Lipschitz: Sendable, Equatable {
+    /// WGAN (Arjovsky, Chintala and Bottou, 2017): every weight clipped to [−limit, limit] after each
+    /// critic step; RMSProp, as the paper found momentum unstable here.
+    case weightClipping(limit: Float)
+    /// WGAN-GP (Gulrajani et al. 2017): λ (‖∇D(x̂)‖ − 1)² added to the critic's loss (a second
+    /// backward pass); Adam with β1 = 0, β2 = 0.9.
+    case gradientPenalty(weight: Float)
+    /// SN-GAN (Miyato et al. 2018): the critic's layers divide their weights by their largest
+    /// singular value themselves (Layers/SpectralNormalization.swift); the step adds nothing. Adam (0, 0.9).
+    case spectralNormalization
+}
 
 /// One step: the critic learns `criticSteps` times, then G once.
-public final class WassersteinGPStep: GANTrainingStep {
+public final class WassersteinStep: GANTrainingStep {
     public let generator: Layer, discriminator: Layer
     public let generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer
-    public let latent: Latent, latentSize: Int, criticSteps: Int
-    public let penalty: GradientPenalty
+    public let latent: Latent, latentSize: Int, criticSteps: Int, constraint: Lipschitz
+    public let penalty: GradientPenalty?
     let rng: RandomGenerator
     let z = Tensor(shape: [0]), fake = Tensor(shape: [0]), interpolated = Tensor(shape: [0])
     let scoreGradient = Tensor(shape: [0])
 
-    /// Adam as the paper sets it for WGAN-GP: β1 = 0 (no momentum: the critic's target moves every
-    /// step), β2 = 0.9; λ = 10.
-    public init(generator: Layer, critic: TwiceDifferentiable, learningRate: Float = 1e-4, penaltyWeight: Float = 10,
+    public init(generator: Layer, critic: Layer, constraint: Lipschitz, learningRate: Float = 1e-4,
                 latent: Latent, latentSize: Int, criticSteps: Int, rng: RandomGenerator) {
-        (self.generator, discriminator) = (generator, critic)
-        generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0, beta2: 0.9)
-        discriminatorOptimizer = Adam(critic.parameters, learningRate: learningRate, beta1: 0, beta2: 0.9)
-        penalty = GradientPenalty(weight: penaltyWeight)
+        (self.generator, discriminator, self.constraint) = (generator, critic, constraint)
+        if case .weightClipping = constraint {
+            generatorOptimizer = RMSProp(generator.parameters, learningRate: learningRate)
+            discriminatorOptimizer = RMSProp(critic.parameters, learningRate: learningRate)
+        } else {
+            generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0, beta2: 0.9)
+            discriminatorOptimizer = Adam(critic.parameters, learningRate: learningRate, beta1: 0, beta2: 0.9)
+        }
+        if case .gradientPenalty(let weight) = constraint {
+            precondition(critic is TwiceDifferentiable, "a gradient penalty needs a critic it can differentiate twice")
+            penalty = GradientPenalty(weight: weight)
+        } else {
+            penalty = nil
+        }
         (self.latent, self.latentSize, self.criticSteps, self.rng) = (latent, latentSize, criticSteps, rng)
     }
 
@@ -34,18 +55,20 @@ public final class WassersteinGPStep: GANTrainingStep {
         return GANStepNumbers(discriminatorLoss: c.loss, generatorLoss: g, realScore: c.real, fakeScore: c.fake)
     }
 
-    /// The critic's step: its loss mean D(G(z)) − mean D(x) + λ (‖∇D(x̂)‖ − 1)², and its mean scores.
+    /// The critic's step: its loss mean D(G(z)) − mean D(x) (+ the penalty), and its mean scores.
     public func criticStep(real: Tensor) -> (loss: Double, real: Double, fake: Double) {
-        let critic = discriminator as! TwiceDifferentiable, b = real.rows
+        let critic = discriminator, b = real.rows
         // region: the critic step
         critic.isFrozen = false
         discriminatorOptimizer.zeroGradients()
         latent.sample(z, count: b, size: latentSize, using: rng)             // z: [B, 100]
         fake.reshape(to: real.shape)
         fake.copy(from: generator.forward(z))                               // G(z): [B, 784], a constant here
-        GradientPenalty.interpolate(real, fake, into: interpolated, using: rng)   // x̂, one ε per image
-        let penaltyValue = penalty.forwardBackward(critic, at: interpolated)      // adds dP/dθ (double backprop)
-
+        var penaltyValue: Float = 0
+        if let penalty, let critic = critic as? TwiceDifferentiable {
+            GradientPenalty.interpolate(real, fake, into: interpolated, using: rng)   // x̂, one ε per image
+            penaltyValue = penalty.forwardBackward(critic, at: interpolated)      // adds dP/dθ (double backprop)
+        }
         critic.needsInputGradient = false                                   // its inputs are data here
         scoreGradient.reshape(to: [b, 1])
         let fakeScore = mean(critic.forward(fake))                          // mean D(G(z))
@@ -55,6 +78,12 @@ public final class WassersteinGPStep: GANTrainingStep {
         scoreGradient.fill(-1 / Float(b))                                   // the loss has −mean D(x)
         _ = critic.backward(scoreGradient)
         discriminatorOptimizer.step()
+        if case .weightClipping(let c) = constraint {                       // WGAN: every weight in [−c, c]
+            for parameter in critic.parameters {
+                let w = parameter.value.data
+                for i in 0..<parameter.value.count { w[i] = min(max(w[i], -c), c) }
+            }
+        }
         // endregion
         return (fakeScore - realScore + Double(penaltyValue), realScore, fakeScore)
     }
