@@ -43,13 +43,14 @@ public final class GradientPenalty {
         norms = [Float](repeating: 0, count: b)
         var sum = 0.0
         for row in 0..<b {
+            let gRow = g.data + row * n, out = gradientGradient.data + row * n
             var squares: Float = 0
-            for j in 0..<n { squares += g[row, j] * g[row, j] }
+            for j in 0..<n { squares += gRow[j] * gRow[j] }
             let norm = (squares + 1e-12).squareRoot()                   // ‖g_b‖, safe at g = 0
             norms[row] = norm
             sum += Double((norm - 1) * (norm - 1))
             let scale = weight / Float(b) * 2 * (norm - 1) / norm       // dP/dg_b = scale · g_b
-            for j in 0..<n { gradientGradient[row, j] = scale * g[row, j] }
+            for j in 0..<n { out[j] = scale * gRow[j] }
         }
         _ = critic.backwardOfBackward(gradientGradient)                 // dP/dθ, through the backward pass
         return weight * Float(sum / Double(b))
@@ -61,8 +62,9 @@ public final class GradientPenalty {
         into.reshape(to: real.shape)
         let n = real.columns
         for row in 0..<real.rows {
+            let x = real.data + row * n, xFake = fake.data + row * n, mixed = into.data + row * n
             let e = rng.uniform()                                       // one ε for the whole example
-            for j in 0..<n { into[row, j] = e * real[row, j] + (1 - e) * fake[row, j] }
+            for j in 0..<n { mixed[j] = e * x[j] + (1 - e) * xFake[j] }
         }
     }
 }

@@ -113,11 +113,9 @@ public struct Supervisor: Sendable {
 }
 
 /// How a verdict reads on a terminal: the verdict, what was found, and the hint.
-public func describe(_ outcome: Outcome, verbose: Bool = true) -> String {
+public func describe(_ outcome: Outcome) -> String {
     let v = outcome.verdict
-    var text = "\(outcome.exercise): \(v.status.rawValue)"
-    guard verbose, v.status != .notWrittenYet else { return text + (v.status == .notWrittenYet ? " (\(outcome.file))" : "") }
-    text += "\n    " + v.message
-    if let hint = v.hint { text += "\n    Hint (\(hint.id)): " + hint.text }
-    return text
+    guard v.status != .notWrittenYet else { return "\(outcome.exercise): \(v.status.rawValue) (\(outcome.file))" }
+    return "\(outcome.exercise): \(v.status.rawValue)\n    \(v.message)"
+        + (v.hint.map { "\n    Hint (\($0.id)): \($0.text)" } ?? "")
 }

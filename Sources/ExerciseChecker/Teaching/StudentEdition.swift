@@ -53,8 +53,8 @@ public enum StudentEdition {
         }
         return walker.compactMap { $0 as? String }.filter { path in
             let first = path.split(separator: "/").first.map(String.init) ?? path
-            let isFile = (try? URL(fileURLWithPath: root.appendingPathComponent(path).path).resourceValues(
-                forKeys: [.isRegularFileKey]).isRegularFile) ?? false
+            let isFile = (try? root.appendingPathComponent(path).resourceValues(forKeys: [.isRegularFileKey]))?
+                .isRegularFile ?? false
             return isFile && !first.hasPrefix(".build") && first != ".git"
                 && !(first == "output" && !path.hasPrefix("output/reference/"))
         }

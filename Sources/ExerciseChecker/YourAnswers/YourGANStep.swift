@@ -24,7 +24,7 @@ final class YourGANStep: GANTrainingStep {
         if plugged.contains("bce-logits") {
             loss = { logits, targets in
                 let (value, g) = yours("bce-logits") {
-                    try binaryCrossEntropyOnLogits(logits: logits.array, targets: targets.array)
+                    try binaryCrossEntropyOnLogits(logits: logits.values, targets: targets.values)
                 }
                 gradient.reshape(to: logits.shape)
                 gradient.set(g, what: "binaryCrossEntropyOnLogits's gradient")

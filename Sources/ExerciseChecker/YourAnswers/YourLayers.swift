@@ -6,9 +6,8 @@ import Exercises
 // own: the parameters are those of the library's layer they stand in for, so optimisers and
 // checkpoints see no difference.
 
-/// The values of a tensor as an array, and back.
+/// An answer's array back into a tensor.
 extension Tensor {
-    var array: [Float] { values }
     func set(_ values: [Float], what: String) {
         precondition(values.count == count, "your \(what) returned \(values.count) values for a tensor of \(shape)")
         for i in 0..<count { self[i] = values[i] }
@@ -41,7 +40,7 @@ final class YourLinear: Layer {
     func backward(_ dy: Tensor) -> Tensor {
         let x = input!, batch = x.rows
         let (dx, dw, db) = yours("linear-backward") {
-            try linearBackward(input: x.array, weight: inner.weight.value.array, outputGradient: dy.array,
+            try linearBackward(input: x.values, weight: inner.weight.value.values, outputGradient: dy.values,
                                batch: batch, inputs: inner.inputSize, outputs: inner.outputSize)
         }
         // Backward adds into the gradients (several backward passes may feed one step).
@@ -72,7 +71,7 @@ final class YourActivation: Layer {
     }
 
     func backward(_ dy: Tensor) -> Tensor {
-        let dx = yours(id) { try backwardPass(output!.array, dy.array) }
+        let dx = yours(id) { try backwardPass(output!.values, dy.values) }
         inputGradient.reshape(to: dy.shape)
         inputGradient.set(dx, what: id)
         return inputGradient
@@ -94,9 +93,9 @@ final class YourAdam: Optimizer {
     func step() {
         inner.stepCount += 1
         for (index, parameter) in inner.parameters.enumerated() {
-            var w = parameter.value.array, m = inner.firstMoments[index].array, v = inner.secondMoments[index].array
+            var w = parameter.value.values, m = inner.firstMoments[index].values, v = inner.secondMoments[index].values
             yours("adam-update") {
-                try adamUpdate(weights: &w, gradients: parameter.gradient.array, m: &m, v: &v, step: inner.stepCount,
+                try adamUpdate(weights: &w, gradients: parameter.gradient.values, m: &m, v: &v, step: inner.stepCount,
                                learningRate: inner.learningRate, beta1: inner.beta1, beta2: inner.beta2,
                                epsilon: inner.epsilon, weightDecay: inner.weightDecay)
             }
@@ -114,7 +113,7 @@ final class YourReparameterize: Reparameterize {
 
     override func backward(_ dz: Tensor) -> (mean: Tensor, logVariance: Tensor) {
         let (dMean, dLogVariance) = yours("reparameterize-backward") {
-            try reparameterizeBackward(outputGradient: dz.array, noise: lastNoise.array, logVariance: lastLogVariance!.array)
+            try reparameterizeBackward(outputGradient: dz.values, noise: lastNoise.values, logVariance: lastLogVariance!.values)
         }
         meanGradient.reshape(to: dz.shape)
         logVarianceGradient.reshape(to: dz.shape)
@@ -131,7 +130,7 @@ final class YourKLDivergence: KLDivergenceLoss {
     override func backward() -> (mean: Tensor, logVariance: Tensor) {
         let (mean, logVariance, weight) = lastInputs!
         let (dMean, dLogVariance) = yours("kl-gradient") {
-            try klDivergenceGradient(mean: mean.array, logVariance: logVariance.array, batch: mean.rows)
+            try klDivergenceGradient(mean: mean.values, logVariance: logVariance.values, batch: mean.rows)
         }
         meanGradient.reshape(to: mean.shape)
         logVarianceGradient.reshape(to: mean.shape)
