@@ -24,9 +24,12 @@ public final class GradientPenalty {
     public init(weight: Float = 10) { self.weight = weight }
 
     /// P at x̂ [B, N], and dP/dθ added into the critic's parameters' gradients. The critic's score
-    /// must be [B, 1].
-    public func forwardBackward(_ critic: TwiceDifferentiable, at interpolated: Tensor) -> Float {
-        let b = interpolated.rows, n = interpolated.columns
+    /// must be [B, 1]. `columns`: the norm is over each row's first `columns` values (the image, when
+    /// a conditional critic's input ends with the label: the label is data, not a place between real
+    /// and fake; the penalty leaves its gradient alone). Default: all N.
+    public func forwardBackward(_ critic: TwiceDifferentiable, at interpolated: Tensor, columns: Int? = nil) -> Float {
+        let b = interpolated.rows, n = interpolated.columns, m = columns ?? n
+        precondition(m > 0 && m <= n, "the penalty's columns (\(m)) must be in 1...\(n)")
         let scores = critic.forward(interpolated)
         precondition(scores.shape == [b, 1], "the critic's score must be [B, 1], not \(scores.shape)")
         ones.reshape(to: [b, 1]); ones.fill(1)
@@ -45,12 +48,13 @@ public final class GradientPenalty {
         for row in 0..<b {
             let gRow = g.data + row * n, out = gradientGradient.data + row * n
             var squares: Float = 0
-            for j in 0..<n { squares += gRow[j] * gRow[j] }
+            for j in 0..<m { squares += gRow[j] * gRow[j] }
             let norm = (squares + 1e-12).squareRoot()                   // ‖g_b‖, safe at g = 0
             norms[row] = norm
             sum += Double((norm - 1) * (norm - 1))
             let scale = weight / Float(b) * 2 * (norm - 1) / norm       // dP/dg_b = scale · g_b
-            for j in 0..<n { out[j] = scale * gRow[j] }
+            for j in 0..<m { out[j] = scale * gRow[j] }
+            for j in m..<n { out[j] = 0 }                                // the label's columns: P does not see them
         }
         _ = critic.backwardOfBackward(gradientGradient)                 // dP/dθ, through the backward pass
         return weight * Float(sum / Double(b))

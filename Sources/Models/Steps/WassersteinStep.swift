@@ -18,7 +18,8 @@ public enum Lipschitz: Sendable, Equatable {
     case spectralNormalization
 }
 
-/// One step: the critic learns `criticSteps` times, then G once.
+/// One step: the critic learns from one batch of real images; after every `criticSteps`-th critic
+/// step, G learns once (WGAN's algorithm: each critic step sees fresh real images).
 public final class WassersteinStep: GANTrainingStep {
     public let generator: Layer, discriminator: Layer
     public let generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer
@@ -27,9 +28,15 @@ public final class WassersteinStep: GANTrainingStep {
     let rng: RandomGenerator
     let z = Tensor(shape: [0]), fake = Tensor(shape: [0]), interpolated = Tensor(shape: [0])
     let scoreGradient = Tensor(shape: [0])
+    /// A conditional GAN's labels for the batch, one-hot [B, classes], filled by the caller beside
+    /// the real images; they join z on G's way in and the image on the critic's (classes 0: none).
+    public let labels = Tensor(shape: [0]), classes: Int
+    private let generatorJoin = JoinColumns(), criticJoin = JoinColumns()
+    /// G's latest loss, reported by the critic steps between two G steps.
+    private var generatorLoss = 0.0
 
     public init(generator: Layer, critic: Layer, constraint: Lipschitz, learningRate: Float = 1e-4,
-                latent: Latent, latentSize: Int, criticSteps: Int, rng: RandomGenerator) {
+                latent: Latent, latentSize: Int, criticSteps: Int, classes: Int = 0, rng: RandomGenerator) {
         (self.generator, discriminator, self.constraint) = (generator, critic, constraint)
         if case .weightClipping = constraint {
             generatorOptimizer = RMSProp(generator.parameters, learningRate: learningRate)
@@ -44,15 +51,20 @@ public final class WassersteinStep: GANTrainingStep {
         } else {
             penalty = nil
         }
-        (self.latent, self.latentSize, self.criticSteps, self.rng) = (latent, latentSize, criticSteps, rng)
+        (self.latent, self.latentSize, self.criticSteps, self.classes, self.rng) =
+            (latent, latentSize, criticSteps, classes, rng)
     }
 
     public func callAsFunction(real: Tensor) -> GANStepNumbers {
-        var c = (loss: 0.0, real: 0.0, fake: 0.0)
-        for _ in 0..<criticSteps { c = criticStep(real: real) }
-        let g = generatorStep(batch: real.rows)
+        precondition(classes == 0 || labels.shape == [real.rows, classes],
+                     "the labels \(labels.shape) must be [\(real.rows), \(classes)], one-hot, beside the real images")
+        let c = criticStep(real: real)
+        // The critic's optimizer counts its steps (checkpoints keep the count): G's turn comes
+        // after every criticSteps-th, so a resumed run takes its G steps where the first would have.
+        if discriminatorOptimizer.stepCount % criticSteps == 0 { generatorLoss = generatorStep(batch: real.rows) }
         // For a critic, "scores" are its mean raw scores, not probabilities.
-        return GANStepNumbers(discriminatorLoss: c.loss, generatorLoss: g, realScore: c.real, fakeScore: c.fake)
+        return GANStepNumbers(discriminatorLoss: c.loss, generatorLoss: generatorLoss, realScore: c.real,
+                              fakeScore: c.fake)
     }
 
     /// The critic's step: its loss mean D(G(z)) − mean D(x) (+ the penalty), and its mean scores.
@@ -63,18 +75,19 @@ public final class WassersteinStep: GANTrainingStep {
         discriminatorOptimizer.zeroGradients()
         latent.sample(z, count: b, size: latentSize, using: rng)             // z: [B, 100]
         fake.reshape(to: real.shape)
-        fake.copy(from: generator.forward(z))                               // G(z): [B, 784], a constant here
+        fake.copy(from: generator.forward(generatorInput(z)))               // G(z): [B, 784], a constant here
         var penaltyValue: Float = 0
         if let penalty, let critic = critic as? TwiceDifferentiable {
             GradientPenalty.interpolate(real, fake, into: interpolated, using: rng)   // x̂, one ε per image
-            penaltyValue = penalty.forwardBackward(critic, at: interpolated)      // adds dP/dθ (double backprop)
+            penaltyValue = penalty.forwardBackward(critic, at: criticInput(interpolated),   // adds dP/dθ
+                                                   columns: real.columns)             // (double backprop)
         }
         critic.needsInputGradient = false                                   // its inputs are data here
         scoreGradient.reshape(to: [b, 1])
-        let fakeScore = mean(critic.forward(fake))                          // mean D(G(z))
+        let fakeScore = mean(critic.forward(criticInput(fake)))            // mean D(G(z))
         scoreGradient.fill(1 / Float(b))                                    // d mean / d score
         _ = critic.backward(scoreGradient)
-        let realScore = mean(critic.forward(real))                          // mean D(x)
+        let realScore = mean(critic.forward(criticInput(real)))            // mean D(x)
         scoreGradient.fill(-1 / Float(b))                                   // the loss has −mean D(x)
         _ = critic.backward(scoreGradient)
         discriminatorOptimizer.step()
@@ -95,15 +108,35 @@ public final class WassersteinStep: GANTrainingStep {
         discriminator.needsInputGradient = true
         generatorOptimizer.zeroGradients()
         latent.sample(z, count: b, size: latentSize, using: rng)
-        let score = mean(discriminator.forward(generator.forward(z)))      // mean D(G(z))
+        let score = mean(discriminator.forward(criticInput(generator.forward(generatorInput(z)))))  // mean D(G(z))
         scoreGradient.reshape(to: [b, 1]); scoreGradient.fill(-1 / Float(b))   // loss −mean D(G(z))
-        _ = generator.backward(discriminator.backward(scoreGradient))
+        _ = generator.backward(imageGradient(discriminator.backward(scoreGradient)))
         generatorOptimizer.step()
         // endregion
         return -score
     }
 
+    // A conditional GAN (Mirza and Osindero 2014) tells both players the digit: the one-hot label
+    // joins z on G's way in and the image on the critic's. The label is data: no gradient for it.
+    /// G's input: z [B, Z], or z ⊕ labels [B, Z + classes].
+    func generatorInput(_ z: Tensor) -> Tensor { classes == 0 ? z : generatorJoin.forward(z, labels) }
+    /// The critic's input: images [B, N], or images ⊕ labels [B, N + classes].
+    func criticInput(_ images: Tensor) -> Tensor { classes == 0 ? images : criticJoin.forward(images, labels) }
+    /// dLoss/dImage from the gradient of the critic's input: the label's columns dropped.
+    func imageGradient(_ dInput: Tensor) -> Tensor { classes == 0 ? dInput : criticJoin.backward(dInput).a }
+
     private func mean(_ scores: Tensor) -> Double {
         (0..<scores.count).reduce(0.0) { $0 + Double(scores[$1]) } / Double(scores.count)
+    }
+}
+
+extension Lipschitz: CustomStringConvertible {
+    /// How the settings and the report name it.
+    public var description: String {
+        switch self {
+        case .weightClipping(let limit): "weight clipping to [−\(limit), \(limit)]"
+        case .gradientPenalty(let weight): "gradient penalty, λ = \(weight)"
+        case .spectralNormalization: "spectral normalisation"
+        }
     }
 }
