@@ -50,6 +50,13 @@ struct GradientPenaltyTests {
         checkPenaltyGradient(critic(), at: randomInput([4, 6], rng: RandomGenerator(seed: 11)), "the gradient penalty's dP/dθ")
     }
 
+    @Test func aReLUCriticsPenaltyGradientMatchesCentralDifferences() {
+        // Appendix C's critic on points has ReLU: the same second pass with a slope of 0.
+        let rng = RandomGenerator(seed: 23)
+        let critic = Sequential(Linear(2, 8, rng: rng), ReLU(), Linear(8, 8, rng: rng), ReLU(), Linear(8, 1, rng: rng))
+        checkPenaltyGradient(critic, at: randomInput([4, 2], rng: rng), "the ReLU critic's dP/dθ")
+    }
+
     @Test func theConvolutionalCriticsPenaltyGradientMatchesCentralDifferences() {
         // A DCGAN critic in miniature, without BatchNorm: 1x8x8 -> 2x4x4 -> 4x2x2 -> 1. Its activations
         // have slope 1 here: a convolution's pre-activations are many, and a nudge of 1e-2 would flip

@@ -22,7 +22,7 @@ extension Sequential: TwiceDifferentiable {
         for layer in layers {
             guard let layer = layer as? TwiceDifferentiable else {
                 preconditionFailure("\(type(of: layer)) cannot be differentiated twice: a critic with a gradient "
-                                    + "penalty is made of Linear, LeakyReLU, convolutions and reshapes")
+                                    + "penalty is made of Linear, (Leaky)ReLU, convolutions and reshapes")
             }
             gradient = layer.backwardOfBackward(gradient)
         }
@@ -52,6 +52,11 @@ extension Linear: TwiceDifferentiable {
 extension LeakyReLU: TwiceDifferentiable {
     /// backward was dx = dy ⊙ m, with m = 1 where y > 0 and the slope elsewhere; m does not move
     /// when the weights move a little (except exactly at 0), so d̄y = d̄x ⊙ m, the same mask.
+    public func backwardOfBackward(_ dxBar: Tensor) -> Tensor { backward(dxBar) }
+}
+
+extension ReLU: TwiceDifferentiable {
+    /// The same argument with a slope of 0 (appendix C's critic on points).
     public func backwardOfBackward(_ dxBar: Tensor) -> Tensor { backward(dxBar) }
 }
 
