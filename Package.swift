@@ -76,6 +76,7 @@ let package = Package(
         .executableTarget(name: "chapter04-celeba-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter05-variational-autoencoder", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter06-dcgan", dependencies: chapterDependencies, swiftSettings: fastMath),
+        .executableTarget(name: "chapter07-wasserstein-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
 
         // Appendix C: a GAN on points of the line and the plane, where D's belief can be drawn everywhere.
         .executableTarget(name: "gan-dynamics", dependencies: chapterDependencies, swiftSettings: fastMath),
@@ -103,7 +104,8 @@ let package = Package(
         // Runs the chapter programs end to end (so it depends on them: they are built first).
         .testTarget(name: "ChapterTests",
                     dependencies: ["Workbook", "Backprop", "Models", "Exercises", "bench", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
-                                   "chapter04-celeba-gan", "chapter05-variational-autoencoder", "chapter06-dcgan", "gan-dynamics", "score-digits", "compare", "book"]),
+                                   "chapter04-celeba-gan", "chapter05-variational-autoencoder", "chapter06-dcgan",
+                                   "chapter07-wasserstein-gan", "gan-dynamics", "score-digits", "compare", "book"]),
     ],
     swiftLanguageModes: [.v5]
 )

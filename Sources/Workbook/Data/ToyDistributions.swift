@@ -101,3 +101,27 @@ public struct ModeCoverage: Codable, Equatable, Sendable {
 public func normalDensity(_ x: Double, mean: Double, std: Double) -> Double {
     exp(-0.5 * (x - mean) * (x - mean) / (std * std)) / (std * (2 * Double.pi).squareRoot())
 }
+
+// The settings appendix C trains each distribution with, and what its pictures show.
+public extension ToyDistribution {
+    var defaultSteps: Int { dimensions == 1 ? 2000 : 10_000 }
+    /// On the line a slower game (1e-4) shows its stages; in the plane 1e-3 covers the modes.
+    var defaultLearningRate: Float { dimensions == 1 ? 1e-4 : 1e-3 }
+    /// The part of the line, or the square of the plane, that the pictures show.
+    var extent: ClosedRange<Float> {
+        switch self {
+        case .line: -1...8
+        case .mixture: -5...5
+        case .ring: -3...3
+        case .grid: -5.5...5.5
+        }
+    }
+}
+
+public extension ToyDistribution {
+    /// `count` evenly spaced points over the part of the line the pictures show: [count, 1].
+    func lineGrid(_ count: Int) -> Tensor {
+        let xs = (0..<count).map { extent.lowerBound + (extent.upperBound - extent.lowerBound) * Float($0) / Float(count - 1) }
+        return Tensor(shape: [count, 1], values: xs)
+    }
+}

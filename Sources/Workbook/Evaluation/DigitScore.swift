@@ -98,6 +98,9 @@ public struct DigitScore: Codable, Equatable, Sendable {
     /// The Fréchet distance between the samples' features and the test digits' (0: the same
     /// Gaussian; grows with any difference in mean or spread).
     public var frechetDistance: Double
+    /// A conditional generator's (chapter 7): for each digit 0...9, the share of the samples asked
+    /// for it that the classifier reads as it. Nil when the samples were not asked for digits.
+    public var askedAccuracy: [Double]? = nil
 
     /// The share of the rarest and of the most common digit (0.1 and 0.1 for perfect coverage).
     public var rarestShare: Double { classShares.min() ?? 0 }
@@ -139,20 +142,28 @@ public final class DigitScorer {
         reference = FeatureStatistics(classifier.classify(images).features)
     }
 
-    /// Scores images [N, 784] whose pixels lie in `range` (-1...1 for a tanh generator).
-    public func score(_ images: Tensor, range: ClosedRange<Float> = 0...1) -> DigitScore {
+    /// Scores images [N, 784] whose pixels lie in `range` (-1...1 for a tanh generator). `asked`: the
+    /// digit each image was asked to be (N of them), for a conditional generator's accuracy per digit.
+    public func score(_ images: Tensor, range: ClosedRange<Float> = 0...1, asked: [Int]? = nil) -> DigitScore {
         let n = images.rows
         let scaled = Tensor(shape: images.shape)
         let width = range.upperBound - range.lowerBound
         for i in 0..<images.count { scaled.data[i] = min(max((images.data[i] - range.lowerBound) / width, 0), 1) }
         let (probabilities, features) = classifier.classify(scaled)
+        precondition(asked.map { $0.count == n } ?? true, "one asked-for digit per image")
         var counts = [Double](repeating: 0, count: 10), confidence = 0.0
+        var askedCounts = [Double](repeating: 0, count: 10), askedRight = [Double](repeating: 0, count: 10)
         for row in 0..<n {
             let best = (0..<10).max { probabilities[row, $0] < probabilities[row, $1] }!
             counts[best] += 1
             confidence += Double(probabilities[row, best])
+            if let digit = asked?[row] {
+                askedCounts[digit] += 1
+                if best == digit { askedRight[digit] += 1 }
+            }
         }
         return DigitScore(classShares: counts.map { $0 / Double(n) }, meanConfidence: confidence / Double(n),
-                          frechetDistance: FeatureStatistics(features).frechetDistance(to: reference))
+                          frechetDistance: FeatureStatistics(features).frechetDistance(to: reference),
+                          askedAccuracy: asked == nil ? nil : zip(askedRight, askedCounts).map { $1 > 0 ? $0 / $1 : .nan })
     }
 }

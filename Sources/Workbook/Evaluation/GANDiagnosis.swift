@@ -6,10 +6,12 @@ public enum GANDiagnosis {
     /// Warnings about the latest epoch: D has won (it rejects every fake with confidence, so G's
     /// gradient has nothing to climb), or the samples have collapsed onto a few images. At first
     /// every generator draws much the same blur, so the collapse warning waits for 2,000 steps.
-    public static func warnings(for epochs: [GANEpoch], stepsPerEpoch: Int) -> [String] {
+    /// `critic`: D is a Wasserstein critic (chapter 7), whose scores are not probabilities: nothing
+    /// is said about D winning.
+    public static func warnings(for epochs: [GANEpoch], stepsPerEpoch: Int, critic: Bool = false) -> [String] {
         guard let last = epochs.last else { return [] }
         var warnings: [String] = []
-        if last.fakeScore < 0.05 && last.realScore > 0.6 {
+        if !critic && last.fakeScore < 0.05 && last.realScore > 0.6 {
             warnings.append(
                 "D has won: in epoch \(last.epoch) it gave the fakes a mean probability of \(fixed(last.fakeScore, 3)) "
                     + "of being real (and real images \(fixed(last.realScore, 2))). G learns little from a D that is "

@@ -149,3 +149,12 @@ public func normalQuantile(_ p: Double) -> Double {
     }
     return (low + high) / 2
 }
+
+/// A Gaussian kernel estimate of the density of `points` ([N, 1]) at `xs`, with Silverman's bandwidth.
+public func kernelDensity(of points: Tensor, at xs: [Double]) -> [Double] {
+    let values = (0..<points.rows).map { Double(points[$0, 0]) }
+    let mean = values.reduce(0, +) / Double(values.count)
+    let std = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
+    let bandwidth = max(1.06 * std * pow(Double(values.count), -0.2), 0.01)
+    return xs.map { x in values.reduce(0.0) { $0 + normalDensity(x, mean: $1, std: bandwidth) } / Double(values.count) }
+}

@@ -76,3 +76,11 @@ public func interleavedRows(_ a: Tensor, _ b: Tensor, perRow: Int) -> Tensor {
     }
     return out
 }
+
+/// The rows of `tensor` at `indices`, in that order (an index may repeat): the same ten z asked for
+/// every digit, a row of the grid per digit.
+public func pickRows(_ indices: [Int], of tensor: Tensor) -> Tensor {
+    let out = Tensor(shape: [indices.count, tensor.columns]), n = tensor.columns
+    for (row, index) in indices.enumerated() { (out.data + row * n).update(from: tensor.data + index * n, count: n) }
+    return out
+}

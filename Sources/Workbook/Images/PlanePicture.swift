@@ -69,3 +69,15 @@ public struct PlanePicture {
         return Image(width: side, height: side, channels: 3, pixels: pixels)
     }
 }
+
+public extension PlanePicture {
+    /// The centre of every pixel, row by row: [side², 2], the points where a picture's colours are measured.
+    func pixelCentres() -> Tensor {
+        let points = Tensor(shape: [side * side, 2])
+        for row in 0..<side { for column in 0..<side {
+            let (x, y) = point(row: row, column: column)
+            points[row * side + column, 0] = x; points[row * side + column, 1] = y
+        } }
+        return points
+    }
+}

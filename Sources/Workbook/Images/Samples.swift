@@ -110,17 +110,17 @@ public struct SamplePictures {
 
     /// Draws the fixed z (64 of them: an 8 x 8 grid) into `epoch-NNN.png` and returns the samples.
     @discardableResult
-    public func epochGrid(_ fixedZ: Tensor, epoch: Int) throws -> Tensor {
+    public func epochGrid(_ fixedZ: Tensor, epoch: Int, perRow: Int = 8) throws -> Tensor {
         let samples = draw(generator, fixedZ)
-        try PNG.write(grid(samples, count: fixedZ.rows), to: run.epochPicture(epoch))
+        try PNG.write(grid(samples, count: fixedZ.rows, perRow: perRow), to: run.epochPicture(epoch))
         return samples
     }
 
     /// `samples.png` (the fixed z now), `progress.png` (the first row of chosen epochs' grids, one
     /// under another) and `interpolation.png` (the walk between `ends`, `steps` points a line).
     /// Returns the epochs the strip shows.
-    public func final(fixedZ: Tensor, epochs: Int, ends: Tensor, steps: Int) throws -> [Int] {
-        try PNG.write(grid(draw(generator, fixedZ), count: fixedZ.rows), to: run.output("samples.png"))
+    public func final(fixedZ: Tensor, epochs: Int, ends: Tensor, steps: Int, perRow: Int = 8) throws -> [Int] {
+        try PNG.write(grid(draw(generator, fixedZ), count: fixedZ.rows, perRow: perRow), to: run.output("samples.png"))
         let stripEpochs = progressEpochs(upTo: epochs)
         if let strip = progressStrip(
             gridFiles: stripEpochs.map(run.epochPicture), tileHeight: layout.side * zoom, padding: 2 * zoom)

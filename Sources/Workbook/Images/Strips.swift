@@ -57,3 +57,15 @@ public func progressEpochs(upTo last: Int, limit: Int = 12) -> [Int] {
     return (0..<limit).map { candidates[$0 * (candidates.count - 1) / (limit - 1)] }
 }
 
+
+/// Up to `count` of the snapshots taken at `steps` (every `every` steps up to `last`) for a strip:
+/// the start, then steps spaced evenly on a log scale from the first snapshot to the end (a game
+/// changes fastest early); each the snapshot nearest its step. Returns their indices, in order.
+public func logSpacedChoice(_ count: Int, of steps: [Int], every: Int, last: Int) -> [Int] {
+    let ratio = Double(last) / Double(every)
+    let targets = [0.0] + (0..<(count - 1)).map { Double(every) * pow(ratio, Double($0) / Double(count - 2)) }
+    let chosen = targets.map { target in
+        steps.indices.min { abs(Double(steps[$0]) - target) < abs(Double(steps[$1]) - target) }!
+    }
+    return Array(Set(chosen)).sorted()
+}

@@ -6,18 +6,21 @@ public extension Notebook {
     /// `variety.png`), the warnings about the latest epoch (if any), the epoch table, and, while the
     /// run goes, the latest epoch's grid in place of `samples.png`, which is drawn when the run ends.
     /// `samples`: the final pictures (`SamplePictures.final`), drawn only when the run has finished.
-    func gan(_ training: GANTraining, subject: String, status: RunStatus, samples: () throws -> Void) throws {
-        _ = try training.drawCharts(subject: subject, into: run.outputFolder)
+    /// `critic`: D is a Wasserstein critic (chapter 7): raw scores, and the distance they estimate.
+    func gan(_ training: GANTraining, subject: String, status: RunStatus, critic: Bool = false,
+             samples: () throws -> Void) throws {
+        _ = try training.drawCharts(subject: subject, critic: critic, into: run.outputFolder)
         let history = training.history
         if !training.latestWarnings.isEmpty { bullets("warnings", "Warnings", training.latestWarnings) }
         table(
             "epochs", "Training, epoch by epoch",
-            ["epoch", "D loss", "G loss", "D(x)", "D(G(z))", "variety", "seconds"],
+            ["epoch", critic ? "critic loss" : "D loss", "G loss", "D(x)", "D(G(z))"] + (critic ? ["W estimate"] : [])
+                + ["variety", "seconds"],
             history.map {
                 [
                     "\($0.epoch)", fixed($0.discriminatorLoss, 3), fixed($0.generatorLoss, 3), fixed($0.realScore, 3),
-                    fixed($0.fakeScore, 3), shown($0.diversity, 2), fixed($0.seconds, 1),
-                ]
+                    fixed($0.fakeScore, 3),
+                ] + (critic ? [fixed($0.realScore - $0.fakeScore, 3)] : []) + [shown($0.diversity, 2), fixed($0.seconds, 1)]
             })
         if history.contains(where: { $0.diversity.isNaN }) {
             add(

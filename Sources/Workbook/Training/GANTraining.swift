@@ -96,10 +96,11 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
     /// warns about what looks wrong (the diagnosis's warnings and the score's coverage), and saves.
     /// `diversity`: the samples' variety over the real images'; undefined (NaN) when the real
     /// images are all alike (one image: a variety of 0 to divide by).
-    func endEpoch(diversity: Double, score: DigitScore? = nil) throws {
+    /// `critic`: D is a Wasserstein critic, whose scores are not probabilities.
+    func endEpoch(diversity: Double, score: DigitScore? = nil, critic: Bool = false) throws {
         let diversity = diversity.isFinite ? diversity : .nan
         let record = GANEpoch(epoch: epoch, epochMeans, diversity: diversity, score: score, seconds: epochSeconds)
-        var warnings = GANDiagnosis.warnings(for: history + [record], stepsPerEpoch: stepsPerEpoch)
+        var warnings = GANDiagnosis.warnings(for: history + [record], stepsPerEpoch: stepsPerEpoch, critic: critic)
         if GANDiagnosis.pastEarlyBlur(epoch, stepsPerEpoch: stepsPerEpoch),
             let coverage = score?.coverageWarning(epoch: epoch)
         {
@@ -115,13 +116,16 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
     var secondsPerStep: Double { trainingSeconds / Double(max(1, history.count * stepsPerEpoch)) }
 
     /// The loss chart, the chart of D's beliefs and the variety chart (1 = as varied as real images).
-    func charts(subject: String) -> (losses: Chart, beliefs: Chart, variety: Chart) {
+    /// `critic`: D is a Wasserstein critic (chapter 7): its losses and raw scores, not probabilities.
+    func charts(subject: String, critic: Bool = false) -> (losses: Chart, beliefs: Chart, variety: Chart) {
         (
             Chart(
-                title: "GAN on \(subject): losses", xLabel: "epoch", yLabel: "binary cross-entropy",
-                series: [.init("D loss", curves[0].points), .init("G loss", curves[1].points)]),
+                title: "\(critic ? "WGAN" : "GAN") on \(subject): losses", xLabel: "epoch",
+                yLabel: critic ? "critic: mean D(G(z)) − mean D(x) (+ penalty); G: −mean D(G(z))" : "binary cross-entropy",
+                series: [.init(critic ? "critic loss" : "D loss", curves[0].points), .init("G loss", curves[1].points)]),
             Chart(
-                title: "GAN on \(subject): what D believes", xLabel: "epoch", yLabel: "mean probability of 'real'",
+                title: "\(critic ? "WGAN" : "GAN") on \(subject): \(critic ? "the critic's scores" : "what D believes")",
+                xLabel: "epoch", yLabel: critic ? "mean score (any real number)" : "mean probability of 'real'",
                 series: [.init("D(x), real images", curves[2].points), .init("D(G(z)), fakes", curves[3].points)]),
             Chart(
                 title: "Variety of the fixed-z samples (real images = 1)", xLabel: "epoch",
@@ -132,8 +136,8 @@ public extension TrainingLoop where Numbers == GANStepNumbers, Record == GANEpoc
     }
 
     /// Draws the three charts into `outputFolder` as loss, scores and variety (.png, .dat, .gp).
-    func drawCharts(subject: String, into outputFolder: URL) throws -> GANChartFiles {
-        let charts = charts(subject: subject)
+    func drawCharts(subject: String, critic: Bool = false, into outputFolder: URL) throws -> GANChartFiles {
+        let charts = charts(subject: subject, critic: critic)
         return GANChartFiles(losses: try charts.losses.draw(into: outputFolder, name: "loss"),
                              beliefs: try charts.beliefs.draw(into: outputFolder, name: "scores"),
                              variety: try charts.variety.draw(into: outputFolder, name: "variety"))
