@@ -8,6 +8,7 @@
 //     swift run gan-dynamics --data line                       # the GAN paper's Figure 1, in one dimension
 //     swift run gan-dynamics --lr 0.0001 --d-steps 5           # a collapse (see the text)
 //     swift run gan-dynamics --lr 0.0001 --d-steps 5 --minibatch-deviation   # and its cure
+//     swift run gan-dynamics --latent 64 --lr 0.0001 --d-steps 5 --loss wasserstein-gp --steps 30000   # chapter 7's
 
 import ArgumentParser
 import Backprop
@@ -18,6 +19,9 @@ import Workbook
 // MARK: - 1. Configuration
 
 extension ToyDistribution: ExpressibleByArgument {}
+/// D's game: chapter 3's (D a classifier, binary cross-entropy), or chapter 7's (D a critic whose
+/// gradient is penalised: Models/Steps/WassersteinStep.swift).
+enum Loss: String, ExpressibleByArgument { case gan, wassersteinGP = "wasserstein-gp" }
 
 struct Options: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,6 +64,11 @@ struct Options: ParsableCommand {
         name: .customLong("minibatch-deviation"),
         help: "Give D the batch's spread as one more feature (a remedy for mode collapse).")
     var minibatchDeviation = false
+    @Option(help: "D's loss: gan (chapter 3's) or wasserstein-gp (chapter 7's critic with a gradient penalty).")
+    var loss: Loss = .gan
+    @Flag(name: .customLong("spectral-norm"),
+          help: "Spectral normalisation of D's layers (in place of the penalty, with --loss wasserstein-gp).")
+    var spectralNorm = false
     @Flag(help: "Continue from the checkpoint in the output folder (same settings).")
     var resume = false
     @OptionGroup var run: RunOptions
@@ -85,24 +94,15 @@ struct Options: ParsableCommand {
             instanceNoise.isFinite && (0...10).contains(instanceNoise),
             "--instance-noise must be between 0 and 10 (got \(instanceNoise))")
         try require((2...1024).contains(hidden), "--hidden must be between 2 and 1024 (got \(hidden))")
+        if loss == .wassersteinGP {   // chapter 7's step: one learning rate, no noise, a critic it can differentiate twice
+            try require(instanceNoise == 0 && discriminatorLearningRate == nil,
+                        "--instance-noise and --d-lr go with --loss gan")
+            try require(!minibatchDeviation || spectralNorm,
+                        "--minibatch-deviation cannot be differentiated twice: with --loss wasserstein-gp add --spectral-norm")
+        }
         try require(
             run.limit == nil && run.dataDir == nil,
             "gan-dynamics draws its own data: --limit and --data-dir do not apply")
-    }
-}
-
-extension ToyDistribution {
-    var defaultSteps: Int { dimensions == 1 ? 2000 : 10_000 }
-    /// On the line a slower game (1e-4) shows its stages; in the plane 1e-3 covers the modes.
-    var defaultLearningRate: Float { dimensions == 1 ? 1e-4 : 1e-3 }
-    /// The part of the line, or the square of the plane, that the pictures show.
-    var extent: ClosedRange<Float> {
-        switch self {
-        case .line: -1...8
-        case .mixture: -5...5
-        case .ring: -3...3
-        case .grid: -5.5...5.5
-        }
     }
 }
 
@@ -112,7 +112,9 @@ let steps = options.steps ?? data.defaultSteps, every = options.every ?? max(1, 
 let learningRate = options.learningRate ?? data.defaultLearningRate
 let batchSize = options.batchSize, latentSize = options.latent ?? dimensions, hidden = options.hidden
 let run = exitOnError {
-    try Run(chapter: "gan-dynamics-\(data.rawValue)", program: "gan-dynamics", options: options.run)
+    // gan-dynamics-ring; with chapter 7's critic gan-dynamics-ring-wasserstein-gp (-spectral-norm): a folder each
+    try Run(chapter: "gan-dynamics-\(data.rawValue)" + (options.loss == .gan ? "" : "-\(options.loss.rawValue)")
+                + (options.spectralNorm ? "-spectral-norm" : ""), program: "gan-dynamics", options: options.run)
 }
 let rng = RandomGenerator(seed: options.run.seed)
 
@@ -131,20 +133,35 @@ let deviation = options.minibatchDeviation ? MinibatchDeviation() : nil
 let discriminator = Sequential(
     [Linear(dimensions, hidden, rng: rng), ReLU()] + (deviation.map { [$0] } ?? [])
         + [Linear(hidden + (deviation == nil ? 0 : 1), hidden, rng: rng), ReLU(), Linear(hidden, 1, rng: rng)])
-let generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
+// --spectral-norm: every Linear layer of D divides its weight by its largest singular value (chapter 7).
+if options.spectralNorm {
+    discriminator.replaceLayers { layer in (layer as? Linear).map { SpectralNormalization($0, rng: rng) } ?? layer }
+}
+// --loss wasserstein-gp: chapter 7's step, called with fresh points --d-steps times per step (its G
+// learns after the last); it brings its own optimisers (Adam with β1 = 0, β2 = 0.9).
+let critic = options.loss == .gan ? nil : WassersteinStep(
+    generator: generator, critic: discriminator,
+    constraint: options.spectralNorm ? .spectralNormalization : .gradientPenalty(weight: 10), learningRate: learningRate,
+    latent: .normal, latentSize: latentSize, criticSteps: options.discriminatorSteps, rng: rng)
+let generatorOptimizer = critic?.generatorOptimizer
+    ?? Adam(generator.parameters, learningRate: learningRate, beta1: 0.5, beta2: 0.999)
 let discriminatorLearningRate = options.discriminatorLearningRate ?? learningRate
-let discriminatorOptimizer = Adam(
+let discriminatorOptimizer = critic?.discriminatorOptimizer ?? Adam(
     discriminator.parameters, learningRate: discriminatorLearningRate, beta1: 0.5, beta2: 0.999)
 let bce = BCEWithLogitsLoss()
 
 // The settings, declared once: the report's table and metrics.json.
-let settings = Settings(
+var settings = Settings(
     [
         "data": data.rawValue, "steps": steps, "every": every, "batch size": batchSize, "learning rate": learningRate,
         "D learning rate": discriminatorLearningRate, "D steps": options.discriminatorSteps, "latent": latentSize,
         "hidden": hidden,
         "minibatch deviation": options.minibatchDeviation, "instance noise": options.instanceNoise,
     ], run: options.run)
+if options.loss != .gan || options.spectralNorm {   // named only when used: runs without them read as before
+    settings.add("loss", options.loss.rawValue)
+    settings.add("spectral norm", "\(options.spectralNorm)")
+}
 
 // MARK: - 3. What every snapshot looks at
 // 2,000 fixed z (the same points of G's every time, so the pictures show G moving), 1,000 real
@@ -154,20 +171,7 @@ let fixedZ = Tensor(shape: [0]), shownReal = Tensor(shape: [0])
 fixedZ.reshape(to: [2000, latentSize]); fixedZ.fillNormal(using: RandomGenerator(seed: options.run.seed &+ 7919))
 data.sample(shownReal, count: 1000, using: RandomGenerator(seed: options.run.seed &+ 104_729))
 let plane = PlanePicture(side: 300, extent: data.extent.upperBound)
-let grid: Tensor = {   // the points where D's belief is drawn: 400 on the line, every pixel centre of the plane
-    if dimensions == 1 {
-        let xs = (0..<400).map {
-            data.extent.lowerBound + (data.extent.upperBound - data.extent.lowerBound) * Float($0) / 399
-        }
-        return Tensor(shape: [400, 1], values: xs)
-    }
-    let points = Tensor(shape: [plane.side * plane.side, 2])
-    for row in 0..<plane.side { for column in 0..<plane.side {
-        let (x, y) = plane.point(row: row, column: column)
-        points[row * plane.side + column, 0] = x; points[row * plane.side + column, 1] = y
-    } }
-    return points
-}()
+let grid = dimensions == 1 ? data.lineGrid(400) : plane.pixelCentres()   // where D's belief is drawn
 
 /// One snapshot: the step, the mean losses and beliefs since the last one, and what G's points cover.
 struct Snapshot: Codable {
@@ -194,7 +198,10 @@ func beliefs(generated: Tensor) -> [Float] {
     }
     defer { deviation?.fixedDeviation = nil }
     let logits = discriminator.forward(grid)
-    return (0..<logits.count).map { sigmoid(logits[$0]) }
+    guard critic != nil else { return (0..<logits.count).map { sigmoid(logits[$0]) } }
+    // A critic's scores are not probabilities: the picture spreads them over [0, 1], lowest to highest.
+    let scores = logits.values, low = scores.min()!, high = max(scores.max()!, low + 1e-6)
+    return scores.map { ($0 - low) / (high - low) }
 }
 
 // MARK: - 4. Training: D and G take turns, as in chapter 3
@@ -241,6 +248,15 @@ realTargets.fill(1); fakeTargets.fill(0)
 exitOnError {
     for round in training.epochsToTrain {
         for step in training.beginEpoch(round) {
+            if let critic {   // chapter 7's critic steps on fresh points; G's step comes after the last
+                var numbers: GANStepNumbers?
+                for _ in 0..<options.discriminatorSteps {
+                    data.sample(real, count: batchSize, using: rng)
+                    numbers = critic(real: real)
+                }
+                try training.endStep(step, numbers!)
+                continue
+            }
             // The discriminator's step(s): real points (target 1), then G's points (target 0).
             discriminator.isFrozen = false
             discriminator.needsInputGradient = false
@@ -340,26 +356,8 @@ func lineChart(_ snapshot: Snapshot) -> Chart {
     return chart
 }
 
-/// A Gaussian kernel estimate of the density of `points` ([N, 1]) at `xs`, with Silverman's bandwidth.
-func kernelDensity(of points: Tensor, at xs: [Double]) -> [Double] {
-    let values = (0..<points.rows).map { Double(points[$0, 0]) }
-    let mean = values.reduce(0, +) / Double(values.count)
-    let std = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
-    let bandwidth = max(1.06 * std * pow(Double(values.count), -0.2), 0.01)
-    return xs.map { x in values.reduce(0.0) { $0 + normalDensity(x, mean: $1, std: bandwidth) } / Double(values.count) }
-}
 
 
-/// Up to `count` snapshots for the strip: the start, then steps spaced evenly on a log scale from
-/// the first snapshot to the end (the game changes fastest early); each the snapshot nearest its step.
-func chosenSnapshots(_ count: Int, of snapshots: [Snapshot]) -> [Int] {
-    let ratio = Double(steps) / Double(every)
-    let targets = [0.0] + (0..<(count - 1)).map { Double(every) * pow(ratio, Double($0) / Double(count - 2)) }
-    let chosen = targets.map { target in
-        snapshots.indices.min { abs(Double(snapshots[$0].step) - target) < abs(Double(snapshots[$1].step) - target) }!
-    }
-    return Array(Set(chosen)).sorted()
-}
 
 // MARK: - 6. Outputs: pictures, charts and tables, woven into chapters/C-gan-dynamics.md
 
@@ -375,7 +373,7 @@ func writeNotebook(_ status: RunStatus) throws {
                 ? "G covers \(last.coverage.covered) of the \(data.modes.count) modes; "
                   + "\(fixed(100 * last.coverage.goodShare, 1))% of its points are good."
                 : "Over the data D is on average \(fixed(last.distanceFromHalf ?? 0, 3)) away from 1/2."))
-    let chosen = chosenSnapshots(isPlane ? 6 : 5, of: snapshots)
+    let chosen = logSpacedChoice(isPlane ? 6 : 5, of: snapshots.map(\.step), every: every, last: steps)   // for the strip
     if status.isFinished {
         if isPlane {
             let pictures = try chosen.map {

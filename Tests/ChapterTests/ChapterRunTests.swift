@@ -417,6 +417,9 @@ struct SmallestDataTests {
             ("chapter05-variational-autoencoder", ["--limit", "1", "--no-score"]),
             ("chapter06-dcgan", ["--images", oneFace.path, "--width", "2", "--cache-dir", cache.path]),
             ("chapter06-dcgan", ["--dataset", "mnist", "--limit", "1", "--width", "2", "--no-score"]),
+            ("chapter07-wasserstein-gan", ["--limit", "1", "--no-score"]),
+            ("chapter07-wasserstein-gan", ["--limit", "1", "--no-score", "--conditional", "--spectral-norm"]),
+            ("chapter07-wasserstein-gan", ["--limit", "1", "--no-score", "--clip", "0.01"]),
         ]
         for (index, (program, flags)) in cases.enumerated() {
             let folder = Chapters.folder("smallest-\(index)")
@@ -1000,7 +1003,8 @@ struct ScoreDigitsTests {
 @Suite("Every program's command line", .serialized)
 struct CommandLineTests {
     static let programs = ["chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan", "chapter04-celeba-gan",
-                           "chapter05-variational-autoencoder", "chapter06-dcgan", "gan-dynamics", "score-digits", "compare", "bench"]
+                           "chapter05-variational-autoencoder", "chapter06-dcgan", "chapter07-wasserstein-gan", "gan-dynamics",
+                           "score-digits", "compare", "bench"]
     /// A bad value of each shared flag, and the message every program that has the flag must give.
     static let badValues: [(flag: String, value: String, message: String)] = [
         ("--threads", "0", "--threads must be between 1 and 256 (got 0)"),
