@@ -125,7 +125,8 @@ extension Exercises {
             else { throw CheckerError("\(root.path) has no \(StudentEdition.exercisesFolder): run this in the repository") }
             let written = try StudentEdition.write(from: root, to: URL(fileURLWithPath: destination))
             print("Wrote the student edition to \(destination): \(written.files) files, \(written.regions) solutions "
-                  + "removed. In it, `swift run exercises` says \"not written yet\" for every exercise.")
+                  + "removed. In it, `swift run exercises` says \"not written yet\" for every exercise but the "
+                  + "\"find the bug\" ones, which start from lines to mend.")
         }
     }
 

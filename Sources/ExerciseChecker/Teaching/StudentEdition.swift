@@ -3,28 +3,40 @@ import Foundation
 // The student edition, as nbgrader makes one: the teacher's copy is the source of truth, each
 // answer written between two marks; the student's copy has the same files with every marked
 // region replaced by a line that throws NotWrittenYet. Everything still builds, and every check
-// says "not written yet" until the learner writes the body.
+// says "not written yet" until the learner writes the body. A region may give the student's copy
+// lines to start from instead (each written `//> ` in the teacher's copy): "find the bug" exercises.
 
 public enum StudentEdition {
-    public static let beginMark = "// BEGIN SOLUTION", endMark = "// END SOLUTION"
+    public static let beginMark = "// BEGIN SOLUTION", endMark = "// END SOLUTION", startingMark = "//> "
     /// Where the exercises live, from the repository's root.
     public static let exercisesFolder = "Sources/Exercises"
 
     /// The text with each solution region replaced; `name` is for error messages.
     public static func strip(_ text: String, name: String) throws -> (text: String, regions: Int) {
-        var lines: [String] = [], regions = 0, openedAt: Int?
+        var lines: [String] = [], regions = 0, openedAt: Int?, indent = "", starting: [String] = []
         for (number, line) in text.components(separatedBy: "\n").enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed == beginMark {
                 guard openedAt == nil else { throw CheckerError("\(name):\(number + 1): a solution region inside another") }
                 openedAt = number
-                let indent = String(line.prefix { $0 == " " })
-                lines.append(indent + "// Your answer here, in place of the line below (the comment above says what to compute).")
-                lines.append(indent + "throw NotWrittenYet()")
+                indent = String(line.prefix { $0 == " " })
+                starting = []
             } else if trimmed == endMark {
                 guard openedAt != nil else { throw CheckerError("\(name):\(number + 1): \(endMark) without \(beginMark)") }
                 openedAt = nil
                 regions += 1
+                if starting.isEmpty {
+                    lines.append(indent + "// Your answer here, in place of the line below (the comment above says what to "
+                                 + "compute).")
+                    lines.append(indent + "throw NotWrittenYet()")
+                } else {
+                    lines.append(indent + "// The lines to start from: find what is wrong in them (the comment above says what "
+                                 + "they should compute).")
+                    lines += starting
+                }
+            } else if openedAt != nil, trimmed.hasPrefix(startingMark) || trimmed == "//>" {
+                // "    //> code" -> "    code": the mark and its space go, the indentation stays
+                starting.append(indent + String(trimmed.dropFirst(min(trimmed.count, startingMark.count))))
             } else if openedAt == nil {
                 lines.append(line)
             }

@@ -24,7 +24,7 @@ public struct WrongAnswer: Sendable {
 
 /// Every wrong answer, exercise by exercise.
 public let wrongAnswers: [WrongAnswer] =
-    chapter01WrongAnswers + chapter03WrongAnswers + chapter05WrongAnswers + chapter06WrongAnswers
+    chapter01WrongAnswers + chapter03WrongAnswers + chapter05WrongAnswers + chapter06WrongAnswers + chapter07WrongAnswers
     + appendixWrongAnswers
 
 /// The wrong answer with this exercise and name.
