@@ -103,3 +103,31 @@ public final class Tanh: Layer {
         return inputGradient
     }
 }
+
+/// SiLU (the sigmoid-weighted linear unit, also "swish"): y = x · σ(x). Smooth where ReLU has a
+/// corner, slightly negative for small negative x; diffusion U-Nets use it throughout.
+///     dy/dx = σ(x) + x · σ(x) (1 − σ(x)) = σ(x) (1 + x (1 − σ(x)))
+/// It remembers σ(x) and x (y alone does not give x back).
+public final class SiLU: Layer {
+    private let gate = Tensor(shape: [0]), input = Tensor(shape: [0])
+    private let output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
+    public init() {}
+
+    public func forward(_ x: Tensor) -> Tensor {
+        for t in [gate, input, output] { t.reshape(to: x.shape) }
+        let xs = x.data, ss = gate.data, keep = input.data, ys = output.data
+        forEachValue(x.count, cost: 16) { range in
+            for i in range { let s = sigmoid(xs[i]); ss[i] = s; keep[i] = xs[i]; ys[i] = xs[i] * s }
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        inputGradient.reshape(to: dy.shape)
+        let ss = gate.data, xs = input.data, dys = dy.data, dxs = inputGradient.data
+        forEachValue(dy.count, cost: 2) { range in
+            for i in range { dxs[i] = dys[i] * ss[i] * (1 + xs[i] * (1 - ss[i])) }
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import Backprop
+
+/// The layers a diffusion U-Net adds to chapter 6's (chapter 8, in progress): SiLU, group
+/// normalisation and nearest-neighbour upsampling, each checked against central differences.
+@Suite("The U-Net's layers")
+struct DiffusionLayerTests {
+    let rng = RandomGenerator(seed: 41)
+
+    @Test func siluGradientAndValues() {
+        expectAllPass(checkLayerGradients(SiLU(), input: randomInput([3, 7], rng: rng), rng: rng), "SiLU")
+        let y = SiLU().forward(Tensor(shape: [3], values: [0, 2, -2]))
+        #expect(y[0] == 0 && abs(y[1] - 2 * sigmoid(2)) < 1e-6 && abs(y[2] + 2 * sigmoid(-2)) < 1e-6)
+    }
+
+    @Test func groupNormGradientsForEveryGrouping() {
+        // 2 groups of 2 channels; one group (layer normalisation); a group per channel (instance normalisation)
+        for (groups, what) in [(2, "2 groups"), (1, "1 group"), (4, "4 groups")] {
+            let layer = GroupNorm(groups: groups, channels: 4)
+            layer.gamma.value.fillUniform(using: rng, low: 0.5, high: 1.5)
+            layer.beta.value.fillUniform(using: rng, low: -0.5, high: 0.5)
+            expectAllPass(checkLayerGradients(layer, input: randomInput([2, 4, 3, 2], rng: rng), rng: rng,
+                                              tolerance: GradientTolerance(absolute: 2e-3, relative: 1e-2)),
+                          "GroupNorm, \(what)")
+        }
+    }
+
+    @Test func groupNormNormalisesEachImagesGroupsAloneAndIgnoresTheBatch() {
+        let layer = GroupNorm(groups: 2, channels: 4)
+        let x = randomInput([2, 4, 2, 3], rng: rng)
+        let y = Tensor(copying: layer.forward(x))
+        for image in 0..<2 {
+            for g in 0..<2 {
+                let values = (0..<12).map { Double(y[(image * 4 + g * 2) * 6 + $0]) }
+                let mean = values.reduce(0, +) / 12
+                let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 12
+                #expect(abs(mean) < 1e-5 && abs(variance - 1) < 1e-3, "image \(image), group \(g): \(mean), \(variance)")
+            }
+        }
+        // The second image alone gives the same numbers as in the batch.
+        let second = Tensor(shape: [1, 4, 2, 3], values: Array(x.values[24...]))
+        #expect(layer.forward(second).values == Array(y.values[24...]))
+    }
+
+    @Test func upsampleGradientAndBlocks() {
+        expectAllPass(checkLayerGradients(Upsample(), input: randomInput([2, 3, 2, 3], rng: rng), rng: rng), "Upsample")
+        let y = Upsample().forward(Tensor(shape: [1, 1, 2, 2], values: [1, 2, 3, 4]))
+        #expect(y.shape == [1, 1, 4, 4] && y.values == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+    }
+}
