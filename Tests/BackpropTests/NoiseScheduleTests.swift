@@ -37,3 +37,15 @@ struct NoiseScheduleTests {
         #expect(abs(Double(into[1]) + alphaBar.squareRoot()) < 1e-6)
     }
 }
+
+@Suite("The time embedding")
+struct TimeEmbeddingTests {
+    @Test func sinesAndCosinesAtEveryScale() {
+        let e = Tensor(shape: [0])
+        timeEmbedding([0, 1, 500], size: 8, into: e)
+        #expect(e.shape == [3, 8])
+        #expect((0..<4).allSatisfy { e[0, $0] == 0 && e[0, 4 + $0] == 1 }, "t = 0: every sine 0, every cosine 1")
+        #expect(abs(e[1, 0] - sin(1)) < 1e-6 && abs(e[1, 3] - Float(sin(1e-4))) < 1e-7, "ω from 1 down to 1/10000")
+        for b in 0..<3 { for i in 0..<4 { #expect(abs(e[b, i] * e[b, i] + e[b, 4 + i] * e[b, 4 + i] - 1) < 1e-5) } }
+    }
+}
