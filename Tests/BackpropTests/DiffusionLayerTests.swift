@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Backprop
+@testable import Models
 
 /// The layers a diffusion U-Net adds to chapter 6's (chapter 8, in progress): SiLU, group
 /// normalisation and nearest-neighbour upsampling, each checked against central differences.
@@ -43,9 +44,40 @@ struct DiffusionLayerTests {
         #expect(layer.forward(second).values == Array(y.values[24...]))
     }
 
+    @Test func joinChannelsPutsEachImagesChannelsSideBySide() {
+        let join = JoinChannels()
+        let a = Tensor(shape: [2, 1, 1, 2], values: [1, 2, 3, 4]), b = Tensor(shape: [2, 2, 1, 2], values: [5, 6, 7, 8, 9, 10, 11, 12])
+        let y = join.forward(a, b)
+        #expect(y.shape == [2, 3, 1, 2] && y.values == [1, 2, 5, 6, 7, 8, 3, 4, 9, 10, 11, 12])
+        let (da, db) = join.backward(Tensor(shape: [2, 3, 1, 2], values: (1...12).map(Float.init)))
+        #expect(da.shape == a.shape && da.values == [1, 2, 7, 8] && db.values == [3, 4, 5, 6, 9, 10, 11, 12])
+    }
+
     @Test func upsampleGradientAndBlocks() {
         expectAllPass(checkLayerGradients(Upsample(), input: randomInput([2, 3, 2, 3], rng: rng), rng: rng), "Upsample")
         let y = Upsample().forward(Tensor(shape: [1, 1, 2, 2], values: [1, 2, 3, 4]))
         #expect(y.shape == [1, 1, 4, 4] && y.values == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+    }
+}
+
+@Suite("The U-Net, whole")
+struct UNetTests {
+    @Test func everyWeightsGradientMatchesCentralDifferences() {
+        // A U-Net in miniature: 8 x 8 images, 4 channels in the first stage, 2 groups; two images at
+        // steps 3 and 700. L = Σ ε̂ · r for a fixed random r.
+        let rng = RandomGenerator(seed: 17)
+        let net = UNet(side: 8, channels: 4, groups: 2, rng: rng)
+        let x = randomInput([2, 64], rng: rng), r = randomInput([2, 64], rng: rng)
+        net.steps = [3, 700]
+        func loss() -> Double { let y = net.forward(x); return (0..<y.count).reduce(0.0) { $0 + Double(y[$1]) * Double(r[$1]) } }
+        net.parameters.forEach { $0.gradient.fill(0) }
+        _ = loss()
+        _ = net.backward(r)
+        let tensors = net.parameters.enumerated().map { index, p in
+            (name: "parameter \(index) (\(p.name), \(p.value.shape))", value: p.value, gradient: Tensor(copying: p.gradient))
+        }
+        #expect(tensors.count == 6 + (10 + 12 + 10 + 12 + 12) + 2 + 2 + 2 + 2, "every layer's weights and biases: \(tensors.count)")
+        let results = checkGradients(tensors, epsilon: 1e-2, tolerance: GradientTolerance(absolute: 2e-3, relative: 1e-2), loss: loss)
+        expectAllPass(results, "the U-Net")
     }
 }
