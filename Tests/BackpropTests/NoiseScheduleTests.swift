@@ -49,3 +49,50 @@ struct TimeEmbeddingTests {
         for b in 0..<3 { for i in 0..<4 { #expect(abs(e[b, i] * e[b, i] + e[b, 4 + i] * e[b, 4 + i] - 1) < 1e-5) } }
     }
 }
+
+@Suite("Sampling, the average, the step")
+struct DiffusionSamplingTests {
+    /// For data that is one point c, the perfect prediction of the noise in x_t is known exactly:
+    /// ε = (x_t − √ᾱ_t c) / √(1 − ᾱ_t). Both samplers, given it, must end at c.
+    @Test func bothSamplersRecoverAPointMassFromItsExactNoise() {
+        let schedule = NoiseSchedule(.linear, steps: 200), c: [Float] = [0.7, -0.3, 0.1]
+        func exact(_ x: Tensor, _ t: Int) -> Tensor {
+            let a = Float(schedule.alphaBars[t - 1])
+            return Tensor(shape: x.shape, values: (0..<x.count).map { (x[$0] - a.squareRoot() * c[$0 % 3]) / (1 - a).squareRoot() })
+        }
+        for ddim in [nil, 1, 10, 200] as [Int?] {
+            let x = Tensor(shape: [2, 3]), rng = RandomGenerator(seed: 5)
+            x.fillNormal(using: rng)
+            var seen = 0
+            if let count = ddim {
+                schedule.sampleDDIM(x, count: count, predict: exact) { _, _ in seen += 1 }
+            } else {
+                schedule.sampleAncestral(x, using: rng, predict: exact) { _, _ in seen += 1 }
+            }
+            #expect(seen == (ddim ?? 200))
+            for i in 0..<6 { #expect(abs(x[i] - c[i % 3]) < 1e-3, "\(ddim.map { "DDIM, \($0) steps" } ?? "ancestral"): \(x[i]) for \(c[i % 3])") }
+        }
+    }
+
+    @Test func theAverageFollowsTheWeightsSlowlyAndStepsAside() {
+        let p = Parameter("w", shape: [2])
+        let average = ExponentialMovingAverage([p], decay: 0.9)
+        p.value.fill(1)
+        average.update()
+        average.update()
+        #expect(abs(average.averages[0][0] - (1 - 0.81)) < 1e-6, "after two updates towards 1 from 0: 1 − 0.9²")
+        let inside = average.withAverages { p.value[0] }
+        #expect(abs(inside - 0.19) < 1e-6 && p.value[0] == 1, "the averages stand in, then the weights come back")
+    }
+
+    @Test func theStepLearnsToPredictTheNoise() {
+        // 8 x 8 images of one fixed pattern: after 150 steps the error is well under its start (about 1).
+        let rng = RandomGenerator(seed: 23)
+        let step = DiffusionStep(network: UNet(side: 8, channels: 4, groups: 2, rng: rng),
+                                 schedule: NoiseSchedule(.linear, steps: 100), learningRate: 2e-3, rng: rng)
+        let images = Tensor(shape: [8, 64], values: (0..<512).map { Float(($0 % 64) / 8 % 2 == 0 ? 0.8 : -0.8) })
+        let errors = (0..<150).map { _ in step(images: images) }
+        let first = errors.prefix(15).reduce(0, +) / 15, last = errors.suffix(15).reduce(0, +) / 15
+        #expect(last < 0.6 * first, "the error went from \(first) to \(last)")
+    }
+}
