@@ -21,6 +21,7 @@ enum Part: String, ExpressibleByArgument, CaseIterable { case steps, kernels, co
 enum StepModel: String, ExpressibleByArgument, CaseIterable {
     case ae, dae, gan, ganTiny = "gan-tiny", celeba, vae, dcgan, dcganMNIST = "dcgan-mnist", wganGP = "wgan-gp"
     case wganGPConv = "wgan-gp-conv"
+    case diffusion
 }
 
 /// The kernel shapes: every Linear layer of the chapters' networks at its batch size.
@@ -367,6 +368,15 @@ func makeStep(_ kind: StepModel, width: Int) -> StepBenchmark {
                              flopsPerStep: Double(2 * 64 * (mg + 5 * md + 4 * md + 3 * mg + 2 * md))) {
             _ = step(real: real)
         }
+    // chapter 8 (in progress): the U-Net's noise-prediction step on 32 x 32 digits, c = --width, batch 128
+    case .diffusion:
+        let network = UNet(side: 32, channels: width, groups: min(8, width), rng: rng)
+        let step = DiffusionStep(network: network, schedule: NoiseSchedule(), rng: rng)
+        let images = Tensor(shape: [128, 32 * 32])
+        images.fillUniform(using: rng, low: -1, high: 1)
+        // forward, input gradient and weight gradient of every convolution: 3 · 2 · multiply-adds
+        return StepBenchmark(name: "diffusion width \(width) (ch. 8)", batch: 128,
+                             flopsPerStep: Double(6 * 128 * network.multiplyAdds)) { _ = step(images: images) }
     case .vae:  // chapter 5 (batch 128, latent 20, β = 1)
         let vae = VariationalAutoencoder(latentSize: 20, conditional: false, rng: rng)
         let step = VAEStep(vae: vae, optimizer: Adam(vae.parameters, learningRate: 1e-3), beta: 1)

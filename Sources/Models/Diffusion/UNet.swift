@@ -49,7 +49,18 @@ public final class UNet: Layer {
         outConv = Conv2d(c, 1, kernel: 3, padding: 1, rng: rng)
     }
 
-    var blocks: [ResidualBlock] { [down1, down2, middle, up2, up1] }
+    /// Multiply-adds of one image's forward pass through the convolutions (the bulk of the work):
+    /// out · in · k² per output position.
+    public var multiplyAdds: Int {
+        let (s, c) = (side, channels)
+        func conv(_ i: Int, _ o: Int, _ k: Int, _ r: Int) -> Int { o * r * r * i * k * k }
+        var total = conv(1, c, 3, s) + 2 * conv(c, c, 3, s) + conv(c, c, 3, s / 2)               // stem, down1, downsample1
+        total += conv(c, 2 * c, 3, s / 2) + conv(2 * c, 2 * c, 3, s / 2) + conv(c, 2 * c, 1, s / 2)  // down2
+        total += conv(2 * c, 2 * c, 3, s / 4) + 2 * conv(2 * c, 2 * c, 3, s / 4)                   // downsample2, middle
+        total += conv(4 * c, 2 * c, 3, s / 2) + conv(2 * c, 2 * c, 3, s / 2) + conv(4 * c, 2 * c, 1, s / 2)  // up2
+        total += conv(3 * c, c, 3, s) + conv(c, c, 3, s) + conv(3 * c, c, 1, s) + conv(c, 1, 3, s)  // up1, out
+        return total
+    }
 
     public var parameters: [Parameter] {
         var all: [Parameter] = embed1.parameters + embed2.parameters + stem.parameters
