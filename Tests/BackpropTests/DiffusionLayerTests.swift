@@ -81,3 +81,25 @@ struct UNetTests {
         expectAllPass(results, "the U-Net")
     }
 }
+
+@Suite("The U-Net on one thread and on two", .serialized)
+struct UNetThreadTests {
+    /// Group normalisation splits its (image, group) pairs over the threads and adds γ's and β's
+    /// gradients in image order: the U-Net's gradients are the same bits on any number of threads.
+    @Test func theGradientsAreTheSameOnOneAndTwoThreads() {
+        func gradients(threads: Int) -> [UInt32] {
+            var bits: [UInt32] = []
+            withThreads(threads) {
+                let rng = RandomGenerator(seed: 29)
+                let net = UNet(side: 16, channels: 8, groups: 4, rng: rng)
+                let x = randomInput([16, 256], rng: rng), r = randomInput([16, 256], rng: rng)
+                net.steps = (0..<16).map { 1 + 60 * $0 }
+                _ = net.forward(x)
+                _ = net.backward(r)
+                bits = net.parameters.flatMap { $0.gradient.values.map(\.bitPattern) }
+            }
+            return bits
+        }
+        #expect(gradients(threads: 1) == gradients(threads: 2), "two threads changed the U-Net's gradients")
+    }
+}

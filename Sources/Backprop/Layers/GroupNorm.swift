@@ -18,7 +18,8 @@ public final class GroupNorm: Layer {
     public let gamma: Parameter   // [C], starts at 1
     public let beta: Parameter    // [C], starts at 0
     private let normalized = Tensor(shape: [0]), output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
-    private var inverseDeviation: [Float] = []   // 1 / sqrt(σ² + ε) per (image, group), of the last forward
+    private let inverseDeviation = Tensor(shape: [0])   // 1 / sqrt(σ² + ε) per (image, group), of the last forward
+    private let partials = Tensor(shape: [0])           // the backward's sums per (image, channel)
 
     public init(groups: Int, channels: Int, epsilon: Float = 1e-5) {
         precondition(groups > 0 && channels % groups == 0, "GroupNorm: \(channels) channels do not split into \(groups) groups")
@@ -36,22 +37,27 @@ public final class GroupNorm: Layer {
         let b = x.shape[0], plane = x.shape[2] * x.shape[3], perGroup = channels / groups * plane
         normalized.reshape(to: x.shape)
         output.reshape(to: x.shape)
-        inverseDeviation = [Float](repeating: 0, count: b * groups)
-        for image in 0..<b {
-            for g in 0..<groups {
-                let start = (image * channels + g * channels / groups) * plane
-                let xs = x.data + start, xh = normalized.data + start, ys = output.data + start
+        inverseDeviation.reshape(to: [b * groups])
+        let xs = x.data, xh = normalized.data, ys = output.data, inverses = inverseDeviation.data
+        let gammas = gamma.value.data, betas = beta.value.data, perChannel = channels / groups
+        // Each (image, group) alone, in parallel: its sums in Double and in index order, the same on any thread.
+        Parallel.forEachRange(b * groups, unit: 1, work: 8 * x.count) { range in
+            for pair in range {
+                let start = pair * perGroup, firstChannel = (pair % groups) * perChannel
                 var sum = 0.0
-                for i in 0..<perGroup { sum += Double(xs[i]) }
+                for i in 0..<perGroup { sum += Double(xs[start + i]) }
                 let mean = sum / Double(perGroup)
                 var squares = 0.0
-                for i in 0..<perGroup { let d = Double(xs[i]) - mean; squares += d * d }
+                for i in 0..<perGroup { let d = Double(xs[start + i]) - mean; squares += d * d }
                 let inverse = Float(1 / (squares / Double(perGroup) + Double(epsilon)).squareRoot())
-                inverseDeviation[image * groups + g] = inverse
-                for i in 0..<perGroup {
-                    let c = g * channels / groups + i / plane
-                    xh[i] = (xs[i] - Float(mean)) * inverse
-                    ys[i] = gamma.value[c] * xh[i] + beta.value[c]
+                inverses[pair] = inverse
+                let m = Float(mean)
+                for k in 0..<perChannel {
+                    let g = gammas[firstChannel + k], shift = betas[firstChannel + k], base = start + k * plane
+                    for i in base..<base + plane {
+                        xh[i] = (xs[i] - m) * inverse
+                        ys[i] = g * xh[i] + shift
+                    }
                 }
             }
         }
@@ -60,27 +66,42 @@ public final class GroupNorm: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         let b = dy.shape[0], plane = dy.shape[2] * dy.shape[3], perGroup = channels / groups * plane
+        let perChannel = channels / groups
         inputGradient.reshape(to: dy.shape)
-        for image in 0..<b {
-            for g in 0..<groups {
-                let start = (image * channels + g * channels / groups) * plane
-                let dys = dy.data + start, xh = normalized.data + start, dxs = inputGradient.data + start
+        partials.reshape(to: [2, b, channels])   // Σ dy · x̂ and Σ dy per (image, channel): summed over images after
+        let dys = dy.data, xh = normalized.data, dxs = inputGradient.data, inverses = inverseDeviation.data
+        let gammas = gamma.value.data, sumsDX = partials.data, sumsD = partials.data + b * channels
+        Parallel.forEachRange(b * groups, unit: 1, work: 8 * dy.count) { range in
+            for pair in range {
+                let image = pair / groups, start = pair * perGroup, firstChannel = (pair % groups) * perChannel
                 var sumD = 0.0, sumDX = 0.0
-                for i in 0..<perGroup {
-                    let c = g * channels / groups + i / plane
-                    if !gamma.isFrozen { gamma.gradient[c] += dys[i] * xh[i] }
-                    if !beta.isFrozen { beta.gradient[c] += dys[i] }
-                    let d = Double(dys[i] * gamma.value[c])
-                    sumD += d
-                    sumDX += d * Double(xh[i])
+                for k in 0..<perChannel {
+                    let c = firstChannel + k, g = gammas[c], base = start + k * plane
+                    var channelDX: Float = 0, channelD: Float = 0
+                    for i in base..<base + plane {
+                        channelDX += dys[i] * xh[i]
+                        channelD += dys[i]
+                        let d = Double(dys[i] * g)
+                        sumD += d
+                        sumDX += d * Double(xh[i])
+                    }
+                    sumsDX[image * channels + c] = channelDX
+                    sumsD[image * channels + c] = channelD
                 }
                 let meanD = Float(sumD / Double(perGroup)), meanDX = Float(sumDX / Double(perGroup))
-                let inverse = inverseDeviation[image * groups + g]
-                for i in 0..<perGroup {
-                    let c = g * channels / groups + i / plane
-                    dxs[i] = (dys[i] * gamma.value[c] - meanD - xh[i] * meanDX) * inverse
+                let inverse = inverses[pair]
+                for k in 0..<perChannel {
+                    let g = gammas[firstChannel + k], base = start + k * plane
+                    for i in base..<base + plane { dxs[i] = (dys[i] * g - meanD - xh[i] * meanDX) * inverse }
                 }
             }
+        }
+        // γ's and β's gradients: the images' partial sums, added in image order (the same on any thread count).
+        for c in 0..<channels {
+            var dGamma: Float = 0, dBeta: Float = 0
+            for image in 0..<b { dGamma += sumsDX[image * channels + c]; dBeta += sumsD[image * channels + c] }
+            if !gamma.isFrozen { gamma.gradient[c] += dGamma }
+            if !beta.isFrozen { beta.gradient[c] += dBeta }
         }
         return inputGradient
     }
