@@ -15,6 +15,24 @@ struct DiffusionLayerTests {
         #expect(y[0] == 0 && abs(y[1] - 2 * sigmoid(2)) < 1e-6 && abs(y[2] + 2 * sigmoid(-2)) < 1e-6)
     }
 
+    @Test func theVectorExponentialIsWithinAMillionthOfTheTrueOne() {
+        var worst = 0.0
+        for start in stride(from: -87.0, to: 88.0, by: 0.37) {
+            let xs = (0..<16).map { Float(start + 0.023 * Double($0)) }
+            let e = exp16(Vector16(xs))
+            for j in 0..<16 { worst = max(worst, abs(Double(e[j]) - Foundation.exp(Double(xs[j]))) / Foundation.exp(Double(xs[j]))) }
+        }
+        #expect(worst < 1e-6, "worst relative error \(worst)")
+        #expect(exp16(Vector16(repeating: -200))[0] < 1e-37 && exp16(Vector16(repeating: 0))[0] == 1)
+        // SiLU through it: x σ(x) for a batch that is not a multiple of 16 (the padded end)
+        let x = Tensor(shape: [37], values: (0..<37).map { Float($0) * 0.7 - 13 })
+        let y = SiLU().forward(x)
+        for i in 0..<37 {
+            let exact = Double(x[i]) / (1 + Foundation.exp(-Double(x[i])))
+            #expect(abs(Double(y[i]) - exact) <= 1e-6 * max(1, abs(exact)), "SiLU(\(x[i])) = \(y[i]), not \(exact)")
+        }
+    }
+
     @Test func groupNormGradientsForEveryGrouping() {
         // 2 groups of 2 channels; one group (layer normalisation); a group per channel (instance normalisation)
         for (groups, what) in [(2, "2 groups"), (1, "1 group"), (4, "4 groups")] {

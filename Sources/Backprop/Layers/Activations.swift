@@ -116,8 +116,22 @@ public final class SiLU: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         for t in [gate, input, output] { t.reshape(to: x.shape) }
         let xs = x.data, ss = gate.data, keep = input.data, ys = output.data
-        forEachValue(x.count, cost: 16) { range in
-            for i in range { let s = sigmoid(xs[i]); ss[i] = s; keep[i] = xs[i]; ys[i] = xs[i] * s }
+        // Sixteen at a time with the vector exponential (Kernels/VectorExp.swift); a short end padded.
+        // The ranges start at multiples of 256, so every value meets the same arithmetic on any thread.
+        forEachValue(x.count, cost: 2) { range in
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let n = min(16, range.upperBound - i)
+                var v = Vector16(repeating: 0)
+                if n == 16 { v = load16(xs + i) } else { for j in 0..<n { v[j] = xs[i + j] } }
+                let s = 1 / (1 + exp16(-v)), y = v * s                      // σ(x) and x σ(x)
+                if n == 16 {
+                    store16(s, ss + i); store16(v, keep + i); store16(y, ys + i)
+                } else {
+                    for j in 0..<n { ss[i + j] = s[j]; keep[i + j] = v[j]; ys[i + j] = y[j] }
+                }
+                i += n
+            }
         }
         return output
     }
