@@ -30,9 +30,7 @@ public struct WassersteinGAN: Sendable {
     /// spectral normalisation's starting vectors u).
     public func networks(rng: RandomGenerator) -> (generator: Sequential, critic: Sequential) {
         let (generator, critic) = layout.networks(rng: rng)
-        if spectralNorm {
-            critic.replaceLayers { layer in (layer as? Linear).map { SpectralNormalization($0, rng: rng) } ?? layer }
-        }
+        if spectralNorm { critic.normalizeSpectrally(rng: rng) }
         return (generator, critic)
     }
 }

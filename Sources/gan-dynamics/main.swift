@@ -134,9 +134,7 @@ let discriminator = Sequential(
     [Linear(dimensions, hidden, rng: rng), ReLU()] + (deviation.map { [$0] } ?? [])
         + [Linear(hidden + (deviation == nil ? 0 : 1), hidden, rng: rng), ReLU(), Linear(hidden, 1, rng: rng)])
 // --spectral-norm: every Linear layer of D divides its weight by its largest singular value (chapter 7).
-if options.spectralNorm {
-    discriminator.replaceLayers { layer in (layer as? Linear).map { SpectralNormalization($0, rng: rng) } ?? layer }
-}
+if options.spectralNorm { discriminator.normalizeSpectrally(rng: rng) }
 // --loss wasserstein-gp: chapter 7's step, called with fresh points --d-steps times per step (its G
 // learns after the last); it brings its own optimisers (Adam with β1 = 0, β2 = 0.9).
 let critic = options.loss == .gan ? nil : WassersteinStep(

@@ -107,15 +107,17 @@ public final class Tanh: Layer {
 /// SiLU (the sigmoid-weighted linear unit, also "swish"): y = x · σ(x). Smooth where ReLU has a
 /// corner, slightly negative for small negative x; diffusion U-Nets use it throughout.
 ///     dy/dx = σ(x) + x · σ(x) (1 − σ(x)) = σ(x) (1 + x (1 − σ(x)))
-/// It remembers σ(x) and x (y alone does not give x back).
+/// It remembers σ(x), and x itself (y alone does not give x back; as Linear, it keeps the input
+/// tensor, which its owner leaves alone until the backward pass).
 public final class SiLU: Layer {
-    private let gate = Tensor(shape: [0]), input = Tensor(shape: [0])
-    private let output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
+    private let gate = Tensor(shape: [0]), output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
+    private var input: Tensor?
     public init() {}
 
     public func forward(_ x: Tensor) -> Tensor {
-        for t in [gate, input, output] { t.reshape(to: x.shape) }
-        let xs = x.data, ss = gate.data, keep = input.data, ys = output.data
+        for t in [gate, output] { t.reshape(to: x.shape) }
+        input = x
+        let xs = x.data, ss = gate.data, ys = output.data
         // Sixteen at a time with the vector exponential (Kernels/VectorExp.swift); a short end padded.
         // The ranges start at multiples of 256, so every value meets the same arithmetic on any thread.
         forEachValue(x.count, cost: 2) { range in
@@ -126,9 +128,9 @@ public final class SiLU: Layer {
                 if n == 16 { v = load16(xs + i) } else { for j in 0..<n { v[j] = xs[i + j] } }
                 let s = 1 / (1 + exp16(-v)), y = v * s                      // σ(x) and x σ(x)
                 if n == 16 {
-                    store16(s, ss + i); store16(v, keep + i); store16(y, ys + i)
+                    store16(s, ss + i); store16(y, ys + i)
                 } else {
-                    for j in 0..<n { ss[i + j] = s[j]; keep[i + j] = v[j]; ys[i + j] = y[j] }
+                    for j in 0..<n { ss[i + j] = s[j]; ys[i + j] = y[j] }
                 }
                 i += n
             }
@@ -138,7 +140,8 @@ public final class SiLU: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         inputGradient.reshape(to: dy.shape)
-        let ss = gate.data, xs = input.data, dys = dy.data, dxs = inputGradient.data
+        guard let x = input else { preconditionFailure("SiLU.backward before forward") }
+        let ss = gate.data, xs = x.data, dys = dy.data, dxs = inputGradient.data
         forEachValue(dy.count, cost: 2) { range in
             for i in range { dxs[i] = dys[i] * ss[i] * (1 + xs[i] * (1 - ss[i])) }
         }

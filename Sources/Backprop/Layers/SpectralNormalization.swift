@@ -96,3 +96,11 @@ public final class SpectralNormalization: Layer {
         for i in 0..<count { x[i] *= inverse }
     }
 }
+
+public extension Sequential {
+    /// Wraps every Linear layer inside in `SpectralNormalization` (u drawn from `rng`, layer by
+    /// layer): a critic kept 1-Lipschitz layer by layer (chapter 7, appendix C's `--spectral-norm`).
+    func normalizeSpectrally(rng: RandomGenerator) {
+        replaceLayers { layer in (layer as? Linear).map { SpectralNormalization($0, rng: rng) } ?? layer }
+    }
+}
