@@ -90,6 +90,15 @@ public final class Tensor {
         precondition(other.shape == shape, "add: shapes \(shape) and \(other.shape) differ")
         for i in 0..<count { data[i] += other.data[i] }
     }
+
+    /// These values become a + b, one by one, on every thread (a residual block's output and its input
+    /// gradient: one pass over memory where a copy and an add would take two).
+    public func setSum(_ a: Tensor, _ b: Tensor) {
+        precondition(a.shape == b.shape, "setSum: shapes \(a.shape) and \(b.shape) differ")
+        reshape(to: a.shape)
+        let (x, y, z) = (a.data, b.data, data)
+        Parallel.forEachRange(count, unit: 256, work: count) { range in for i in range { z[i] = x[i] + y[i] } }
+    }
 }
 
 extension Tensor: CustomStringConvertible {

@@ -25,6 +25,13 @@ public extension SIMD8 where Scalar == Float {
 @inline(__always) func load16(_ p: UnsafePointer<Float>) -> Vector16 {
     UnsafeRawPointer(p).loadUnaligned(as: Vector16.self)
 }
+/// The first `n` (< 16) values at `p`, the rest of the lanes 0: a loop's short end.
+@inline(__always) func partial16(_ p: UnsafePointer<Float>, _ n: Int) -> Vector16 {
+    var v = Vector16(repeating: 0)
+    for j in 0..<n { v[j] = p[j] }
+    return v
+}
+
 @inline(__always) func store16(_ v: Vector16, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector16.self)
 }

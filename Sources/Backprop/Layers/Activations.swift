@@ -107,33 +107,32 @@ public final class Tanh: Layer {
 /// SiLU (the sigmoid-weighted linear unit, also "swish"): y = x · σ(x). Smooth where ReLU has a
 /// corner, slightly negative for small negative x; diffusion U-Nets use it throughout.
 ///     dy/dx = σ(x) + x · σ(x) (1 − σ(x)) = σ(x) (1 + x (1 − σ(x)))
-/// It remembers σ(x), and x itself (y alone does not give x back; as Linear, it keeps the input
-/// tensor, which its owner leaves alone until the backward pass).
+/// It remembers x (y alone does not give x back; as Linear, it keeps the input tensor, which its
+/// owner leaves alone until the backward pass).
 public final class SiLU: Layer {
-    private let gate = Tensor(shape: [0]), output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
+    private let output = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
     private var input: Tensor?
     public init() {}
 
-    public func forward(_ x: Tensor) -> Tensor {
-        for t in [gate, output] { t.reshape(to: x.shape) }
-        input = x
-        let xs = x.data, ss = gate.data, ys = output.data
-        // Sixteen at a time with the vector exponential (Kernels/VectorExp.swift); a short end padded.
-        // The ranges start at multiples of 256, so every value meets the same arithmetic on any thread.
-        forEachValue(x.count, cost: 2) { range in
+    // Sixteen values at a time with the vector exponential (Kernels/VectorExp.swift); a short end padded.
+    // The ranges start at multiples of 256, so every value meets the same arithmetic on any thread.
+    // σ(x) is not kept for backward: it is recomputed there, bit for bit the same. Storing it would
+    // cost more (a write here and a read there, of the largest tensors) than the exponential does.
+    @inline(__always) private func sixteenAtATime(_ count: Int, _ body: (Int, Int) -> Void) {
+        forEachValue(count, cost: 2) { range in
             var i = range.lowerBound
-            while i < range.upperBound {
-                let n = min(16, range.upperBound - i)
-                var v = Vector16(repeating: 0)
-                if n == 16 { v = load16(xs + i) } else { for j in 0..<n { v[j] = xs[i + j] } }
-                let s = 1 / (1 + exp16(-v)), y = v * s                      // σ(x) and x σ(x)
-                if n == 16 {
-                    store16(s, ss + i); store16(y, ys + i)
-                } else {
-                    for j in 0..<n { ss[i + j] = s[j]; ys[i + j] = y[j] }
-                }
-                i += n
-            }
+            while i < range.upperBound { let n = min(16, range.upperBound - i); body(i, n); i += n }
+        }
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        output.reshape(to: x.shape)
+        input = x
+        let xs = x.data, ys = output.data
+        sixteenAtATime(x.count) { i, n in
+            let v = n == 16 ? load16(xs + i) : partial16(xs + i, n)
+            let y = v * (1 / (1 + exp16(-v)))                             // x σ(x)
+            if n == 16 { store16(y, ys + i) } else { for j in 0..<n { ys[i + j] = y[j] } }
         }
         return output
     }
@@ -141,9 +140,12 @@ public final class SiLU: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         inputGradient.reshape(to: dy.shape)
         guard let x = input else { preconditionFailure("SiLU.backward before forward") }
-        let ss = gate.data, xs = x.data, dys = dy.data, dxs = inputGradient.data
-        forEachValue(dy.count, cost: 2) { range in
-            for i in range { dxs[i] = dys[i] * ss[i] * (1 + xs[i] * (1 - ss[i])) }
+        let xs = x.data, dys = dy.data, dxs = inputGradient.data
+        sixteenAtATime(dy.count) { i, n in                                 // dx = dy σ(x) (1 + x (1 − σ(x)))
+            let v = n == 16 ? load16(xs + i) : partial16(xs + i, n)
+            let g = n == 16 ? load16(dys + i) : partial16(dys + i, n)
+            let s = 1 / (1 + exp16(-v)), dx = g * s * (1 + v * (1 - s))
+            if n == 16 { store16(dx, dxs + i) } else { for j in 0..<n { dxs[i + j] = dx[j] } }
         }
         return inputGradient
     }

@@ -12,7 +12,7 @@ import Backprop
 public final class ResidualBlock {
     let norm1: GroupNorm, act1 = SiLU(), conv1: Conv2d, project: Linear
     let norm2: GroupNorm, act2 = SiLU(), conv2: Conv2d, skip: Conv2d?
-    private let hidden = Tensor(shape: [0]), output = Tensor(shape: [0])
+    private let output = Tensor(shape: [0])
     private let projectGradient = Tensor(shape: [0]), inputGradient = Tensor(shape: [0])
 
     public init(_ inChannels: Int, _ outChannels: Int, embedding: Int, groups: Int, rng: RandomGenerator) {
@@ -29,17 +29,15 @@ public final class ResidualBlock {
     }
 
     public func forward(_ x: Tensor, embedding e: Tensor) -> Tensor {
+        // The shift is added to conv1's output in place: conv1's backward needs its input, not its output.
         let h = conv1.forward(act1.forward(norm1.forward(x)))               // [B, Out, H, W]
         let p = project.forward(e)                                          // [B, Out]
-        hidden.copy(from: h)
-        let (b, c, plane) = (h.shape[0], h.shape[1], h.shape[2] * h.shape[3])
-        for image in 0..<b { for channel in 0..<c {
-            let shift = p[image, channel], values = hidden.data + (image * c + channel) * plane
-            for i in 0..<plane { values[i] += shift }
-        } }
-        let y = conv2.forward(act2.forward(norm2.forward(hidden)))
-        output.copy(from: y)
-        output.add(skip?.forward(x) ?? x)
+        let (c, plane) = (h.shape[1], h.shape[2] * h.shape[3]), values = h.data, shifts = p.data
+        Parallel.forEachRange(h.shape[0] * c, unit: 1, work: h.count) { planes in
+            for bc in planes { let shift = shifts[bc]; for i in (bc * plane)..<((bc + 1) * plane) { values[i] += shift } }
+        }
+        let y = conv2.forward(act2.forward(norm2.forward(h)))
+        output.setSum(y, skip?.forward(x) ?? x)
         return output
     }
 
@@ -55,8 +53,7 @@ public final class ResidualBlock {
             projectGradient[image, channel] = sum
         } }
         let de = project.backward(projectGradient)
-        inputGradient.copy(from: norm1.backward(act1.backward(conv1.backward(dh))))
-        inputGradient.add(skip?.backward(dy) ?? dy)
+        inputGradient.setSum(norm1.backward(act1.backward(conv1.backward(dh))), skip?.backward(dy) ?? dy)
         return (inputGradient, de)
     }
 }
