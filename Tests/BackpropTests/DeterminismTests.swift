@@ -107,4 +107,19 @@ struct AllocationTests {
         for _ in 0..<3 { _ = step(real: real) }
         #expect(Allocations.tensorsOnThisThread == before, "\(Allocations.tensorsOnThisThread - before) tensors allocated in 3 warmed-up DCGAN steps")
     }
+
+    /// Chapter 8's step (a narrow U-Net, conditional): group norms, skips, upsampling, the time and label
+    /// embeddings and the moving average keep their buffers too.
+    @Test func aWarmedUpDiffusionStepAllocatesNoFloatMemory() {
+        let rng = RandomGenerator(seed: 5)
+        let step = DiffusionStep(network: UNet(side: 16, channels: 8, groups: 4, conditional: true, rng: rng),
+                                 schedule: NoiseSchedule(.linear, steps: 100), rng: rng)
+        let images = Tensor(shape: [8, 16 * 16]), labels = Tensor(shape: [8, 10])
+        images.fillUniform(using: rng, low: -1, high: 1)
+        for i in 0..<8 { labels[i, i % 10] = 1 }
+        _ = step(images: images, labels: labels); _ = step(images: images, labels: labels)
+        let before = Allocations.tensorsOnThisThread
+        for _ in 0..<3 { _ = step(images: images, labels: labels) }
+        #expect(Allocations.tensorsOnThisThread == before, "\(Allocations.tensorsOnThisThread - before) tensors allocated in 3 warmed-up diffusion steps")
+    }
 }

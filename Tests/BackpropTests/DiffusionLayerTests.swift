@@ -98,6 +98,28 @@ struct UNetTests {
         let results = checkGradients(tensors, epsilon: 1e-2, tolerance: GradientTolerance(absolute: 2e-3, relative: 1e-2), loss: loss)
         expectAllPass(results, "the U-Net")
     }
+
+    @Test func aConditionalUNetsLabelWeightsGetTheirGradient() {
+        // The label's embedding is added to the step's: its weights get the sum of every block's dL/de, through
+        // the one-hot rows (image 0 asks for a 3, image 1 for nothing).
+        let rng = RandomGenerator(seed: 19)
+        let net = UNet(side: 8, channels: 4, groups: 2, conditional: true, rng: rng)
+        let x = randomInput([2, 64], rng: rng), r = randomInput([2, 64], rng: rng)
+        net.steps = [40, 500]
+        net.labels.reshape(to: [2, 10])
+        net.labels.fill(0)
+        net.labels[0, 3] = 1
+        func loss() -> Double { let y = net.forward(x); return (0..<y.count).reduce(0.0) { $0 + Double(y[$1]) * Double(r[$1]) } }
+        net.parameters.forEach { $0.gradient.fill(0) }
+        _ = loss()
+        _ = net.backward(r)
+        let label = net.labelEmbed!.parameters, first = net.parameters.first!
+        #expect(net.parameters.count == 72 && zip(net.parameters.suffix(2), label).allSatisfy { $0.value === $1.value })
+        let tensors = (label + [first]).map { p in (name: "\(p.name) \(p.value.shape)", value: p.value, gradient: Tensor(copying: p.gradient)) }
+        let results = checkGradients(tensors, epsilon: 1e-2, tolerance: GradientTolerance(absolute: 2e-3, relative: 1e-2), loss: loss)
+        expectAllPass(results, "the conditional U-Net")
+        #expect((0..<label[0].gradient.columns).allSatisfy { label[0].gradient[4, $0] == 0 }, "a digit nobody asked for learns nothing")
+    }
 }
 
 @Suite("The U-Net on one thread and on two", .serialized)

@@ -83,6 +83,14 @@ struct DiffusionSamplingTests {
         #expect(abs(average.averages[0][0] - (1 - 0.81)) < 1e-6, "after two updates towards 1 from 0: 1 − 0.9²")
         let inside = average.withAverages { p.value[0] }
         #expect(abs(inside - 0.19) < 1e-6 && p.value[0] == 1, "the averages stand in, then the weights come back")
+        // Warmed up: at step 1 the decay is 2/11, not 0.9; at step 1,000 it is 0.9 again.
+        p.value.fill(0)
+        let warm = ExponentialMovingAverage([p], decay: 0.9)
+        p.value.fill(1)
+        warm.update(step: 1)
+        #expect(abs(warm.averages[0][0] - 9.0 / 11) < 1e-6, "step 1: d = 2/11, so 9/11 of the way to 1")
+        warm.update(step: 1000)
+        #expect(abs(warm.averages[0][0] - (0.9 * 9.0 / 11 + 0.1)) < 1e-6, "step 1,000: d = 0.9")
     }
 
     @Test func theStepLearnsToPredictTheNoise() {
