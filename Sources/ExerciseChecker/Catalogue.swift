@@ -61,6 +61,8 @@ public let exercises: [Exercise] = [
     Exercise(id: "gradient-penalty", chapter: "Chapter 7", title: "Find the bug in this gradient penalty",
              file: "Chapter07/GradientPenalty.swift", check: { GradientPenaltyCheck.check(gradientPenalty) },
              judgedBy: "the definition, an exact critic"),
+    Exercise(id: "ddim-step", chapter: "Chapter 8", title: "One DDIM step", file: "Chapter08/DDIMStep.swift",
+             check: { DDIMStepCheck.check(ddimStep) }, judgedBy: "the formulas, the paper's schedule"),
     Exercise(id: "softmax-cross-entropy", chapter: "Appendix A", title: "Softmax cross-entropy, stable",
              file: "AppendixA/SoftmaxCrossEntropy.swift",
              check: { SoftmaxCrossEntropyCheck.check(softmaxCrossEntropy) }, judgedBy: "the definition, central differences"),

@@ -25,7 +25,7 @@ public struct WrongAnswer: Sendable {
 /// Every wrong answer, exercise by exercise.
 public let wrongAnswers: [WrongAnswer] =
     chapter01WrongAnswers + chapter03WrongAnswers + chapter05WrongAnswers + chapter06WrongAnswers + chapter07WrongAnswers
-    + appendixWrongAnswers
+    + chapter08WrongAnswers + appendixWrongAnswers
 
 /// The wrong answer with this exercise and name.
 public func wrongAnswer(_ exercise: String, _ name: String) throws -> WrongAnswer {
