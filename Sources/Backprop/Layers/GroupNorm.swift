@@ -44,11 +44,8 @@ public final class GroupNorm: Layer {
         Parallel.forEachRange(b * groups, unit: 1, work: 8 * x.count) { range in
             for pair in range {
                 let start = pair * perGroup, firstChannel = (pair % groups) * perChannel
-                var sum = 0.0
-                for i in 0..<perGroup { sum += Double(xs[start + i]) }
-                let mean = sum / Double(perGroup)
-                var squares = 0.0
-                for i in 0..<perGroup { let d = Double(xs[start + i]) - mean; squares += d * d }
+                let mean = sumInLanes(xs + start, perGroup) { $0 } / Double(perGroup)
+                let squares = sumInLanes(xs + start, perGroup) { ($0 - mean) * ($0 - mean) }
                 let inverse = Float(1 / (squares / Double(perGroup) + Double(epsilon)).squareRoot())
                 inverses[pair] = inverse
                 let m = Float(mean)
@@ -74,19 +71,14 @@ public final class GroupNorm: Layer {
         Parallel.forEachRange(b * groups, unit: 1, work: 8 * dy.count) { range in
             for pair in range {
                 let image = pair / groups, start = pair * perGroup, firstChannel = (pair % groups) * perChannel
-                var sumD = 0.0, sumDX = 0.0
+                var sumD = 0.0, sumDX = 0.0   // Σ d and Σ d · x̂ over the group, d = dy · γ_c: γ_c times the channel's sums
                 for k in 0..<perChannel {
-                    let c = firstChannel + k, g = gammas[c], base = start + k * plane
-                    var channelDX: Float = 0, channelD: Float = 0
-                    for i in base..<base + plane {
-                        channelDX += dys[i] * xh[i]
-                        channelD += dys[i]
-                        let d = Double(dys[i] * g)
-                        sumD += d
-                        sumDX += d * Double(xh[i])
-                    }
-                    sumsDX[image * channels + c] = channelDX
-                    sumsD[image * channels + c] = channelD
+                    let c = firstChannel + k, g = Double(gammas[c]), base = start + k * plane
+                    let (channelD, channelDX) = sumsInLanes(dys + base, xh + base, plane)
+                    sumD += g * channelD
+                    sumDX += g * channelDX
+                    sumsDX[image * channels + c] = Float(channelDX)
+                    sumsD[image * channels + c] = Float(channelD)
                 }
                 let meanD = Float(sumD / Double(perGroup)), meanDX = Float(sumDX / Double(perGroup))
                 let inverse = inverses[pair]
@@ -105,4 +97,30 @@ public final class GroupNorm: Layer {
         }
         return inputGradient
     }
+}
+
+// The sums above in eight Double lanes (vector adds, where one running sum waits for each add to finish),
+// the lanes added last in a fixed order: the same bits on any thread.
+
+/// Σ f(x_i) over n values, in Double.
+@inline(__always) func sumInLanes(_ x: UnsafePointer<Float>, _ n: Int, _ f: (SIMD8<Double>) -> SIMD8<Double>) -> Double {
+    var lanes = SIMD8<Double>(repeating: 0), i = 0
+    while i + 8 <= n { lanes += f(SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))); i += 8 }
+    var sum = lanes.sum()
+    while i < n { sum += f(SIMD8<Double>(repeating: Double(x[i])))[0]; i += 1 }
+    return sum
+}
+
+/// Σ dy_i and Σ dy_i · x̂_i over n values, in Double.
+@inline(__always) func sumsInLanes(_ dy: UnsafePointer<Float>, _ xh: UnsafePointer<Float>, _ n: Int) -> (Double, Double) {
+    var d = SIMD8<Double>(repeating: 0), dx = SIMD8<Double>(repeating: 0), i = 0
+    while i + 8 <= n {
+        let g = SIMD8<Double>(UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self))
+        d += g
+        dx += g * SIMD8<Double>(UnsafeRawPointer(xh + i).loadUnaligned(as: SIMD8<Float>.self))
+        i += 8
+    }
+    var (sumD, sumDX) = (d.sum(), dx.sum())
+    while i < n { sumD += Double(dy[i]); sumDX += Double(dy[i]) * Double(xh[i]); i += 1 }
+    return (sumD, sumDX)
 }
