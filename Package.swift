@@ -77,6 +77,7 @@ let package = Package(
         .executableTarget(name: "chapter05-variational-autoencoder", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter06-dcgan", dependencies: chapterDependencies, swiftSettings: fastMath),
         .executableTarget(name: "chapter07-wasserstein-gan", dependencies: chapterDependencies, swiftSettings: fastMath),
+        .executableTarget(name: "chapter08-diffusion", dependencies: chapterDependencies, swiftSettings: fastMath),
 
         // Appendix C: a GAN on points of the line and the plane, where D's belief can be drawn everywhere.
         .executableTarget(name: "gan-dynamics", dependencies: chapterDependencies, swiftSettings: fastMath),
@@ -105,7 +106,8 @@ let package = Package(
         .testTarget(name: "ChapterTests",
                     dependencies: ["Workbook", "Backprop", "Models", "Exercises", "bench", "chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan",
                                    "chapter04-celeba-gan", "chapter05-variational-autoencoder", "chapter06-dcgan",
-                                   "chapter07-wasserstein-gan", "gan-dynamics", "score-digits", "compare", "book"]),
+                                   "chapter07-wasserstein-gan", "chapter08-diffusion", "gan-dynamics", "score-digits", "compare",
+                                   "book"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -420,6 +420,9 @@ struct SmallestDataTests {
             ("chapter07-wasserstein-gan", ["--limit", "1", "--no-score"]),
             ("chapter07-wasserstein-gan", ["--limit", "1", "--no-score", "--conditional", "--spectral-norm"]),
             ("chapter07-wasserstein-gan", ["--limit", "1", "--no-score", "--clip", "0.01"]),
+            ("chapter08-diffusion", ["--limit", "1", "--no-score", "--width", "8", "--steps", "10", "--sampling-steps", "2"]),
+            ("chapter08-diffusion", ["--limit", "1", "--no-score", "--width", "8", "--steps", "10", "--conditional",
+                                     "--guidance", "2", "--sampler", "ancestral"]),
         ]
         for (index, (program, flags)) in cases.enumerated() {
             let folder = Chapters.folder("smallest-\(index)")
@@ -1003,8 +1006,8 @@ struct ScoreDigitsTests {
 @Suite("Every program's command line", .serialized)
 struct CommandLineTests {
     static let programs = ["chapter01-autoencoder", "chapter02-denoising-autoencoder", "chapter03-gan", "chapter04-celeba-gan",
-                           "chapter05-variational-autoencoder", "chapter06-dcgan", "chapter07-wasserstein-gan", "gan-dynamics",
-                           "score-digits", "compare", "bench"]
+                           "chapter05-variational-autoencoder", "chapter06-dcgan", "chapter07-wasserstein-gan",
+                           "chapter08-diffusion", "gan-dynamics", "score-digits", "compare", "bench"]
     /// A bad value of each shared flag, and the message every program that has the flag must give.
     static let badValues: [(flag: String, value: String, message: String)] = [
         ("--threads", "0", "--threads must be between 1 and 256 (got 0)"),

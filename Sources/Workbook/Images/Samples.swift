@@ -120,18 +120,26 @@ public struct SamplePictures {
     /// under another) and `interpolation.png` (the walk between `ends`, `steps` points a line).
     /// Returns the epochs the strip shows.
     public func final(fixedZ: Tensor, epochs: Int, ends: Tensor, steps: Int, perRow: Int = 8) throws -> [Int] {
-        try PNG.write(grid(draw(generator, fixedZ), count: fixedZ.rows, perRow: perRow), to: run.output("samples.png"))
+        let stripEpochs = try final(fixedZ: fixedZ, epochs: epochs, perRow: perRow).epochs
+        let lines = ends.rows / 2
+        try PNG.write(
+            grid(draw(generator, interpolate(ends, lines: lines, steps: steps)), count: lines * steps, perRow: steps),
+            to: run.output("interpolation.png"))
+        return stripEpochs
+    }
+
+    /// `samples.png` and `progress.png` alone (no latent walk): returns the samples and the epochs the strip shows.
+    @discardableResult
+    public func final(fixedZ: Tensor, epochs: Int, perRow: Int = 8) throws -> (samples: Tensor, epochs: [Int]) {
+        let samples = draw(generator, fixedZ)
+        try PNG.write(grid(samples, count: fixedZ.rows, perRow: perRow), to: run.output("samples.png"))
         let stripEpochs = progressEpochs(upTo: epochs)
         if let strip = progressStrip(
             gridFiles: stripEpochs.map(run.epochPicture), tileHeight: layout.side * zoom, padding: 2 * zoom)
         {
             try PNG.write(strip, to: run.output("progress.png"))
         }
-        let lines = ends.rows / 2
-        try PNG.write(
-            grid(draw(generator, interpolate(ends, lines: lines, steps: steps)), count: lines * steps, perRow: steps),
-            to: run.output("interpolation.png"))
-        return stripEpochs
+        return (samples, stripEpochs)
     }
 
     /// Draws `count` samples, `chunk` at a time (a million faces would not fit in memory at

@@ -85,9 +85,9 @@ public extension Notebook {
         chart("critic weights", "The critic's weights", file, caption: "a histogram of the critic's weights")
     }
 
-    /// The output "asked": a conditional G's samples (200 asked for each digit) as the classifier
+    /// The output "asked": a conditional `drawer`'s samples (200 asked for each digit) as the classifier
     /// reads them: the share read as the digit asked for, per digit, epoch by epoch.
-    func askedFor(_ history: [GANEpoch]) {
+    func askedFor<Epoch: ScoredEpoch>(_ history: [Epoch], drawer: String = "G") {
         let rows = history.compactMap { e in
             e.score?.askedAccuracy.map { accuracy in
                 ["\(e.epoch)"] + accuracy.map { "\(fixed(100 * $0, 1))%" }
@@ -95,7 +95,7 @@ public extension Notebook {
             }
         }
         guard !rows.isEmpty else { return }
-        table("asked", "Did G draw the digit it was asked for? The share read as asked",
+        table("asked", "Did \(drawer) draw the digit it was asked for? The share read as asked",
               ["epoch"] + (0..<10).map { "\($0)" } + ["all"], rows)
     }
 }
