@@ -85,8 +85,8 @@ sampler.clip = options.clip ? -1...1 : nil
 let pictures = SamplePictures(run: run, generator: sampler, layout: .gray(side: side), zoom: zoom)
 let settings = Settings(["width": options.width, "schedule": options.schedule.rawValue, "steps": options.steps,
                          "conditional": conditional, "sampler": options.sampler.rawValue,
-                         "sampling steps": options.samplingSteps, "clip": options.clip, "guidance": options.guidance, "batch size": batchSize,
-                         "learning rate": learningRate, "epochs": epochCount, "zoom": zoom],
+                         "sampling steps": options.samplingSteps, "clip": options.clip, "guidance": options.guidance,
+                         "batch size": batchSize, "learning rate": learningRate, "epochs": epochCount, "zoom": zoom],
                         changeable: ["epochs", "zoom", "sampler", "sampling steps", "clip", "guidance"], run: options.common.run)
 
 /// The sampler's inputs: x_T ~ N(0, 1) [N, 32·32], and (conditional) the digits asked, one-hot after it.
@@ -162,7 +162,8 @@ func writeNotebook(_ status: RunStatus) throws {
     let notebook = Notebook(run: run, settings: settings)
     notebook.picture("forward", "The forward process", "forward.png", caption: "digits dissolving into noise")
     try notebook.noiseSchedules(steps: schedule.steps, chosen: options.schedule)
-    notebook.table("epochs", "Training, epoch by epoch", ["epoch", "loss (mean squared error of ε̂)", "seconds", "sampling seconds"],
+    notebook.table("epochs", "Training, epoch by epoch",
+                   ["epoch", "loss (mean squared error of ε̂)", "seconds", "sampling seconds"],
                    history.map { ["\($0.epoch)", fixed($0.loss, 4), fixed($0.seconds, 1), fixed($0.samplingSeconds, 1)] })
     notebook.chart("loss", "The loss", try training.lossChart.draw(into: run.outputFolder, name: "loss"),
                    caption: "the training loss")

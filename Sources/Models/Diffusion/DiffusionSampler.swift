@@ -24,7 +24,8 @@ public final class DiffusionSampler: Layer {
     public var clip: ClosedRange<Float>? = -1...1
     /// Ancestral sampling's noise: the same seed at every call, so that the same x_T always gives the same digit.
     let seed: UInt64
-    private let x = Tensor(shape: [0]), mixed = Tensor(shape: [0]), asked = Tensor(shape: [0]), noInputGradient = Tensor(shape: [0])
+    private let x = Tensor(shape: [0]), mixed = Tensor(shape: [0]), asked = Tensor(shape: [0])
+    private let noInputGradient = Tensor(shape: [0])
 
     public init(network: UNet, schedule: NoiseSchedule, average: ExponentialMovingAverage, method: Method = .ddim,
                 ddimSteps: Int = 50, guidance: Float = 0, seed: UInt64) {

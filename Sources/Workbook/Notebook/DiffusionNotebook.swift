@@ -81,7 +81,8 @@ public struct DigitGenerator {
     /// time to draw does not depend on the weights).
     public static func earlierChapters(reference: URL) -> [DigitGenerator] {
         let rng = RandomGenerator(seed: 1)
-        let gan = MLPGAN.digits.networks(rng: rng).generator, vae = VariationalAutoencoder(latentSize: 20, conditional: false, rng: rng)
+        let gan = MLPGAN.digits.networks(rng: rng).generator
+        let vae = VariationalAutoencoder(latentSize: 20, conditional: false, rng: rng)
         let dcgan = DCGAN.digits(width: 32).networks(rng: rng).generator
         func timed(_ network: Layer, _ size: Int) -> () -> Void {
             { let z = Tensor(shape: [64, size]); z.fillNormal(using: rng); _ = draw(network, z) }
