@@ -36,8 +36,9 @@ struct Options: ParsableCommand {
     var steps = 1000
     @Option(help: "How to draw: ddim (a few deterministic steps) or ancestral (all T steps, fresh noise at each).")
     var sampler: Sampler = .ddim
-    @Option(name: .customLong("sampling-steps"), help: ArgumentHelp("DDIM's steps, 1 to T.", valueName: "n"))
-    var samplingSteps = 50
+    @Option(name: .customLong("sampling-steps"), help: ArgumentHelp("DDIM's steps, 1 to T (default: 50, or T if fewer).",
+                                                                     valueName: "n"))
+    var samplingSteps: Int?
     @Flag(inversion: .prefixedNo, help: "Keep the clean estimate x̂_0 in [-1, 1] at every sampling step.")
     var clip = true
     @Flag(help: "Tell the network the digit (dropped 10% of the time): samples can then be asked for by digit.")
@@ -57,7 +58,8 @@ struct Options: ParsableCommand {
     func validate() throws {
         try require((8...128).contains(width) && width % 8 == 0, "--width must be a multiple of 8, 8 to 128 (got \(width))")
         try require((10...4000).contains(steps), "--steps must be between 10 and 4000 (got \(steps))")
-        try require((1...steps).contains(samplingSteps), "--sampling-steps must be between 1 and --steps (\(steps))")
+        try require(samplingSteps.map { (1...steps).contains($0) } ?? true,
+                    "--sampling-steps must be between 1 and --steps (\(steps))")
         try require(guidance.isFinite && (0...20).contains(guidance), "--guidance must be between 0 and 20")
         try require(scoreEvery.map { $0 >= 1 } ?? true, "--score-every must be at least 1")
         try require(guidance == 0 || conditional, "--guidance needs --conditional: it mixes asking for a digit with not")
@@ -79,13 +81,13 @@ let schedule = NoiseSchedule(options.schedule, steps: options.steps)            
 let unet = UNet(side: side, channels: options.width, conditional: conditional, rng: rng)
 let diffusionStep = DiffusionStep(network: unet, schedule: schedule, learningRate: learningRate, rng: rng)
 let sampler = DiffusionSampler(network: unet, schedule: schedule, average: diffusionStep.average,
-                               method: options.sampler, ddimSteps: options.samplingSteps, guidance: options.guidance,
+                               method: options.sampler, ddimSteps: options.samplingSteps ?? min(50, options.steps), guidance: options.guidance,
                                seed: options.common.run.seed &+ 65_537)
 sampler.clip = options.clip ? -1...1 : nil
 let pictures = SamplePictures(run: run, generator: sampler, layout: .gray(side: side), zoom: zoom)
 let settings = Settings(["width": options.width, "schedule": options.schedule.rawValue, "steps": options.steps,
                          "conditional": conditional, "sampler": options.sampler.rawValue,
-                         "sampling steps": options.samplingSteps, "clip": options.clip, "guidance": options.guidance,
+                         "sampling steps": sampler.ddimSteps, "clip": options.clip, "guidance": options.guidance,
                          "batch size": batchSize, "learning rate": learningRate, "epochs": epochCount, "zoom": zoom],
                         changeable: ["epochs", "zoom", "sampler", "sampling steps", "clip", "guidance"], run: options.common.run)
 
