@@ -81,8 +81,8 @@ let schedule = NoiseSchedule(options.schedule, steps: options.steps)            
 let unet = UNet(side: side, channels: options.width, conditional: conditional, rng: rng)
 let diffusionStep = DiffusionStep(network: unet, schedule: schedule, learningRate: learningRate, rng: rng)
 let sampler = DiffusionSampler(network: unet, schedule: schedule, average: diffusionStep.average,
-                               method: options.sampler, ddimSteps: options.samplingSteps ?? min(50, options.steps), guidance: options.guidance,
-                               seed: options.common.run.seed &+ 65_537)
+                               method: options.sampler, ddimSteps: options.samplingSteps ?? min(50, options.steps),
+                               guidance: options.guidance, seed: options.common.run.seed &+ 65_537)
 sampler.clip = options.clip ? -1...1 : nil
 let pictures = SamplePictures(run: run, generator: sampler, layout: .gray(side: side), zoom: zoom)
 let settings = Settings(["width": options.width, "schedule": options.schedule.rawValue, "steps": options.steps,
