@@ -40,7 +40,7 @@ public final class GroupNorm: Layer {
         inverseDeviation.reshape(to: [b * groups])
         let xs = x.data, xh = normalized.data, ys = output.data, inverses = inverseDeviation.data
         let gammas = gamma.value.data, betas = beta.value.data, perChannel = channels / groups
-        // Each (image, group) alone, in parallel: its sums in Double and in index order, the same on any thread.
+        // Each (image, group) alone, in parallel: its sums in Double, in a fixed order, the same on any thread.
         Parallel.forEachRange(b * groups, unit: 1, work: 8 * x.count) { range in
             for pair in range {
                 let start = pair * perGroup, firstChannel = (pair % groups) * perChannel

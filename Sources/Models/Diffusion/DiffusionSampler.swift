@@ -5,7 +5,7 @@ import Backprop
 /// moving average in the network's place.
 ///
 ///     input:  x_T [B, S·S] ~ N(0, 1)   (conditional: [B, S·S + 10], the digit asked one-hot after it; zeros: none)
-///     output: x_0 [B, S·S], a digit in [−1, 1] (roughly: nothing clips it)
+///     output: x_0 [B, S·S], a digit in [−1, 1] (with `clip`, the last step's x̂_0 itself)
 ///
 /// Classifier-free guidance (Ho and Salimans 2022), for a conditional network: each step asks for the noise
 /// twice, with the digit and without it, and goes further in the direction the digit points,

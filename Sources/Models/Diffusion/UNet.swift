@@ -86,8 +86,7 @@ public final class UNet: Layer {
         var e = embedAct2.forward(embed2.forward(embedAct1.forward(embed1.forward(sinusoid))))   // [B, 4c]
         if let labelEmbed {                                                                      // e + W y + b
             precondition(labels.shape == [b, 10], "UNet: conditional, labels \(labels.shape) for \(b) images")
-            labelled.copy(from: e)
-            labelled.add(labelEmbed.forward(labels))
+            labelled.setSum(e, labelEmbed.forward(labels))
             e = labelled
         }
         image.reshape(to: [b, 1, side, side])

@@ -20,6 +20,18 @@ public extension Image {
             pixels: images.flatMap(\.pixels))
     }
 
+    /// The image with black columns added on the right up to `width` (no narrower).
+    func padded(toWidth width: Int) -> Image {
+        guard width > self.width else { return self }
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        for y in 0..<height {
+            let row = self.width * channels
+            pixels.replaceSubrange((y * width * channels)..<(y * width * channels + row),
+                                   with: self.pixels[(y * row)..<((y + 1) * row)])
+        }
+        return Image(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
     /// An RGB image from one row of a `[batch, 3 * height * width]` tensor in channel-first order
     /// (all red values, then green, then blue, as PyTorch lays out images), mapping `range` onto 0...255.
     init(planarRGBRow row: Int, of tensor: Tensor, width: Int, height: Int, range: ClosedRange<Float> = -1...1) {

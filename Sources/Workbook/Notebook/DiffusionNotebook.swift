@@ -27,23 +27,21 @@ public extension SamplePictures {
     /// of its sampling run, evenly spread over the run's steps. Returns the step t each column shows (0: the end).
     @discardableResult
     func denoising(_ sampler: DiffusionSampler, from input: Tensor, columns: Int) throws -> [Int] {
-        var frames: [(t: Int, x: Tensor)] = []
-        let start = Tensor(shape: [input.rows, sampler.network.side * sampler.network.side])
-        for i in 0..<input.rows { (start.data + i * start.columns).update(from: input.data + i * input.columns,
-                                                                         count: start.columns) }
-        frames.append((sampler.schedule.steps, start))
-        var times: [Int] = []
-        _ = sampler.sample(input) { t, x in times.append(t); frames.append((t, Tensor(copying: x))) }
-        for k in frames.indices.dropFirst() { frames[k].t = k < times.count ? times[k] : 0 }   // x after step t is x_{next}
+        let n = sampler.network.side * sampler.network.side, start = Tensor(shape: [input.rows, n])
+        for i in 0..<input.rows { (start.data + i * n).update(from: input.data + i * input.columns, count: n) }
+        var frames = [start], steps = [sampler.schedule.steps]
+        _ = sampler.sample(input) { t, x in frames.append(Tensor(copying: x)); steps.append(t) }
+        // After the step from t, x is at the next step's level: each frame's t is the next step's (0 at the end).
+        steps = [steps[0]] + steps.dropFirst(2) + [0]
         let chosen = (0..<columns).map { $0 * (frames.count - 1) / (columns - 1) }
-        let n = start.columns, tiles = Tensor(shape: [input.rows * columns, n])
+        let tiles = Tensor(shape: [input.rows * columns, n])
         for row in 0..<input.rows {
             for (column, k) in chosen.enumerated() {
-                (tiles.data + (row * columns + column) * n).update(from: frames[k].x.data + row * n, count: n)
+                (tiles.data + (row * columns + column) * n).update(from: frames[k].data + row * n, count: n)
             }
         }
         try PNG.write(grid(tiles, count: tiles.rows, perRow: columns), to: run.output("denoising.png"))
-        return chosen.map { frames[$0].t }
+        return chosen.map { steps[$0] }
     }
 }
 
@@ -143,19 +141,5 @@ public extension Notebook {
         try PNG.write(Image.stacked(strips.map { $0.padded(toWidth: width) }), to: run.output("four-ways.png"))
         picture("four ways row", "A row of samples from each", "four-ways.png",
                 caption: "top to bottom: " + (others + [this]).map(\.name).joined(separator: ", "))
-    }
-}
-
-extension Image {
-    /// The image with black columns added on the right up to `width` (no narrower).
-    func padded(toWidth width: Int) -> Image {
-        guard width > self.width else { return self }
-        var pixels = [UInt8](repeating: 0, count: width * height * channels)
-        for y in 0..<height {
-            let row = self.width * channels
-            pixels.replaceSubrange((y * width * channels)..<(y * width * channels + row),
-                                   with: self.pixels[(y * row)..<((y + 1) * row)])
-        }
-        return Image(width: width, height: height, channels: channels, pixels: pixels)
     }
 }
